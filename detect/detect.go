@@ -1,0 +1,333 @@
+// Package detect runs detectors over the normalized events of a bundle and
+// produces findings that explain what went wrong, with evidence down to the
+// file and line.
+//
+// A detector is a plain value (see Detector) in the manner of
+// golang.org/x/tools/go/analysis; the detectors exlog runs are listed
+// explicitly in package detect/all. Facts that several detectors need, such
+// as each node's Exchange build over time or each group's owner over time,
+// are computed once per bundle (see Facts).
+package detect
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/exlog/exlog/parse"
+)
+
+// Severity ranks findings; the zero value is "none".
+type Severity int
+
+// Severities, in increasing order.
+const (
+	SevNone Severity = iota
+	Info
+	Warning
+	Error
+	Critical
+)
+
+var sevNames = [...]string{"none", "info", "warning", "error", "critical"}
+
+func (s Severity) String() string {
+	if s < 0 || int(s) >= len(sevNames) {
+		return fmt.Sprintf("severity(%d)", int(s))
+	}
+	return sevNames[s]
+}
+
+// MarshalText writes the severity's name, the form of the JSON contract.
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText reads a severity name.
+func (s *Severity) UnmarshalText(b []byte) error {
+	v, err := ParseSeverity(string(b))
+	*s = v
+	return err
+}
+
+// ParseSeverity reads "info", "warning", "error" or "critical".
+func ParseSeverity(name string) (Severity, error) {
+	for i, n := range sevNames {
+		if i > 0 && strings.EqualFold(n, name) {
+			return Severity(i), nil
+		}
+	}
+	return SevNone, fmt.Errorf("unknown severity %q (want info, warning, error or critical)", name)
+}
+
+// Evidence points at one log line or event record that a finding rests on.
+type Evidence struct {
+	File   string `json:"file"`
+	Line   int    `json:"line"`
+	Record uint64 `json:"record"`
+	Time   string `json:"time,omitempty"`
+	DocID  string `json:"doc_id"`
+	Text   string `json:"text"`
+}
+
+// maxEvidenceText bounds the quoted text of one piece of evidence; a long
+// stack trace is cut, the file and line still lead to the rest.
+const maxEvidenceText = 2000
+
+// EvidenceOf quotes an event as evidence.
+func EvidenceOf(e *parse.Event) Evidence {
+	ev := Evidence{File: e.File, Line: e.Line, Record: e.Record, DocID: e.ID(), Text: e.Message}
+	if !e.Time.IsZero() {
+		ev.Time = e.Time.UTC().Format(time.RFC3339Nano)
+	}
+	if len(ev.Text) > maxEvidenceText {
+		cut := maxEvidenceText
+		for cut > 0 && ev.Text[cut]&0xC0 == 0x80 { // do not split a UTF-8 character
+			cut--
+		}
+		ev.Text = ev.Text[:cut] + " …"
+	}
+	return ev
+}
+
+// Finding is one conclusion of a detector. Its JSON form is a contract
+// that scripts rely on; add fields, never rename them.
+type Finding struct {
+	Detector string   `json:"detector"`
+	Severity Severity `json:"severity"`
+	// Cause names the specific cause where a detector distinguishes them
+	// (setup-failure: "pending-reboot", "first-error", ...).
+	Cause       string     `json:"cause,omitempty"`
+	Nodes       []string   `json:"nodes"`
+	Groups      []string   `json:"groups"`
+	Start       time.Time  `json:"start,omitzero"`
+	End         time.Time  `json:"end,omitzero"`
+	Summary     string     `json:"summary"`
+	Explanation string     `json:"explanation"`
+	Remediation string     `json:"remediation"`
+	References  []string   `json:"references"`
+	Evidence    []Evidence `json:"evidence"`
+	// Details carries context that is not evidence: the setup version and
+	// mode of a failed run, a failover count, a threshold.
+	Details map[string]string `json:"details,omitempty"`
+}
+
+// Detector is one check over a bundle's events.
+type Detector struct {
+	// ID is the stable identifier shown in findings ("version-mismatch").
+	ID string
+	// Title is a short human name.
+	Title string
+	// Doc is one paragraph: what the detector flags and why it matters.
+	Doc string
+	// Looks says which sources and events it reads, for `exlog detectors`.
+	Looks string
+	// References are KB articles and documents behind the check.
+	References []string
+	// Select picks the events the detector needs; nil means every event.
+	// Selecting keeps memory bounded on large bundles.
+	Select func(*parse.Event) bool
+	// Run examines the pass and reports findings through Pass.Report.
+	Run func(*Pass) error
+}
+
+// Pass is one detector's view of a bundle.
+type Pass struct {
+	Detector *Detector
+	// Events are the selected events in time order (events without a time
+	// come last, in file order).
+	Events []*parse.Event
+	// Facts are derived once per bundle and shared by all detectors.
+	Facts *Facts
+
+	findings []Finding
+}
+
+// Report adds a finding; the detector ID, node spelling and ordering are
+// normalized here so that detectors cannot get them wrong.
+func (p *Pass) Report(f Finding) {
+	f.Detector = p.Detector.ID
+	for i, n := range f.Nodes {
+		f.Nodes[i] = parse.ShortNode(n)
+	}
+	f.Nodes = uniqSorted(f.Nodes)
+	f.Groups = uniqSorted(f.Groups)
+	if f.References == nil {
+		f.References = p.Detector.References
+	}
+	if !f.Start.IsZero() {
+		f.Start = f.Start.UTC()
+	}
+	if !f.End.IsZero() {
+		f.End = f.End.UTC()
+	}
+	p.findings = append(p.findings, f)
+}
+
+func uniqSorted(s []string) []string {
+	out := make([]string, 0, len(s))
+	for _, v := range s {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// Engine collects a bundle's events, concurrently from the parse workers,
+// keeping only those some detector or the facts need, then runs the
+// detectors.
+type Engine struct {
+	detectors []*Detector
+
+	mu     sync.Mutex
+	events []*parse.Event
+}
+
+// NewEngine prepares a run of the given detectors. It panics on duplicate
+// IDs, a programming error in the detector list.
+func NewEngine(detectors []*Detector) *Engine {
+	seen := map[string]bool{}
+	for _, d := range detectors {
+		if seen[d.ID] {
+			panic("detect: duplicate detector ID " + d.ID)
+		}
+		seen[d.ID] = true
+	}
+	return &Engine{detectors: detectors}
+}
+
+// Add offers one event. It is safe for concurrent use.
+func (e *Engine) Add(ev *parse.Event) {
+	if !e.wanted(ev) {
+		return
+	}
+	e.mu.Lock()
+	e.events = append(e.events, ev)
+	e.mu.Unlock()
+}
+
+func (e *Engine) wanted(ev *parse.Event) bool {
+	if factSelect(ev) {
+		return true
+	}
+	for _, d := range e.detectors {
+		if d.Select == nil || d.Select(ev) {
+			return true
+		}
+	}
+	return false
+}
+
+// Result is what a run produced.
+type Result struct {
+	Findings []Finding
+	Facts    *Facts
+}
+
+// Run sorts the collected events, derives the facts and runs every
+// detector. A detector that fails or panics does not stop the others; its
+// error is returned joined with the rest after all have run.
+func (e *Engine) Run(ctx context.Context) (*Result, error) {
+	SortEvents(e.events)
+	facts := DeriveFacts(e.events)
+	res := &Result{Facts: facts}
+	var errs []string
+	for _, d := range e.detectors {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		pass := &Pass{Detector: d, Facts: facts}
+		for _, ev := range e.events {
+			if d.Select == nil || d.Select(ev) {
+				pass.Events = append(pass.Events, ev)
+			}
+		}
+		if err := runSafely(d, pass); err != nil {
+			errs = append(errs, err.Error())
+		}
+		res.Findings = append(res.Findings, pass.findings...)
+	}
+	SortFindings(res.Findings)
+	if len(errs) > 0 {
+		return res, fmt.Errorf("%s", strings.Join(errs, "; "))
+	}
+	return res, nil
+}
+
+func runSafely(d *Detector, p *Pass) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("detector %s crashed: %v", d.ID, r)
+		}
+	}()
+	if err := d.Run(p); err != nil {
+		return fmt.Errorf("detector %s: %w", d.ID, err)
+	}
+	return nil
+}
+
+// SortEvents orders events by time; events without a time go last. Ties
+// keep file order so output is deterministic.
+func SortEvents(evs []*parse.Event) {
+	sort.SliceStable(evs, func(i, j int) bool {
+		a, b := evs[i], evs[j]
+		az, bz := a.Time.IsZero(), b.Time.IsZero()
+		if az != bz {
+			return bz
+		}
+		if !a.Time.Equal(b.Time) {
+			return a.Time.Before(b.Time)
+		}
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		if a.Offset != b.Offset {
+			return a.Offset < b.Offset
+		}
+		return a.Kind < b.Kind
+	})
+}
+
+// SortFindings orders findings most severe first, then by time, detector
+// and summary, so that output is the same on every run.
+func SortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.Severity != b.Severity {
+			return a.Severity > b.Severity
+		}
+		if !a.Start.Equal(b.Start) {
+			return a.Start.Before(b.Start)
+		}
+		if a.Detector != b.Detector {
+			return a.Detector < b.Detector
+		}
+		if a.Summary != b.Summary {
+			return a.Summary < b.Summary
+		}
+		return firstEvidence(a) < firstEvidence(b)
+	})
+}
+
+func firstEvidence(f Finding) string {
+	if len(f.Evidence) == 0 {
+		return ""
+	}
+	return f.Evidence[0].DocID
+}
+
+// Highest returns the most severe finding's severity, SevNone if none.
+func Highest(fs []Finding) Severity {
+	var s Severity
+	for _, f := range fs {
+		s = max(s, f.Severity)
+	}
+	return s
+}

@@ -1,0 +1,253 @@
+package detect
+
+import (
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/exlog/exlog/detect/builds"
+	"github.com/exlog/exlog/parse"
+)
+
+// Facts are derived once per bundle from its events and shared by every
+// detector and by the node inventory of triage and report output.
+type Facts struct {
+	// Start and End bound the timed events of the bundle.
+	Start, End time.Time
+	// Nodes are the servers seen, sorted by name.
+	Nodes []*Node
+	// Owners holds each group's owner changes in time order, by group name.
+	Owners map[string][]OwnerChange
+}
+
+// Node is what the bundle says about one server.
+type Node struct {
+	Name string `json:"name"`
+	// Builds lists every Exchange build observed on the node, in time
+	// order (observations without a time last).
+	Builds []BuildObs `json:"builds"`
+	// Sources counts the node's events per source format.
+	Sources map[string]int `json:"sources"`
+}
+
+// BuildObs is one observation of a node's Exchange build.
+type BuildObs struct {
+	Time    time.Time `json:"time,omitzero"`
+	Build   string    `json:"build"`
+	Release string    `json:"release,omitempty"`
+	// Kind says what the observation means: "setup-succeeded" (a setup
+	// run completed with this build), "setup-failed" (a run of this build
+	// did not complete), "setup-started" (a run with no end), "previous"
+	// (the build a run upgraded from), "registry" (ConfiguredVersion),
+	// "event" (an event log naming the build).
+	Kind string `json:"kind"`
+	// Mode is the setup mode for setup observations ("Upgrade", "Install").
+	Mode     string   `json:"mode,omitempty"`
+	Evidence Evidence `json:"evidence"`
+}
+
+// Installed reports whether the observation says the build was in place
+// (as opposed to an attempt that failed).
+func (b BuildObs) Installed() bool { return b.Kind != "setup-failed" && b.Kind != "setup-started" }
+
+// Current returns the node's latest build known to be installed, or ok=false.
+func (n *Node) Current() (BuildObs, bool) {
+	for i := len(n.Builds) - 1; i >= 0; i-- {
+		if n.Builds[i].Installed() && n.Builds[i].Kind != "previous" {
+			return n.Builds[i], true
+		}
+	}
+	for i := len(n.Builds) - 1; i >= 0; i-- {
+		if n.Builds[i].Kind == "previous" {
+			return n.Builds[i], true
+		}
+	}
+	return BuildObs{}, false
+}
+
+// OwnerChange is a group arriving on a node.
+type OwnerChange struct {
+	Time     time.Time `json:"time"`
+	Group    string    `json:"group"`
+	From     string    `json:"from,omitempty"`
+	To       string    `json:"to"`
+	MoveType string    `json:"move_type,omitempty"`
+	Evidence Evidence  `json:"evidence"`
+}
+
+// factSelect picks the events DeriveFacts reads; they are kept whatever
+// the detectors select.
+func factSelect(e *parse.Event) bool {
+	switch {
+	case e.Kind == "setup-run":
+		return true
+	case e.Field("action") == "group-move" || e.Field("action") == "role-moved":
+		return true
+	case e.Source == parse.SourceRegistry:
+		switch strings.ToLower(e.Field("value_name")) {
+		case "configuredversion", "unpackedversion":
+			return true
+		}
+	case e.Field("version") != "" && (e.Source == parse.SourceEVTX || e.Source == parse.SourceEVT):
+		return true
+	}
+	return false
+}
+
+// DeriveFacts computes the facts from events sorted by SortEvents.
+func DeriveFacts(events []*parse.Event) *Facts {
+	f := &Facts{Owners: map[string][]OwnerChange{}}
+	nodes := map[string]*Node{}
+	node := func(name string) *Node {
+		name = parse.ShortNode(name)
+		n := nodes[name]
+		if n == nil {
+			n = &Node{Name: name, Sources: map[string]int{}}
+			nodes[name] = n
+		}
+		return n
+	}
+	for _, e := range events {
+		if !e.Time.IsZero() && e.TimeQuality != parse.TimeNone {
+			if f.Start.IsZero() || e.Time.Before(f.Start) {
+				f.Start = e.Time
+			}
+			if e.Time.After(f.End) {
+				f.End = e.Time
+			}
+		}
+		if e.Node == "" {
+			continue
+		}
+		n := node(e.Node)
+		for _, b := range buildsOf(e) {
+			n.Builds = append(n.Builds, b)
+		}
+		if oc, ok := ownerChangeOf(e); ok {
+			f.Owners[oc.Group] = append(f.Owners[oc.Group], oc)
+		}
+	}
+	for _, n := range nodes {
+		sort.SliceStable(n.Builds, func(i, j int) bool {
+			a, b := n.Builds[i].Time, n.Builds[j].Time
+			if a.IsZero() != b.IsZero() {
+				return b.IsZero()
+			}
+			return a.Before(b)
+		})
+		f.Nodes = append(f.Nodes, n)
+	}
+	slices.SortFunc(f.Nodes, func(a, b *Node) int { return strings.Compare(a.Name, b.Name) })
+	return f
+}
+
+// CountSources adds every event's source to its node's counts. It is kept
+// apart from DeriveFacts because it must see all events, not only the
+// selected ones; the pipeline calls it as events stream by.
+func (f *Facts) CountSources(counts map[string]map[string]int) {
+	have := map[string]*Node{}
+	for _, n := range f.Nodes {
+		have[n.Name] = n
+	}
+	for name, bySource := range counts {
+		n := have[name]
+		if n == nil {
+			n = &Node{Name: name, Sources: map[string]int{}}
+			f.Nodes = append(f.Nodes, n)
+			have[name] = n
+		}
+		for s, c := range bySource {
+			n.Sources[s] += c
+		}
+	}
+	slices.SortFunc(f.Nodes, func(a, b *Node) int { return strings.Compare(a.Name, b.Name) })
+}
+
+// Node returns the named node's facts, or nil.
+func (f *Facts) Node(name string) *Node {
+	name = parse.ShortNode(name)
+	for _, n := range f.Nodes {
+		if n.Name == name {
+			return n
+		}
+	}
+	return nil
+}
+
+func obs(e *parse.Event, t time.Time, build, kind string) BuildObs {
+	v, ok := builds.Parse(build)
+	if ok {
+		build = v.String()
+	}
+	return BuildObs{Time: t, Build: build, Release: builds.ReleaseName(build), Kind: kind, Evidence: EvidenceOf(e)}
+}
+
+// buildsOf reads the build observations an event carries.
+func buildsOf(e *parse.Event) []BuildObs {
+	var out []BuildObs
+	switch {
+	case e.Kind == "setup-run":
+		start := e.Time
+		end := start
+		if t, err := time.Parse(time.RFC3339Nano, e.Field("end")); err == nil {
+			end = t
+		}
+		mode := e.Field("mode")
+		if p := e.Field("previous_version"); p != "" {
+			b := obs(e, start, p, "previous")
+			b.Mode = mode
+			out = append(out, b)
+		}
+		if v := e.Field("setup_version"); v != "" {
+			kind := "setup-started"
+			switch e.Field("result") {
+			case "success":
+				kind = "setup-succeeded"
+			case "failed":
+				kind = "setup-failed"
+			}
+			b := obs(e, end, v, kind)
+			b.Mode = mode
+			out = append(out, b)
+		}
+	case e.Source == parse.SourceRegistry && strings.EqualFold(e.Field("value_name"), "ConfiguredVersion"):
+		if _, ok := builds.Parse(e.Field("value")); ok {
+			out = append(out, obs(e, e.Time, e.Field("value"), "registry"))
+		}
+	case (e.Source == parse.SourceEVTX || e.Source == parse.SourceEVT) && e.Field("version") != "":
+		if _, ok := builds.Parse(e.Field("version")); ok {
+			out = append(out, obs(e, e.Time, e.Field("version"), "event"))
+		}
+	}
+	return out
+}
+
+func ownerChangeOf(e *parse.Event) (OwnerChange, bool) {
+	a := e.Field("action")
+	if a != "group-move" && a != "role-moved" {
+		return OwnerChange{}, false
+	}
+	g, to := e.Field("group"), e.Field("to_node")
+	if g == "" || to == "" || e.Time.IsZero() {
+		return OwnerChange{}, false
+	}
+	oc := OwnerChange{Time: e.Time, Group: g, To: parse.ShortNode(to), MoveType: e.Field("move_type"), Evidence: EvidenceOf(e)}
+	if from := e.Field("from_node"); from != "" {
+		oc.From = parse.ShortNode(from)
+	}
+	return oc, true
+}
+
+// OwnerAt returns the node that owned group at time t according to the
+// owner timeline, or "" when the bundle does not say.
+func (f *Facts) OwnerAt(group string, t time.Time) string {
+	owner := ""
+	for _, oc := range f.Owners[group] {
+		if oc.Time.After(t) {
+			break
+		}
+		owner = oc.To
+	}
+	return owner
+}
