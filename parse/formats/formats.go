@@ -1,0 +1,27 @@
+// Package formats lists the parsers exlog knows, in the order their Sniff
+// is tried: binary formats with magic numbers first, then text formats from
+// the most specific to the most tolerant. Adding a format means adding it
+// here; nothing registers itself.
+package formats
+
+import (
+	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/setuplog"
+)
+
+// All returns every parser, in sniffing order.
+func All() []parse.Parser {
+	return []parse.Parser{
+		setuplog.Parser{},
+	}
+}
+
+// Lookup returns the parser of the named format, or nil.
+func Lookup(name string) parse.Parser {
+	for _, p := range All() {
+		if p.Name() == name {
+			return p
+		}
+	}
+	return nil
+}
