@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/exlog/exlog/detect/builds"
 	"github.com/exlog/exlog/parse"
 )
 
@@ -175,79 +174,3 @@ func (f *Facts) Node(name string) *Node {
 	return nil
 }
 
-func obs(e *parse.Event, t time.Time, build, kind string) BuildObs {
-	v, ok := builds.Parse(build)
-	if ok {
-		build = v.String()
-	}
-	return BuildObs{Time: t, Build: build, Release: builds.ReleaseName(build), Kind: kind, Evidence: EvidenceOf(e)}
-}
-
-// buildsOf reads the build observations an event carries.
-func buildsOf(e *parse.Event) []BuildObs {
-	var out []BuildObs
-	switch {
-	case e.Kind == "setup-run":
-		start := e.Time
-		end := start
-		if t, err := time.Parse(time.RFC3339Nano, e.Field("end")); err == nil {
-			end = t
-		}
-		mode := e.Field("mode")
-		if p := e.Field("previous_version"); p != "" {
-			b := obs(e, start, p, "previous")
-			b.Mode = mode
-			out = append(out, b)
-		}
-		if v := e.Field("setup_version"); v != "" {
-			kind := "setup-started"
-			switch e.Field("result") {
-			case "success":
-				kind = "setup-succeeded"
-			case "failed":
-				kind = "setup-failed"
-			}
-			b := obs(e, end, v, kind)
-			b.Mode = mode
-			out = append(out, b)
-		}
-	case e.Source == parse.SourceRegistry && strings.EqualFold(e.Field("value_name"), "ConfiguredVersion"):
-		if _, ok := builds.Parse(e.Field("value")); ok {
-			out = append(out, obs(e, e.Time, e.Field("value"), "registry"))
-		}
-	case (e.Source == parse.SourceEVTX || e.Source == parse.SourceEVT) && e.Field("version") != "":
-		if _, ok := builds.Parse(e.Field("version")); ok {
-			out = append(out, obs(e, e.Time, e.Field("version"), "event"))
-		}
-	}
-	return out
-}
-
-func ownerChangeOf(e *parse.Event) (OwnerChange, bool) {
-	a := e.Field("action")
-	if a != "group-move" && a != "role-moved" {
-		return OwnerChange{}, false
-	}
-	g, to := e.Field("group"), e.Field("to_node")
-	if g == "" || to == "" || e.Time.IsZero() {
-		return OwnerChange{}, false
-	}
-	oc := OwnerChange{Time: e.Time, Group: g, To: parse.ShortNode(to), MoveType: e.Field("move_type"), Evidence: EvidenceOf(e)}
-	if from := e.Field("from_node"); from != "" {
-		oc.From = parse.ShortNode(from)
-	}
-	return oc, true
-}
-
-// OwnerAt returns the node that owned group at time t according to the
-// owner timeline, or "" when the bundle does not say.
-func (f *Facts) OwnerAt(group string, t time.Time) string {
-	owner := ""
-	for _, oc := range f.Owners[group] {
-		if oc.Time.After(t) {
-			break
-		}
-		owner = oc.To
-	}
-	return owner
-}
