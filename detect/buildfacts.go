@@ -55,4 +55,3 @@ func buildsOf(e *parse.Event) []BuildObs {
 	}
 	return out
 }
-

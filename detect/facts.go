@@ -173,4 +173,3 @@ func (f *Facts) Node(name string) *Node {
 	}
 	return nil
 }
-
