@@ -1,0 +1,57 @@
+package setuplog
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/exlog/exlog/fixtures"
+	"github.com/exlog/exlog/parse"
+)
+
+// FuzzParse feeds arbitrary bytes to Sniff and Parse: neither may panic,
+// and every event must be placed in a run with a sane line.
+func FuzzParse(f *testing.F) {
+	seeds, _ := filepath.Glob("testdata/*.log")
+	if dir := fixtures.Corpus(f, "setuplogs"); dir != "" {
+		// Small real logs only, so each fuzz run stays quick.
+		for _, name := range []string{"e2016cu18-upgrade-msi-langpack-nullref.log", "e2016cu23-install-servicecontrol-reverse.log"} {
+			seeds = append(seeds, filepath.Join(dir, name))
+		}
+	}
+	for _, s := range seeds {
+		data, err := os.ReadFile(s)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte("[23:59:59] a\n[00:00:01] === IGNORING PREVIOUS ERRORS === X (c:\\a.cxx:1)\n"))
+	f.Add([]byte("[1/2/3 4:5:6 AM] [0] Evaluated [Setting:X] [HasException:True] [Value:\n"))
+	mod := time.Date(2006, 3, 15, 0, 53, 10, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		(Parser{}).Sniff(data[:min(len(data), parse.SniffSize)])
+		in := &parse.Input{Path: "fuzz.log", Node: "N", ModTime: mod, Size: int64(len(data)),
+			Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }}
+		rep := &parse.Report{}
+		n := 0
+		err := Parser{}.Parse(context.Background(), in, rep, func(e *parse.Event) error {
+			n++
+			if e.Run < 1 || e.Line < 1 {
+				t.Fatalf("event with run %d line %d: %+v", e.Run, e.Line, e)
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, parse.ErrNotFormat) {
+			t.Fatalf("unexpected error %v", err)
+		}
+		if n != rep.Events {
+			t.Fatalf("emitted %d, report counts %d", n, rep.Events)
+		}
+	})
+}

@@ -1,0 +1,486 @@
+package setuplog
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/exlog/exlog/parse"
+)
+
+var (
+	reBanner   = regexp.MustCompile(`^Starting Microsoft Exchange (?:Server )?(\d{4}|Subscription Edition) Setup\s*$`)
+	reTZ       = regexp.MustCompile(`^Local time zone: (\(((?:UTC|GMT)(?:([+-])(\d{1,2}):(\d{2}))?)\).*?)\.?\s*$`)
+	reSetupV   = regexp.MustCompile(`^Setup version: (\d+(?:\.\d+){1,3})\.?\s*$`)
+	reUser     = regexp.MustCompile(`^Logged on user: (.+?)\.?\s*$`)
+	reCmdLine  = regexp.MustCompile(`(?:RuntimeAssembly|ExSetupUI|ExSetup) was started with the following command: '(.*)'\.?\s*$`)
+	reBackup   = regexp.MustCompile(`^The backup copy of the previously installed version is '([\d.]+)'`)
+	reLocal    = regexp.MustCompile(`^The locally installed version is (\d+(?:\.\d+)+?)\.?\s*$`)
+	reInstMode = regexp.MustCompile(`^The installation mode is set to: '([^']*)'`)
+	reRoles    = regexp.MustCompile(`^The following roles (have been unpacked|are installed):\s*(.*?)\s*$`)
+	reDC       = regexp.MustCompile(`^Setup will use the domain controller '([^']+)'`)
+	reResult   = regexp.MustCompile(`^The (?:Microsoft )?Exchange Server setup operation (completed successfully|didn't complete|did not complete)`)
+	reCurRes   = regexp.MustCompile(`^CurrentResult [^:]*:\d+: (\S+)\s*$`)
+	reCmdMode  = regexp.MustCompile(`(?i)(?:^|\s)[/-](?:mode|m):"?([A-Za-z]+)`)
+	reCmdFlag  = regexp.MustCompile(`(?:^|\s)[/-]([A-Za-z]+)`)
+)
+
+const stopText = "Setup is stopping now because of one or more critical errors"
+
+// Action switches that stand for the mode when /mode is absent
+// (setup /PrepareAD, setup.com /upgradeCMS ...), in the order tried.
+var actionSwitches = []string{
+	"prepareschema", "preparead", "preparealldomains", "preparedomain",
+	"upgradecms", "recovercms", "clearlocalcms", "newcms", "removecms",
+	"recoverserver", "prepareallhybrid", "preparelegacyexchangepermissions",
+}
+
+// item is an event waiting for its run's time zone to be known.
+type item struct {
+	ev       *parse.Event
+	wall     time.Time
+	hasWall  bool
+	errFrame bool
+	fraction bool
+}
+
+// run is the state of one setup run while its records stream past.
+type run struct {
+	n         int
+	gen2003   bool
+	hasBanner bool
+	ended     bool // End of Setup / Setup completed seen
+	product   string
+
+	line      int // banner line, else first record line
+	startWall time.Time
+	hasStart  bool
+	endWall   time.Time
+	hasEnd    bool
+	lastWall  time.Time
+	hasLast   bool
+	lastLine  int
+	fraction  bool // a record had a fraction of a second (2010 and later)
+
+	tzDecided bool
+	tzKnown   bool
+	offset    time.Duration
+	tz        string
+	tzOffset  string
+
+	setupVersion, previousVersion, installedVersion string
+	modeParam, installationMode, cmdLine            string
+	rolesInstalled, rolesUnpacked, user, dc         string
+	computer                                        string
+	params                                          [][2]string
+	resultWord, resultText, currentResult           string
+	currentResultText                               string
+	stopText                                        string
+	errors, firstErrorLine, errorFrames             int
+	firstFrameLine                                  int
+	watermarks                                      []string
+	installWatermark                                string
+	frameMode                                       string
+	failTexts                                       []*parse.Event // 2003 failure candidates
+	completedText                                   string
+
+	pending []item
+	// chain is the index in pending where the unbroken run of error frames
+	// before the current record starts, or -1: those events wait in case an
+	// IGNORING marker follows.
+	chain int
+	// chainDropped counts chain frames already emitted because the chain
+	// outgrew maxChain.
+	chainDropped int
+}
+
+func newRun(n int, gen2003 bool) *run {
+	return &run{n: n, gen2003: gen2003, chain: -1, tzDecided: gen2003}
+}
+
+// absorb updates the run from one record's first-line text and facts.
+func (r *run) absorb(ev *parse.Event, text string, f recFacts, it item) {
+	t := strings.TrimSpace(text)
+	if r.line == 0 {
+		r.line = ev.Line
+	}
+	if !r.hasStart && it.hasWall {
+		r.startWall, r.hasStart = it.wall, true
+	}
+	if it.hasWall {
+		r.lastWall, r.hasLast = it.wall, true
+	}
+	if it.fraction {
+		r.fraction = true
+	}
+	if m := reBanner.FindStringSubmatch(t); m != nil && !r.hasBanner {
+		r.hasBanner = true
+		r.product = m[1]
+		r.line = ev.Line
+		r.startWall, r.hasStart = it.wall, it.hasWall
+	}
+	switch {
+	case t == "End of Setup":
+		r.ended = true
+		if it.hasWall {
+			r.endWall, r.hasEnd = it.wall, true
+		}
+	case r.gen2003 && t == "Setup completed":
+		r.ended = true
+		r.completedText = t
+		if it.hasWall {
+			r.endWall, r.hasEnd = it.wall, true
+		}
+	}
+	if f.severity == "ERROR" {
+		r.errors++
+		if r.firstErrorLine == 0 {
+			r.firstErrorLine = ev.Line
+		}
+	}
+	if f.frameMode != "" && r.frameMode == "" {
+		r.frameMode = f.frameMode
+	}
+	if r.gen2003 {
+		if (f.errFrame && f.frameMode != "") || strings.Contains(ev.Message, "Setup encountered an error") ||
+			strings.HasPrefix(t, "Setup failed") {
+			r.failTexts = append(r.failTexts, ev)
+		}
+		return
+	}
+	switch f.evalName {
+	case "ComputerNameDnsFullyQualified":
+		if r.computer == "" && f.evalKind == "Setting" {
+			r.computer = f.evalValue
+		}
+	case "Watermarks":
+		if f.evalValue != "" && f.evalValue != "<NULL>" {
+			r.watermarks = append(r.watermarks, f.evalPar+"="+f.evalValue)
+		}
+	case "InstallWatermark":
+		if r.installWatermark != "True" {
+			r.installWatermark = f.evalValue
+		}
+	}
+	if f.evalKind != "" {
+		return
+	}
+	if m := reTZ.FindStringSubmatch(t); m != nil && r.tz == "" {
+		r.tz = m[1]
+		off := time.Duration(0)
+		if m[3] != "" {
+			h, _ := strconv.Atoi(m[4])
+			mi, _ := strconv.Atoi(m[5])
+			off = time.Duration(h)*time.Hour + time.Duration(mi)*time.Minute
+			if m[3] == "-" {
+				off = -off
+			}
+		}
+		r.tzOffset = formatOffset(off)
+		// A zone line after the run's records were already sent without
+		// an offset is reported but not applied, so one run never mixes
+		// two time bases.
+		if !r.tzDecided {
+			r.offset = off
+			r.tzKnown = true
+		}
+		return
+	}
+	if name := ev.Fields["param_name"]; name != "" {
+		r.params = append(r.params, [2]string{strings.ToLower(name), ev.Fields["param_value"]})
+		if strings.EqualFold(name, "mode") && r.modeParam == "" {
+			r.modeParam = ev.Fields["param_value"]
+		}
+		return
+	}
+	if m := reSetupV.FindStringSubmatch(t); m != nil {
+		r.setupVersion = m[1]
+	} else if m := reUser.FindStringSubmatch(t); m != nil && r.user == "" {
+		r.user = m[1]
+	} else if m := reCmdLine.FindStringSubmatch(t); m != nil && r.cmdLine == "" {
+		r.cmdLine = m[1]
+	} else if m := reBackup.FindStringSubmatch(t); m != nil {
+		r.previousVersion = m[1]
+	} else if m := reLocal.FindStringSubmatch(t); m != nil {
+		r.installedVersion = m[1]
+	} else if m := reInstMode.FindStringSubmatch(t); m != nil {
+		r.installationMode = m[1]
+	} else if m := reRoles.FindStringSubmatch(t); m != nil {
+		if m[1] == "are installed" {
+			r.rolesInstalled = m[2]
+		} else {
+			r.rolesUnpacked = m[2]
+		}
+	} else if m := reDC.FindStringSubmatch(t); m != nil && r.dc == "" {
+		r.dc = m[1]
+	} else if m := reResult.FindStringSubmatch(t); m != nil {
+		// The last statement wins: a run may report sub-operations first.
+		r.resultWord, r.resultText = m[1], t
+	} else if m := reCurRes.FindStringSubmatch(t); m != nil {
+		r.currentResult, r.currentResultText = m[1], t
+	} else if strings.HasPrefix(t, stopText) {
+		r.stopText = t
+	}
+}
+
+func formatOffset(d time.Duration) string {
+	sign := '+'
+	if d < 0 {
+		sign, d = '-', -d
+	}
+	return fmt.Sprintf("%c%02d:%02d", sign, int(d/time.Hour), int(d%time.Hour/time.Minute))
+}
+
+// utc converts a wall time of this run to the stored time.
+func (r *run) utc(wall time.Time) time.Time {
+	if r.tzKnown {
+		return wall.Add(-r.offset)
+	}
+	return wall
+}
+
+func (r *run) quality() parse.TimeQuality {
+	switch {
+	case r.gen2003:
+		return parse.TimeOfDayOnly
+	case r.tzKnown:
+		return parse.TimeLocalKnownOffset
+	}
+	return parse.TimeLocalUnknownOffset
+}
+
+// result decides success, failed, no-end or unknown, and the deciding line.
+func (r *run) result() (string, string) {
+	if r.gen2003 {
+		for _, ev := range r.failTexts {
+			if ev.Fields["ignored"] != "true" {
+				return "failed", firstLine(ev.Message)
+			}
+		}
+		if r.completedText != "" {
+			return "success", r.completedText
+		}
+		return "no-end", ""
+	}
+	switch {
+	case r.resultWord == "completed successfully":
+		return "success", r.resultText
+	case r.resultWord != "":
+		return "failed", r.resultText
+	case r.stopText != "":
+		return "failed", r.stopText
+	case r.currentResult == "0":
+		return "success", r.currentResultText
+	case r.currentResult != "":
+		return "failed", r.currentResultText
+	case !r.ended:
+		return "no-end", ""
+	}
+	return "unknown", ""
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func (r *run) generation() string {
+	switch {
+	case r.gen2003:
+		return "2000/2003"
+	case r.product == "2007" || r.product == "2010":
+		return "2007/2010"
+	case r.product != "":
+		return "2013+"
+	}
+	major, _, _ := strings.Cut(r.setupVersion, ".")
+	switch major {
+	case "6":
+		return "2000/2003"
+	case "8", "14":
+		return "2007/2010"
+	case "15":
+		return "2013+"
+	}
+	// A run cut before its banner: the timestamp style is the last clue.
+	// 2010 also writes fractions, so this may call a cut 2010 run 2013+.
+	if r.fraction {
+		return "2013+"
+	}
+	if r.hasStart {
+		return "2007/2010"
+	}
+	return ""
+}
+
+// mode is /mode's value, else the first action switch given. Setup logs
+// no parameter lines when it rejects the command line, so the command line
+// itself is the last resort.
+func (r *run) mode() string {
+	if r.gen2003 {
+		return r.frameMode
+	}
+	if r.modeParam != "" {
+		return r.modeParam
+	}
+	for _, a := range actionSwitches {
+		for _, p := range r.params {
+			if p[0] == a {
+				return p[0]
+			}
+		}
+	}
+	if m := reCmdMode.FindStringSubmatch(r.cmdLine); m != nil {
+		return m[1]
+	}
+	for _, m := range reCmdFlag.FindAllStringSubmatch(r.cmdLine, -1) {
+		for _, a := range actionSwitches {
+			if strings.EqualFold(m[1], a) {
+				return a
+			}
+		}
+	}
+	return ""
+}
+
+// summary builds the setup-run event.
+func (r *run) summary(node, file string) *parse.Event {
+	ev := &parse.Event{
+		TimeQuality: r.quality(),
+		Node:        node,
+		Source:      parse.SourceSetupLog,
+		Kind:        "setup-run",
+		File:        file,
+		Line:        r.line,
+		Provider:    provider,
+		Run:         r.n,
+	}
+	if !r.hasStart {
+		ev.TimeQuality = parse.TimeNone
+	}
+	gen := r.generation()
+	res, resText := r.result()
+	mode := r.mode()
+	roles := r.rolesInstalled
+	if roles == "" {
+		roles = r.rolesUnpacked
+	}
+	ev.SetField("generation", gen)
+	ev.SetField("product", r.product)
+	ev.SetField("setup_version", r.setupVersion)
+	ev.SetField("previous_version", r.previousVersion)
+	ev.SetField("installed_version", r.installedVersion)
+	ev.SetField("mode", mode)
+	ev.SetField("installation_mode", r.installationMode)
+	var ps []string
+	for _, p := range r.params {
+		ps = append(ps, p[0]+"="+p[1])
+		if _, dup := ev.Fields["param."+p[0]]; !dup {
+			// Switches without a value are recorded as present.
+			v := p[1]
+			if v == "" {
+				v = "true"
+			}
+			ev.SetField("param."+p[0], v)
+		}
+	}
+	ev.SetField("params", strings.Join(ps, "; "))
+	ev.SetField("command_line", r.cmdLine)
+	ev.SetField("roles", roles)
+	ev.SetField("user", r.user)
+	ev.SetField("dc", r.dc)
+	ev.SetField("computer", r.computer)
+	ev.SetField("tz", r.tz)
+	ev.SetField("tz_offset", r.tzOffset)
+	ev.SetField("result", res)
+	ev.SetField("result_text", resText)
+	ev.SetField("current_result", r.currentResult)
+	ev.SetField("end_seen", strconv.FormatBool(r.ended))
+	var dur time.Duration
+	if r.hasStart {
+		ev.Time = r.utc(r.startWall)
+		ev.SetField("start", ev.Time.Format(time.RFC3339Nano))
+		end, ok := r.endWall, r.hasEnd
+		if !ok {
+			end, ok = r.lastWall, r.hasLast
+		}
+		if ok {
+			ev.SetField("end", r.utc(end).Format(time.RFC3339Nano))
+			dur = end.Sub(r.startWall)
+			ev.SetField("duration", dur.Round(time.Millisecond).String())
+		}
+	}
+	ev.SetField("errors", strconv.Itoa(r.errors))
+	ev.SetField("error_frames", strconv.Itoa(r.errorFrames))
+	first := r.firstErrorLine
+	if first == 0 && r.gen2003 {
+		first = r.firstFrameLine
+	}
+	if first > 0 {
+		ev.SetField("first_error_line", strconv.Itoa(first))
+	}
+	ev.SetField("watermark", strings.Join(r.watermarks, "; "))
+	ev.SetField("install_watermark", r.installWatermark)
+	ev.SetField("last_line", strconv.Itoa(r.lastLine))
+
+	switch res {
+	case "success":
+		ev.Level = parse.LevelInfo
+	case "failed":
+		ev.Level = parse.LevelError
+	default:
+		ev.Level = parse.LevelWarning
+	}
+	ev.Message = r.describe(gen, mode, res, dur)
+	return ev
+}
+
+// describe writes the one-line summary a support engineer reads first.
+func (r *run) describe(gen, mode, res string, dur time.Duration) string {
+	var b strings.Builder
+	name := "Exchange"
+	if r.product != "" {
+		name += " " + r.product
+	} else if gen != "" {
+		name += " " + gen
+	}
+	fmt.Fprintf(&b, "%s setup run %d", name, r.n)
+	var what []string
+	if mode != "" {
+		what = append(what, "mode "+mode)
+	}
+	switch {
+	case r.previousVersion != "" && r.setupVersion != "":
+		what = append(what, r.previousVersion+" -> "+r.setupVersion)
+	case r.installedVersion != "" && r.setupVersion != "" && r.installedVersion != r.setupVersion:
+		what = append(what, "installed "+r.installedVersion+", setup "+r.setupVersion)
+	case r.setupVersion != "":
+		what = append(what, "build "+r.setupVersion)
+	}
+	if len(what) > 0 {
+		b.WriteString(" (" + strings.Join(what, ", ") + ")")
+	}
+	switch res {
+	case "success":
+		b.WriteString(" succeeded")
+	case "failed":
+		b.WriteString(" failed")
+	case "no-end":
+		b.WriteString(" has no end in the log")
+	default:
+		b.WriteString(" ended without a clear result")
+	}
+	if dur >= time.Second {
+		fmt.Fprintf(&b, " after %s", dur.Round(time.Second))
+	}
+	if r.errors > 0 {
+		fmt.Fprintf(&b, "; %d [ERROR] records, the first at line %d", r.errors, r.firstErrorLine)
+	} else if r.errorFrames > 0 {
+		fmt.Fprintf(&b, "; %d error frames not ignored", r.errorFrames)
+	}
+	return b.String()
+}
