@@ -1,0 +1,85 @@
+package clusterlog
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/exlog/exlog/fixtures"
+	"github.com/exlog/exlog/parse"
+)
+
+// FuzzParse feeds arbitrary bytes to Sniff and Parse. Panics must not
+// happen, every emitted event must be well formed, and the events must
+// account for every non-blank line the parser saw.
+func FuzzParse(f *testing.F) {
+	var seeds []string
+	for _, pat := range []string{"testdata/*.log", filepath.Join(fixtures.Dir(), "clusterlogs", "*.log")} {
+		m, _ := filepath.Glob(pat)
+		seeds = append(seeds, m...)
+	}
+	corpus := filepath.Join(fixtures.RepoRoot(), "..", "shared", "corpus", "clusterlogs")
+	if m, _ := filepath.Glob(filepath.Join(corpus, "*.log")); len(m) > 0 {
+		seeds = append(seeds, m...)
+	}
+	for _, p := range seeds {
+		if data, err := os.ReadFile(p); err == nil {
+			f.Add(data)
+		}
+	}
+	f.Add([]byte("0ab::31-24:61:99.999 x\n\n  7 [A] 1.2::2024/02/30-10:00:00.000 CRIT\n[====]\n"))
+
+	old := recoverPanics
+	recoverPanics = false
+	defer func() { recoverPanics = old }()
+
+	f.Fuzz(func(t *testing.T, data []byte) {
+		head := data
+		if len(head) > parse.SniffSize {
+			head = head[:parse.SniffSize]
+		}
+		Parser{}.Sniff(head)
+
+		in := &parse.Input{
+			Path:    "fuzz.log",
+			ModTime: time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC),
+			Open:    func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil },
+		}
+		rep := &parse.Report{}
+		held := 0
+		err := Parser{}.Parse(context.Background(), in, rep, func(e *parse.Event) error {
+			if e.Line < 1 || e.Source != parse.SourceClusterLog || e.Message == "" {
+				t.Fatalf("bad event %+v", e)
+			}
+			if e.TimeQuality == "" {
+				t.Fatalf("line %d: no time quality", e.Line)
+			}
+			held += nonBlank(e.Message)
+			return nil
+		})
+		if err != nil {
+			return // ErrNotFormat, or a read error: nothing to account for
+		}
+		if rep.MoreProblems == 0 && len(rep.Problems) > 0 {
+			for _, p := range rep.Problems {
+				if strings.Contains(p.Reason, "were cut") {
+					return // cut lines are counted by Lines, not here
+				}
+			}
+		}
+		seen := 0
+		for l := parse.NewLines(bytes.NewReader(data)); l.Next(); {
+			if strings.TrimSpace(l.Text()) != "" {
+				seen++
+			}
+		}
+		if seen != held {
+			t.Fatalf("events hold %d non-blank lines, input has %d", held, seen)
+		}
+	})
+}
