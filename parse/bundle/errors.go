@@ -1,0 +1,41 @@
+package bundle
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// EntryError is what Input.Open returns for a part of a bundle that Walk
+// will not or cannot offer for parsing. Walk still visits such entries, so
+// that nothing in a bundle disappears without a word, and Parse turns the
+// error into the entry's Report. Reads of an entry return an EntryError too
+// when a bomb limit stops them.
+type EntryError struct {
+	// Path is the bundle path of the entry or archive concerned.
+	Path string
+	// Status is parse.StatusRejected (unsafe name, link out of the
+	// bundle, bomb limit, nesting too deep), parse.StatusFailed
+	// (unreadable) or parse.StatusPartial (an archive read only in part).
+	Status string
+	// Format names the container when the entry is an archive: "zip",
+	// "tar" or "gzip".
+	Format string
+	// Reason says what was refused or went wrong and what it cost.
+	Reason string
+}
+
+func (e *EntryError) Error() string { return e.Path + ": " + e.Reason }
+
+// size writes a byte count the way the limits are usually set: in whole
+// GiB or MiB when it is one, in bytes otherwise.
+func size(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return strconv.FormatInt(n>>30, 10) + " GiB"
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + " MiB"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return strconv.FormatInt(n>>10, 10) + " KiB"
+	}
+	return fmt.Sprintf("%d bytes", n)
+}

@@ -1,0 +1,190 @@
+package bundle
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"hash"
+	"hash/crc32"
+	"io"
+	"sync/atomic"
+
+	"github.com/exlog/exlog/parse"
+)
+
+// source gives random access to bytes of the bundle. Every open is
+// independent, so Inputs stay usable after Walk returns and from several
+// goroutines at once.
+type source interface {
+	openAt() (io.ReaderAt, io.Closer, error)
+	size() int64
+}
+
+// fileSource is a regular file of a bundle directory (or the bundle file).
+type fileSource struct {
+	path string
+	n    int64
+}
+
+func (s fileSource) openAt() (io.ReaderAt, io.Closer, error) {
+	f, err := openRead(s.path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, f, nil
+}
+
+func (s fileSource) size() int64 { return s.n }
+
+// memSource is an archive that had to be read into memory.
+type memSource []byte
+
+func (m memSource) openAt() (io.ReaderAt, io.Closer, error) {
+	return bytes.NewReader(m), noClose{}, nil
+}
+
+func (m memSource) size() int64 { return int64(len(m)) }
+
+// subSource is a stretch of another source: a stored zip entry or a tar
+// entry, read in place without a copy.
+type subSource struct {
+	parent source
+	off, n int64
+}
+
+func (s subSource) openAt() (io.ReaderAt, io.Closer, error) {
+	ra, c, err := s.parent.openAt()
+	if err != nil {
+		return nil, nil, err
+	}
+	return io.NewSectionReader(ra, s.off, s.n), c, nil
+}
+
+func (s subSource) size() int64 { return s.n }
+
+// openStream opens a source as a stream of exactly its declared size; a
+// shorter read (a cut archive) ends in io.ErrUnexpectedEOF, not a quiet EOF.
+func openStream(src source, path string) (io.ReadCloser, error) {
+	ra, c, err := src.openAt()
+	if err != nil {
+		return nil, err
+	}
+	n := src.size()
+	return readCloser{&exactReader{r: io.NewSectionReader(ra, 0, n), left: n, path: path}, c}, nil
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+// exactReader reports a stream that ends before its declared size.
+type exactReader struct {
+	r    io.Reader
+	left int64
+	path string
+}
+
+func (e *exactReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	e.left -= int64(n)
+	if err == io.EOF && e.left > 0 {
+		err = fmt.Errorf("%s: the archive ends %d bytes before this entry does (truncated?): %w", e.path, e.left, io.ErrUnexpectedEOF)
+	}
+	return n, err
+}
+
+// crcReader checks a zip entry's CRC-32 at its end, so damaged stored or
+// deflated data is reported rather than parsed as if it were whole.
+type crcReader struct {
+	r    io.Reader
+	h    hash.Hash32
+	want uint32
+	path string
+}
+
+func newCRCReader(r io.Reader, want uint32, path string) *crcReader {
+	return &crcReader{r: r, h: crc32.NewIEEE(), want: want, path: path}
+}
+
+func (c *crcReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.h.Write(p[:n])
+	if err == io.EOF && c.h.Sum32() != c.want {
+		err = fmt.Errorf("%s: CRC-32 is %08x, the archive says %08x: the entry's data is damaged", c.path, c.h.Sum32(), c.want)
+	}
+	return n, err
+}
+
+// countReader counts the compressed bytes a decompressor consumes.
+type countReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func (c *countReader) consumed() int64 { return c.n }
+
+// budget is the bundle-wide allowance of decompressed bytes.
+type budget struct {
+	used atomic.Int64
+	max  int64
+}
+
+// inflater wraps a decompressor and stops it when the bundle budget runs
+// out or the entry's ratio of produced to consumed bytes says bomb. Both
+// are measured on bytes actually moved; an archive's declared sizes are
+// not trusted.
+type inflater struct {
+	dec    io.Reader
+	in     interface{ consumed() int64 }
+	out    int64
+	path   string
+	opt    *Options
+	budget *budget
+	failed error
+}
+
+func (f *inflater) Read(p []byte) (int, error) {
+	if f.failed != nil {
+		return 0, f.failed
+	}
+	n, err := f.dec.Read(p)
+	f.out += int64(n)
+	if f.budget.used.Add(int64(n)) > f.budget.max {
+		f.failed = &EntryError{Path: f.path, Status: parse.StatusRejected, Reason: fmt.Sprintf(
+			"more than %s decompressed from the bundle in total; refusing a possible archive bomb (Options.MaxTotalBytes)",
+			size(f.budget.max))}
+		return n, f.failed
+	}
+	if f.out > f.opt.RatioMinBytes && f.out > f.opt.MaxRatio*f.in.consumed() {
+		f.failed = &EntryError{Path: f.path, Status: parse.StatusRejected, Reason: fmt.Sprintf(
+			"compression ratio above %d:1 after %s; refusing a possible archive bomb",
+			f.opt.MaxRatio, size(f.opt.RatioMinBytes))}
+		return n, f.failed
+	}
+	return n, err
+}
+
+// ctxReader makes a long read stop when the parse is cancelled, even
+// inside a parser that does not look at its context.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+type noClose struct{}
+
+func (noClose) Close() error { return nil }

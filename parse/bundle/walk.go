@@ -1,0 +1,411 @@
+package bundle
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/exlog/exlog/parse"
+)
+
+// Walk visits every regular file of the bundle at root as a parse.Input,
+// depth first, the entries of each directory and zip sorted by name and
+// those of a tar in archive order. Entries that cannot or must not be read
+// are visited too, with an Open that returns an *EntryError saying why.
+//
+// Inputs stay valid after visit returns. Those inside a compressed tar
+// stream are cheapest to open during the visit call: afterwards Open has to
+// read the stream again from its start up to the entry.
+//
+// Walk returns an error when root cannot be read at all, when ctx is done,
+// or when visit returns one; problems with single entries are visited
+// instead.
+func Walk(ctx context.Context, root string, opt Options, visit func(*parse.Input) error) error {
+	o := opt.withDefaults()
+	w := &walker{ctx: ctx, opt: &o, budget: &budget{max: o.MaxTotalBytes}}
+	return w.root(root, filepath.Base(root), false, func(it *item) error { return visit(it.in) })
+}
+
+// walker carries one bundle's limits and its shared decompression budget.
+type walker struct {
+	ctx    context.Context
+	opt    *Options
+	budget *budget
+}
+
+// item is a visited file and, for an entry of a tar stream, the stream
+// positioned at it.
+type item struct {
+	in   *parse.Input
+	live *liveEntry
+}
+
+// blob is anything of a bundle that may be a file or an archive.
+type blob struct {
+	// path is the bundle path shown to users; node is the one the layout
+	// rules read (without the root-name prefix or a duplicate's suffix).
+	path, node string
+	mod        time.Time
+	size       int64 // -1 when unknown
+	depth      int   // how many archives enclose it
+	// src gives random access when the bytes exist somewhere as they are
+	// (a file, a stored zip entry, a tar member, memory).
+	src source
+	// open gives a fresh stream of the bytes; always set.
+	open func() (io.ReadCloser, error)
+	// live is set for an entry of a forward-only tar stream.
+	live *liveEntry
+}
+
+// root walks one bundle. name is how the bundle's own name appears: the
+// first path component for a single file or archive, and for a directory
+// a prefix of every path when prefixDir is set (Parse with several roots).
+func (w *walker) root(root, name string, prefixDir bool, visit func(*item) error) error {
+	fi, err := os.Stat(root)
+	if err != nil {
+		return err
+	}
+	real, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return err
+	}
+	if real, err = filepath.Abs(real); err != nil {
+		return err
+	}
+	if fi.IsDir() {
+		prefix := ""
+		if prefixDir {
+			prefix = name + "/"
+		}
+		return w.dir(real, real, "", prefix, visit)
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a regular file or a directory", root)
+	}
+	return w.blob(w.fileBlob(real, name, name, fi), visit)
+}
+
+func (w *walker) fileBlob(full, path, node string, fi fs.FileInfo) *blob {
+	src := fileSource{path: full, n: fi.Size()}
+	return &blob{path: path, node: node, mod: fi.ModTime(), size: fi.Size(), src: src,
+		open: func() (io.ReadCloser, error) { return openStream(src, path) }}
+}
+
+// dir walks a bundle directory. Symbolic links are never followed: one
+// that resolves inside the bundle names a file or folder that is read
+// under its own path anyway (which also rules out loops), and one that
+// leads outside is reported.
+func (w *walker) dir(realRoot, full, rel, prefix string, visit func(*item) error) error {
+	ents, err := os.ReadDir(full)
+	if err != nil {
+		shown := rel
+		if shown == "" {
+			shown = "."
+		}
+		if err := w.refuse(&blob{path: prefix + shown, node: shown, size: -1}, parse.StatusFailed, "",
+			fmt.Sprintf("cannot list the directory (%v); its files are missing from the bundle", err), visit); err != nil {
+			return err
+		}
+	}
+	for _, e := range ents {
+		if err := w.ctx.Err(); err != nil {
+			return err
+		}
+		childFull := filepath.Join(full, e.Name())
+		childRel := e.Name()
+		if rel != "" {
+			childRel = rel + "/" + e.Name()
+		}
+		b := &blob{path: prefix + childRel, node: childRel, size: -1}
+		t := e.Type()
+		switch {
+		case t&fs.ModeSymlink != 0:
+			target, err := filepath.EvalSymlinks(childFull)
+			if err != nil {
+				err = w.refuse(b, parse.StatusRejected, "", fmt.Sprintf("symbolic link that cannot be resolved (%v); not followed", err), visit)
+			} else if !inside(realRoot, target) {
+				err = w.refuse(b, parse.StatusRejected, "", fmt.Sprintf("symbolic link to %s, outside the bundle; not followed", target), visit)
+			}
+			if err != nil {
+				return err
+			}
+		case e.IsDir():
+			if err := w.dir(realRoot, childFull, childRel, prefix, visit); err != nil {
+				return err
+			}
+		case t.IsRegular():
+			fi, err := e.Info()
+			if err != nil {
+				if err := w.refuse(b, parse.StatusFailed, "", fmt.Sprintf("cannot stat: %v", err), visit); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := w.blob(w.fileBlob(childFull, b.path, b.node, fi), visit); err != nil {
+				return err
+			}
+		default:
+			if err := w.refuse(b, parse.StatusRejected, "", fmt.Sprintf("not a regular file (%v); not read", t), visit); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func inside(root, target string) bool {
+	rel, err := filepath.Rel(root, target)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+}
+
+// refuse visits an entry that is not offered for parsing, so that its
+// Report says why.
+func (w *walker) refuse(b *blob, status, format, reason string, visit func(*item) error) error {
+	ee := &EntryError{Path: b.path, Status: status, Format: format, Reason: reason}
+	return w.refuseErr(b, ee, visit)
+}
+
+func (w *walker) refuseErr(b *blob, ee *EntryError, visit func(*item) error) error {
+	in := &parse.Input{Path: b.path, Node: NodeOf(b.node), ModTime: b.mod, Size: b.size,
+		Open: func() (io.ReadCloser, error) { return nil, ee }}
+	return visit(&item{in: in})
+}
+
+// fail visits b with the error that stopped reading it, keeping the
+// status of an EntryError (a bomb limit is a rejection, not a failure).
+func (w *walker) fail(b *blob, format, what string, err error, visit func(*item) error) error {
+	var ee *EntryError
+	if errors.As(err, &ee) {
+		return w.refuseErr(b, &EntryError{Path: b.path, Status: ee.Status, Format: format, Reason: ee.Error()}, visit)
+	}
+	if cerr := w.ctx.Err(); cerr != nil {
+		return cerr
+	}
+	return w.refuse(b, parse.StatusFailed, format, fmt.Sprintf("%s: %v", what, err), visit)
+}
+
+// Archive kinds, recognised by content.
+const (
+	kindFile = iota
+	kindZip
+	kindGzip
+	kindTar
+)
+
+// headSize covers the ustar magic at offset 257.
+const headSize = 512
+
+func archiveKind(head []byte) int {
+	switch {
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")), bytes.HasPrefix(head, []byte("PK\x05\x06")),
+		bytes.HasPrefix(head, []byte("PK\x07\x08PK\x03\x04")):
+		return kindZip
+	case bytes.HasPrefix(head, []byte{0x1f, 0x8b, 0x08}):
+		return kindGzip
+	case tarHeader(head):
+		return kindTar
+	}
+	return kindFile
+}
+
+// tarHeader reports a valid tar header block: its checksum must match,
+// whether or not it carries the ustar magic (old V7 archives do not).
+func tarHeader(h []byte) bool {
+	if len(h) < 512 {
+		return false
+	}
+	field := strings.TrimRight(strings.TrimSpace(string(h[148:156])), "\x00 ")
+	want, err := strconv.ParseInt(field, 8, 64)
+	if err != nil || h[0] == 0 {
+		return false
+	}
+	var sum int64
+	for i := 0; i < 512; i++ {
+		if i >= 148 && i < 156 {
+			sum += ' '
+		} else {
+			sum += int64(h[i])
+		}
+	}
+	return sum == want
+}
+
+// blob decides by content whether b is an archive to descend into or a
+// file to visit.
+func (w *walker) blob(b *blob, visit func(*item) error) error {
+	if err := w.ctx.Err(); err != nil {
+		return err
+	}
+	head, err := w.head(b)
+	if err != nil {
+		return w.fail(b, "", "cannot read", err, visit)
+	}
+	switch archiveKind(head) {
+	case kindZip:
+		return w.zip(b, visit)
+	case kindGzip:
+		return w.gzip(b, visit)
+	case kindTar:
+		return w.tar(b, visit)
+	}
+	in := &parse.Input{Path: b.path, Node: NodeOf(b.node), ModTime: b.mod, Size: b.size, Open: b.open}
+	if b.live != nil {
+		in.Open = b.live.open
+	}
+	return visit(&item{in: in, live: b.live})
+}
+
+// head reads the first bytes of b without consuming a live stream.
+func (w *walker) head(b *blob) ([]byte, error) {
+	if b.live != nil {
+		return b.live.peek(headSize)
+	}
+	buf := make([]byte, headSize)
+	if b.src != nil {
+		ra, c, err := b.src.openAt()
+		if err != nil {
+			return nil, err
+		}
+		defer c.Close()
+		n, err := ra.ReadAt(buf[:min(int64(headSize), b.src.size())], 0)
+		if err == io.EOF {
+			err = nil
+		}
+		return buf[:n], err
+	}
+	rc, err := b.open()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	n, err := io.ReadFull(rc, buf)
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		err = nil
+	}
+	return buf[:n], err
+}
+
+// tooDeep refuses to open an archive that would put its entries more
+// than MaxDepth archives deep.
+func (w *walker) tooDeep(b *blob, format string, visit func(*item) error) (bool, error) {
+	if b.depth < w.opt.MaxDepth {
+		return false, nil
+	}
+	return true, w.refuse(b, parse.StatusRejected, format, fmt.Sprintf(
+		"archive nested %d deep, more than the %d allowed (Options.MaxDepth); not opened", b.depth+1, w.opt.MaxDepth), visit)
+}
+
+// inMemory reads an archive that needs random access but only exists as
+// a stream, within Options.MaxNestedBytes.
+func (w *walker) inMemory(b *blob, format string) (*blob, error) {
+	limit := w.opt.MaxNestedBytes
+	tooBig := &EntryError{Path: b.path, Status: parse.StatusRejected, Format: format, Reason: fmt.Sprintf(
+		"this %s has to be read into memory to be opened, and it is larger than the %s allowed (Options.MaxNestedBytes); not opened",
+		format, size(limit))}
+	if b.size > limit {
+		return nil, tooBig
+	}
+	var r io.Reader
+	if b.live != nil {
+		rc, err := b.live.open()
+		if err != nil {
+			return nil, err
+		}
+		defer rc.Close()
+		r = rc
+	} else {
+		rc, err := b.open()
+		if err != nil {
+			return nil, err
+		}
+		defer rc.Close()
+		r = rc
+	}
+	var buf bytes.Buffer
+	if b.size > 0 {
+		buf.Grow(int(b.size))
+	}
+	n, err := buf.ReadFrom(io.LimitReader(ctxReader{w.ctx, r}, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if n > limit {
+		return nil, tooBig
+	}
+	src := memSource(buf.Bytes())
+	return &blob{path: b.path, node: b.node, mod: b.mod, size: n, depth: b.depth, src: src,
+		open: func() (io.ReadCloser, error) { return openStream(src, b.path) }}, nil
+}
+
+// dedup gives the second and later entries of one archive with the same
+// name a "#n" suffix, so every Report and event file name stays unique.
+type dedup map[string]int
+
+func (d dedup) path(p string) string {
+	d[p]++
+	if n := d[p]; n > 1 {
+		return p + "#" + strconv.Itoa(n)
+	}
+	return p
+}
+
+// liveEntry is an entry of a forward-only tar stream while the walk is at
+// it. The first Open gets the stream itself; later ones, or any after the
+// walk has moved on, read the archive again up to the entry.
+type liveEntry struct {
+	mu      sync.Mutex
+	br      *bufio.Reader
+	taken   bool
+	expired bool
+	rescan  func() (io.ReadCloser, error)
+}
+
+var errMovedOn = errors.New("the walk has moved past this entry of a tar stream; open it again")
+
+func (l *liveEntry) peek(n int) ([]byte, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, err := l.br.Peek(n)
+	if err == io.EOF || err == bufio.ErrBufferFull {
+		err = nil
+	}
+	return b, err
+}
+
+func (l *liveEntry) open() (io.ReadCloser, error) {
+	l.mu.Lock()
+	if l.taken || l.expired {
+		l.mu.Unlock()
+		return l.rescan()
+	}
+	l.taken = true
+	l.mu.Unlock()
+	return readCloser{liveReader{l}, noClose{}}, nil
+}
+
+func (l *liveEntry) expire() {
+	l.mu.Lock()
+	l.expired = true
+	l.mu.Unlock()
+}
+
+type liveReader struct{ l *liveEntry }
+
+func (r liveReader) Read(p []byte) (int, error) {
+	r.l.mu.Lock()
+	defer r.l.mu.Unlock()
+	if r.l.expired {
+		return 0, errMovedOn
+	}
+	return r.l.br.Read(p)
+}
