@@ -61,6 +61,7 @@ type deriver struct {
 	root   string // hive name when the key is HKLM\<hive> itself
 	ck     clusterKind
 	id     string // node number or group/resource id, as written
+	lid    string // id in lower case, the maps' key
 	object bool   // the key is the object's own key, not a subkey
 
 	holding bool
@@ -90,7 +91,7 @@ func (d *deriver) startKey(key string) {
 		d.exVer, d.exRole = strings.ToLower(m[1]), m[2]
 	}
 
-	d.root, d.ck, d.id, d.object = "", ckNone, "", false
+	d.root, d.ck, d.id, d.lid, d.object = "", ckNone, "", "", false
 	parts := strings.Split(key, `\`)
 	if len(parts) < 2 || !isHiveRoot(parts[0]) {
 		return
@@ -116,7 +117,7 @@ func (d *deriver) startKey(key string) {
 	default:
 		return
 	}
-	d.id = parts[3]
+	d.id, d.lid = parts[3], strings.ToLower(parts[3])
 	d.object = len(parts) == 4
 	d.holding = d.object
 }
@@ -141,7 +142,7 @@ func (d *deriver) value(ev *parse.Event, name string, v decoded) {
 	if !d.object || v.value == "" {
 		return
 	}
-	id := strings.ToLower(d.id)
+	id := d.lid
 	switch {
 	case d.ck == ckNode && strings.EqualFold(name, "NodeName"):
 		d.remember(&d.names, "n:"+id, v.value)
@@ -208,7 +209,7 @@ func (d *deriver) flush(send func(*parse.Event) error) error {
 }
 
 func (d *deriver) decorate(ev *parse.Event) {
-	id := strings.ToLower(d.id)
+	id := d.lid
 	switch d.ck {
 	case ckNode:
 		ev.SetField(FieldClusterNodeID, d.id)

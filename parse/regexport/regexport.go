@@ -311,7 +311,7 @@ func (r *run) valueLine(t string) error {
 	ev.SetField("value_type", d.typ)
 	ev.SetField("value", d.value)
 	ev.SetField("value_hex", d.hex)
-	ev.Message = fmt.Sprintf(`%s\%s = %s`, r.key, name, messageValue(d.value))
+	ev.Message = r.key + `\` + name + " = " + messageValue(d.value)
 	r.derive.value(ev, name, d)
 	return r.out(ev)
 }
