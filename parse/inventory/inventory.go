@@ -114,7 +114,7 @@ func statesLookClustered(rows []string, cols []column) bool {
 
 // tableAt reports whether hdr followed by under starts a dashed table.
 func tableAt(hdr, under string) ([]column, bool) {
-	if strings.TrimSpace(hdr) == "" || !strings.Contains(under, "-") {
+	if strings.TrimSpace(hdr) == "" || !dashesOnly(under) {
 		return nil, false
 	}
 	runs := dashRuns([]rune(under))
@@ -122,6 +122,22 @@ func tableAt(hdr, under string) ([]column, bool) {
 		return nil, false
 	}
 	return header([]rune(hdr), runs)
+}
+
+// dashesOnly is a cheap test, before any decoding, that a line has dashes
+// and nothing but dashes and blanks.
+func dashesOnly(s string) bool {
+	dash := false
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '-':
+			dash = true
+		case ' ', '\t':
+		default:
+			return false
+		}
+	}
+	return dash
 }
 
 // panicError is what a recovered panic becomes, so a bug here costs one
@@ -226,6 +242,7 @@ type run struct {
 	cols      []column
 	tableKind string
 	tableLine int
+	stateCol  int      // index of the State or Status column, or -1
 	pending   []string // the last row, held in case the next line wraps it
 	pendLine  int
 	skipRows  int // rows of a table that is not a cluster inventory
@@ -327,6 +344,12 @@ func (r *run) line(l string) error {
 
 func (r *run) startTable(cols []column, line int) {
 	r.cols, r.tableLine, r.skipRows = cols, line, 0
+	r.stateCol = -1
+	for i, c := range cols {
+		if n := normLabel(c.label); n == "state" || n == "status" {
+			r.stateCol = i
+		}
+	}
 	kind, sure := tableKind(cols)
 	if !sure && r.hint != "" && normLabel(cols[0].label) == "name" {
 		kind = r.hint
@@ -342,9 +365,10 @@ func (r *run) row(l string, num int) error {
 		return nil
 	}
 	cells := splitRow([]rune(l), r.cols)
-	if r.pending != nil && cells[0] == "" {
-		// PowerShell -Wrap continues long cells on lines whose first
-		// column is blank.
+	if r.pending != nil && (cells[0] == "" || (r.stateCol >= 0 && cells[r.stateCol] == "")) {
+		// PowerShell -Wrap continues long cells on the following lines,
+		// leaving the cells that fitted blank; every cluster object has a
+		// state, so a line without one continues the row above.
 		for i, c := range cells {
 			if c != "" {
 				r.pending[i] = strings.TrimSpace(r.pending[i] + " " + c)

@@ -1,0 +1,108 @@
+package inventory
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/exlog/exlog/fixtures"
+	"github.com/exlog/exlog/parse"
+)
+
+func FuzzParse(f *testing.F) {
+	files, _ := filepath.Glob(fixture("*.txt"))
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	for _, s := range []string{
+		"Name  Id State\n----  -- -----\nA  12345678 Up\n   9\n",
+		"Group Node Status\n----- ---- ------\nxxxxxxxxxxxxxxxxxxxx y z\n",
+		"Name : a\n  b\nName : c\nState :\n",
+		"a\n-\n\x1b[31mred\x1b[0m\n",
+	} {
+		f.Add([]byte(s))
+	}
+	// Real logs of other formats, when the shared corpus is there.
+	dir := filepath.Join(fixtures.RepoRoot(), "..", "shared", "corpus")
+	for _, pat := range []string{"clusterlogs/*.log", "setuplogs/*.log"} {
+		logs, _ := filepath.Glob(filepath.Join(dir, pat))
+		for i, name := range logs {
+			if i == 3 {
+				break
+			}
+			if b, err := os.ReadFile(name); err == nil {
+				f.Add(b[:min(len(b), 16<<10)])
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var p Parser
+		p.Sniff(data[:min(len(data), parse.SniffSize)])
+		rep := &parse.Report{}
+		var evs []*parse.Event
+		err := p.Parse(context.Background(), input("fuzz.txt", data, "N"), rep, func(e *parse.Event) error {
+			evs = append(evs, e)
+			return nil
+		})
+		var pe *panicError
+		if errors.As(err, &pe) {
+			t.Fatalf("panic: %v", err)
+		}
+		lines := bytes.Count(data, []byte("\n")) + 1
+		if bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
+			lines = len(data)
+		}
+		last := 0
+		for _, e := range evs {
+			if e.Line <= last || e.Line > lines || e.Field(FieldInventory) == "" {
+				t.Fatalf("bad event after line %d (of at most %d): %+v", last, lines, e)
+			}
+			last = e.Line
+		}
+		if rep.Events != len(evs) {
+			t.Fatalf("report says %d events, %d emitted", rep.Events, len(evs))
+		}
+	})
+}
+
+// bigInventory builds about n bytes of Format-List groups and cluster.exe
+// resource tables, the two costlier shapes.
+func bigInventory(n int) string {
+	var b strings.Builder
+	for i := 0; b.Len() < n; i++ {
+		fmt.Fprintf(&b, "\r\nCluster           : EXCLU1\r\nOwnerNode         : NODE%d\r\nState             : Online\r\n", i%4)
+		fmt.Fprintf(&b, "Name              : Group %d\r\nFailoverThreshold : 3\r\nFailoverPeriod    : 6\r\n", i)
+		fmt.Fprintf(&b, "AutoFailbackType  : 0\r\nId                : %08x-0000-4000-8000-000000000000\r\n\r\n", i)
+		b.WriteString("Resource             Group                Node            Status\r\n")
+		b.WriteString("-------------------- -------------------- --------------- ------\r\n")
+		for j := 0; j < 8; j++ {
+			fmt.Fprintf(&b, "%-20s %-20s %-15s %s\r\n", fmt.Sprintf("Disk %d-%d", i, j), fmt.Sprintf("Group %d", i), "NODE1", "Online")
+		}
+		fmt.Fprintf(&b, "%-20s %-20s %-15s %s\r\n", fmt.Sprintf("Exchange Information Store %d", i), fmt.Sprintf("Group %d", i), "NODE2", "Failed")
+	}
+	return b.String()
+}
+
+func BenchmarkParse(b *testing.B) {
+	data := []byte(bigInventory(4 << 20))
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		n := 0
+		err := Parser{}.Parse(context.Background(), input("bench.txt", data, ""), &parse.Report{}, func(*parse.Event) error {
+			n++
+			return nil
+		})
+		if err != nil || n == 0 {
+			b.Fatal(err, n)
+		}
+	}
+}
