@@ -16,11 +16,9 @@ var (
 	reOffsetHours   = regexp.MustCompile(`,\s*or\s+(-?\d+(?:\.\d+)?)\s+hours`)
 )
 
-// Resource-DLL prefix.
-var (
-	reResDLL  = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9 ._()-]{0,79}?)\s*<([^<>]+)>:\s*`)
-	reResType = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9 ._-]{0,79}?):\s`)
-)
+// The resource type of a [RES] line that names no resource, such as
+// "Network Name: Agent: Closing".
+var reResType = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9 ._-]{0,79}?):\s`)
 
 // 2008+ diagnostic lines.
 var (

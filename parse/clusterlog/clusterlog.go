@@ -131,6 +131,8 @@ type run struct {
 	badTimes  int    // records whose stamp is not a real date
 	nt4NoDate bool   // reported: day-only stamps and no file time
 
+	nodeRaw, nodeShort string // Current node as written, and shortened
+
 	cur *record
 }
 
@@ -152,10 +154,13 @@ type record struct {
 }
 
 func (r *run) node() string {
-	if r.facts.node != "" {
-		return parse.ShortNode(r.facts.node)
+	if r.facts.node == "" {
+		return r.in.Node
 	}
-	return r.in.Node
+	if r.facts.node != r.nodeRaw {
+		r.nodeRaw, r.nodeShort = r.facts.node, parse.ShortNode(r.facts.node)
+	}
+	return r.nodeShort
 }
 
 func (r *run) line(text string) error {

@@ -643,3 +643,47 @@ func TestResourcePrefix(t *testing.T) {
 		}
 	}
 }
+
+// Event texts not present in the fixtures or the corpus, one line each.
+func TestChannelTexts(t *testing.T) {
+	const stamp = "00000a10.00000b18::2024/03/01-10:00:01.233 "
+	cases := []struct {
+		line, action string
+		id           int
+		field, want  string
+	}{
+		{"[System] " + stamp + "ERR   Clustered role 'EVS1' has exceeded its failover threshold.  It has exhausted it all.", "not-failing-over", 1254, "group", "EVS1"},
+		{"[System] " + stamp + "ERR   Clustered service or application 'CMS1' has exceeded its failover threshold.", "not-failing-over", 1254, "group", "CMS1"},
+		{"[System] " + stamp + "ERR   The cluster service encountered an unexpected problem and will be shut down. The error code was '5050'.", "service-crash", 1556, "status", "5050"},
+		{"[System] " + stamp + "ERR   A component on the server did not respond in a timely fashion. This caused the cluster resource 'DB1' (resource type 'x') to time out.", "deadlock", 1230, "resource", "DB1"},
+		{"[System] " + stamp + "ERR   File share witness resource 'FSW' failed to arbitrate for the file share '\\\\fs\\w'.", "witness-failed", 1564, "resource", "FSW"},
+		{"[System] " + stamp + "ERR   Cluster network interface 'N1 - MAPI' for cluster node 'N1' on network 'MAPI' failed.", "interface-failed", 1127, "network", "MAPI"},
+		{"[System] " + stamp + "ERR   Cluster network 'Replication' is partitioned. Some nodes cannot talk.", "network-partitioned", 1129, "network", "Replication"},
+		{"[System] " + stamp + "ERR   Cluster network 'MAPI' is down. None of the nodes can talk.", "network-down", 1130, "network", "MAPI"},
+		{"[System] " + stamp + "ERR   Cluster resource 'IP1' in clustered role 'G1' failed.", "resource-failed", 1069, "group", "G1"},
+		{"[Operational] " + stamp + "INFO  Cluster resource 'IP1' in clustered role 'G1' failed.", "resource-failed", 1635, "resource", "IP1"},
+		{"[Operational] " + stamp + "INFO  The Cluster service is attempting to bring the clustered role 'G1' offline.", "offline-attempt", 1203, "group", "G1"},
+		{"[Operational] " + stamp + "INFO  The Cluster service successfully brought the clustered role 'G1' offline.", "group-offline", 1204, "group", "G1"},
+		{"[Operational] " + stamp + "INFO  The Cluster service was successfully stopped.", "service-stopped", 1063, "channel", "Operational"},
+		{"[Operational] " + stamp + "INFO  Microsoft Failover Cluster Virtual Adapter (NetFT) has missed more than 40 percent of consecutive heartbeats.", "heartbeat-lost", 1650, "missed_percent", "40"},
+		{stamp + "INFO  [RCM] rcm::RcmGroup::UpdateStateIfChanged: (G1, Online --> Pending)", "group-state", 0, "new_state", "Pending"},
+		{stamp + "INFO  [RHS] Resource IP1 has come offline. RHS is about to report status.", "resource-state", 0, "new_state", "Offline"},
+		{stamp + "INFO  [IM] got event: Remote endpoint 10.0.0.2:~3343~ unreachable from 10.0.0.1:~3343~", "connection-lost", 0, "local_endpoint", "10.0.0.1:~3343~"},
+		{stamp + "INFO  [CORE] Node 1: New View is <ViewChanged joiners=(2) downers=() newView=2(1 2)/>", "node-up", 0, "nodes", "2"},
+		{stamp + "INFO  ---+ LOG END +---", "log-end", 0, "component", ""},
+		{stamp + "WARN  [QUORUM] Quorum witness has better epoch than local node, this node must have been on the losing side of arbitration", "quorum-lost", 0, "component", "QUORUM"},
+	}
+	for _, c := range cases {
+		res := parseData(t, "one.log", []byte(c.line+"\r\n"), parse.Input{})
+		if res.err != nil || len(res.events) != 1 {
+			t.Fatalf("%q: err %v, %d events", c.line, res.err, len(res.events))
+		}
+		e := res.events[0]
+		if e.Field("action") != c.action || e.EventID != c.id || e.Field(c.field) != c.want {
+			t.Errorf("%q:\n action %q id %d %s=%q, want %q %d %q", c.line, e.Field("action"), e.EventID, c.field, e.Field(c.field), c.action, c.id, c.want)
+		}
+		if c.id != 0 && (e.Field("event_id") != strconv.Itoa(c.id) || e.Field("event_id_inferred") != "true") {
+			t.Errorf("%q: event_id fields %v", c.line, e.Fields)
+		}
+	}
+}

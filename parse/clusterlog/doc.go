@@ -101,14 +101,17 @@
 //	log-begin, log-end "---+ LOG BEGIN +---" markers
 //	section            2016+ section header: section
 //
-// `status` (decimal) and `status_hex` (0x...) come from "status N",
-// "error N", "error code was 'N'" and HRESULT values on any line.
+// `status` (decimal) and `status_hex` (0x..., 32-bit) come from the first
+// "status N", "status is 'N'", "error N", "error code was 'N'", "Error ID: N"
+// or "HRESULT 0x..." on any line.
 //
-// Event-channel lines carry no event ID in the text; for the lines above
-// whose wording belongs to one known event (1069, 1135, 1146, 1153, 1177,
-// 1200, 1201, 1203, 1204, 1205, 1230, 1254, 1556, 1564, 1637, 1641, 1652,
-// 1674, 5398 and a few others) Event.EventID and `event_id` are set and
-// `event_id_inferred` = "true" says the number came from the wording.
+// Event-channel lines carry no event ID in the text. Where the wording
+// belongs to one FailoverClustering event (1062, 1063, 1069 (1635 on the
+// Operational channel), 1127, 1129, 1130, 1135, 1146, 1153, 1177, 1200,
+// 1201, 1203, 1204, 1205, 1230, 1254, 1556, 1564, 1637, 1641, 1650, 1652,
+// 1672, 1674, 1675, 5398) Event.EventID and `event_id` are set and
+// `event_id_inferred` = "true" says the number came from the wording, so
+// detectors keyed on event IDs see these lines as they see EVTX records.
 //
 // Level comes from the line's level word (INFO, WARN, ERR, DBG, CRIT) and
 // is empty on 2000 lines that have none. Provider is "ClusSvc" for
