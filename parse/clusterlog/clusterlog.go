@@ -133,7 +133,8 @@ type run struct {
 
 	nodeRaw, nodeShort string // Current node as written, and shortened
 
-	cur *record
+	cur *record // the record being assembled: nil or &rec
+	rec record
 }
 
 // record is the event being assembled from its physical lines.
@@ -229,7 +230,9 @@ func (r *run) continuation(text string) error {
 }
 
 func (r *run) newRecord(text string) *record {
-	c := &record{
+	// One record is assembled at a time, so its holder is reused.
+	c := &r.rec
+	*c = record{
 		ev: &parse.Event{
 			Source: parse.SourceClusterLog,
 			File:   r.in.Path,
@@ -299,27 +302,36 @@ func (r *run) startOrphan(text string) {
 	c.ev.SetField("no_header", "true")
 }
 
-// splitRecord closes an over-long record and opens its next piece with the
-// same header values, then adds text to it.
+// splitRecord closes an over-long record and starts its next piece with
+// text, carrying over the header values. Everything is copied before the
+// flush: the emitted event belongs to the caller from then on.
 func (r *run) splitRecord(text string) error {
-	old := r.cur
-	prev := old.ev
+	prev := r.cur.ev
+	facts := r.cur.facts
+	carry := make(map[string]string, 8)
+	for _, k := range [...]string{"component", "channel", "pid", "tid", "orig_line", "section", "no_header", "resource_type", "resource"} {
+		if v := prev.Field(k); v != "" {
+			carry[k] = v
+		}
+	}
+	carry["continues_line"] = prev.Field("continues_line")
+	if carry["continues_line"] == "" {
+		carry["continues_line"] = strconv.Itoa(prev.Line)
+	}
+	tm, q, provider, level, id := prev.Time, prev.TimeQuality, prev.Provider, prev.Level, prev.EventID
 	if err := r.flush(); err != nil {
 		return err
 	}
 	c := r.newRecord(text)
-	c.facts = old.facts
+	c.facts = facts
 	ev := c.ev
-	ev.Time, ev.TimeQuality = prev.Time, prev.TimeQuality
-	ev.Provider, ev.Level, ev.EventID = prev.Provider, prev.Level, prev.EventID
-	for _, k := range [...]string{"component", "channel", "pid", "tid", "section", "no_header", "resource_type", "resource"} {
-		ev.SetField(k, prev.Field(k))
+	ev.Time, ev.TimeQuality, ev.Provider, ev.Level, ev.EventID = tm, q, provider, level, id
+	ev.Fields = carry
+	if facts {
+		if k, v := r.facts.readFact(text); k != "" {
+			ev.SetField(k, v)
+		}
 	}
-	first := prev.Field("continues_line")
-	if first == "" {
-		first = strconv.Itoa(prev.Line)
-	}
-	ev.SetField("continues_line", first)
 	return nil
 }
 

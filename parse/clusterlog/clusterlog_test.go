@@ -536,6 +536,29 @@ func TestLongRecordIsSplit(t *testing.T) {
 	}
 }
 
+// A Cluster section long enough to be split still states the header facts
+// that come after the split.
+func TestHeaderFactsAfterSplit(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("[=== Cluster ===]\n")
+	for i := 0; i < maxRecordLines+10; i++ {
+		b.WriteString("filler line\n")
+	}
+	b.WriteString("Current node: name (late.contoso.com) id (4)\n")
+	b.WriteString("The logs were generated using local time\n")
+	b.WriteString("[=== Cluster Logs ===]\n")
+	b.WriteString("00000a10.00000b18::2024/03/01-10:00:01.233 INFO  [RCM] x\n")
+	res := parseData(t, "split.log", []byte(b.String()), parse.Input{Node: "BUNDLE"})
+	checkAccounting(t, res, maxRecordLines+15)
+	last := res.events[len(res.events)-1]
+	if last.Node != "LATE" || last.TimeQuality != parse.TimeLocalUnknownOffset {
+		t.Errorf("node %q quality %s", last.Node, last.TimeQuality)
+	}
+	if piece := res.at(t, maxRecordLines+1); piece.Field("current_node") != "late.contoso.com" || piece.Field("continues_line") != "1" {
+		t.Errorf("second piece fields %v", piece.Fields)
+	}
+}
+
 func TestNotAClusterLog(t *testing.T) {
 	res := parseData(t, "prose.txt", []byte("just some text\nwith lines\n"), parse.Input{})
 	if !errors.Is(res.err, parse.ErrNotFormat) || len(res.events) != 0 {
