@@ -147,18 +147,18 @@ func splitComponent(ev *parse.Event, rest string) (comp, msg string) {
 	return comp, msg
 }
 
-// eraOf says what one record tells about the log's generation: +1 for
-// 2008+, -1 for 2000/2003, 0 for nothing.
-func eraOf(h *head, comp string) int {
+// eraOf says which log generation one record points to, and whether it
+// proves it: a channel prefix, the padded level column or a 2008+-only
+// component prove 2008+; an NT4 stamp or a 2000/2003-only component prove
+// the older log. A level word followed by one blank only hints at it.
+func eraOf(h *head, comp string) (era int, sure bool) {
 	switch {
 	case h.channel != "" || h.padded || modernComponents[comp]:
-		return +1
+		return eraModern, true
 	case h.dayOnly || legacyComponents[comp]:
-		return -1
-	case h.level != "":
-		return -1 // a level followed by one blank
+		return eraLegacy, true
 	}
-	return 0
+	return eraLegacy, false
 }
 
 func setAction(ev *parse.Event, a string) { ev.SetField("action", a) }

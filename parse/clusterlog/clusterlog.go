@@ -125,11 +125,10 @@ type run struct {
 
 	lineNo    int
 	facts     headerFacts
-	era       int    // first generation a record made clear
-	section   string // current 2016+ section, "" before any
-	sawHeader bool   // a record header or section header was seen
-	badTimes  int    // records whose stamp is not a real date
-	nt4NoDate bool   // reported: day-only stamps and no file time
+	era       int  // first generation a record made clear
+	sawHeader bool // a record header or section header was seen
+	badTimes  int  // records whose stamp is not a real date
+	nt4NoDate bool // reported: day-only stamps and no file time
 
 	nodeRaw, nodeShort string // Current node as written, and shortened
 
@@ -260,16 +259,14 @@ func (r *run) startRecord(text string, h *head) {
 	ev.Time, ev.TimeQuality = r.recordTime(h)
 
 	comp, msg := splitComponent(ev, h.rest)
-	lineEra := eraOf(h, comp)
-	if r.era == eraUnknown && (lineEra == eraModern || (lineEra == eraLegacy && (h.dayOnly || legacyComponents[comp]))) {
-		r.era = lineEra
+	// A line that proves 2008+ is taken as such; otherwise the file's
+	// generation, once some line settled it, overrides the line's guess.
+	era, sure := eraOf(h, comp)
+	if r.era == eraUnknown && sure {
+		r.era = era
 	}
-	era := r.era
-	if era == eraUnknown {
-		era = lineEra
-	}
-	if lineEra == eraModern {
-		era = eraModern
+	if era != eraModern && r.era != eraUnknown {
+		era = r.era
 	}
 	if era == eraModern {
 		ev.Provider = ProviderModern
@@ -280,7 +277,6 @@ func (r *run) startRecord(text string, h *head) {
 }
 
 func (r *run) startSection(text, name, listed string) {
-	r.section = name
 	if r.era == eraUnknown {
 		r.era = eraModern // only Get-ClusterLog on 2016+ writes sections
 	}
