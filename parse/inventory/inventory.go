@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/exlog/exlog/parse"
 )
@@ -310,6 +311,12 @@ func (r *run) line(l string) error {
 				return err
 			}
 		}
+		if len(r.props) >= maxProps {
+			r.rep.AddProblem("line "+strconv.Itoa(r.propLine), "list object has more than %d properties; the rest start a new object", maxProps)
+			if err := r.endList(); err != nil {
+				return err
+			}
+		}
 		if r.props == nil {
 			r.propLine = num
 			r.propNames = map[string]bool{}
@@ -321,7 +328,7 @@ func (r *run) line(l string) error {
 	if r.props != nil && (l[0] == ' ' || l[0] == '\t') {
 		// A long value wrapped onto an indented line.
 		last := &r.props[len(r.props)-1]
-		last.value = strings.TrimSpace(last.value + " " + strings.TrimSpace(l))
+		last.value = r.appendCapped(last.value, l, num)
 		return nil
 	}
 	if err := r.endList(); err != nil {
@@ -371,7 +378,7 @@ func (r *run) row(l string, num int) error {
 		// state, so a line without one continues the row above.
 		for i, c := range cells {
 			if c != "" {
-				r.pending[i] = strings.TrimSpace(r.pending[i] + " " + c)
+				r.pending[i] = r.appendCapped(r.pending[i], c, num)
 			}
 		}
 		return nil
@@ -446,6 +453,33 @@ func (r *run) endList() error {
 		return nil
 	}
 	return r.send(r.event(kind, line, props))
+}
+
+// Bounds that keep a damaged or hostile file from costing unbounded
+// memory or quadratic time.
+const (
+	maxValue = 8 << 10 // bytes of one cell or property value
+	maxProps = 1000    // properties of one list object
+)
+
+// appendCapped adds a wrapped continuation to a value, up to maxValue
+// bytes; a value cut there ends with "…" and the cut is reported once.
+func (r *run) appendCapped(v, more string, line int) string {
+	if len(v) >= maxValue {
+		return v
+	}
+	more = strings.TrimSpace(more)
+	if v != "" {
+		more = " " + more
+	}
+	if room := maxValue - len(v); len(more) > room {
+		for room > 0 && !utf8.RuneStart(more[room]) {
+			room--
+		}
+		r.rep.AddProblem("line "+strconv.Itoa(line), "wrapped value longer than %d bytes; the rest was dropped", maxValue)
+		return v + more[:room] + "…"
+	}
+	return v + more
 }
 
 func (r *run) send(ev *parse.Event) error {

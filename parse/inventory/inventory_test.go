@@ -384,3 +384,38 @@ func TestEmitErrorIsReturned(t *testing.T) {
 		}
 	}
 }
+
+func TestBounds(t *testing.T) {
+	// A value wrapped over thousands of lines is cut at maxValue, once.
+	var b strings.Builder
+	b.WriteString("OwnerGroup   : G\nResourceType : T\nDescription  : start\n")
+	for i := 0; i < 3000; i++ {
+		b.WriteString("               more words on a wrapped line\n")
+	}
+	b.WriteString("\nOwnerGroup   : G2\nResourceType : T2\n")
+	// A garbage row far wider than its table: every shift is tried up to
+	// maxShift only.
+	b.WriteString("\nResource             Group                Node            Status\n")
+	b.WriteString("-------------------- -------------------- --------------- ------\n")
+	b.WriteString(strings.Repeat("x ", 100000) + "\n")
+	evs, rep, err := parseBytes(t, "x", []byte(b.String()), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 3 {
+		t.Fatalf("%d events", len(evs))
+	}
+	d := evs[0].Field("description")
+	if len(d) < maxValue || len(d) > maxValue+len("…") || !strings.HasSuffix(d, "…") || !strings.HasPrefix(d, "start more words") {
+		t.Errorf("description of %d bytes: %q...", len(d), d[:40])
+	}
+	if evs[1].Line != 3005 || evs[1].Field("resource_type") != "T2" {
+		t.Errorf("second object %+v", evs[1])
+	}
+	if evs[2].Field("inventory") != "resource" || evs[2].Line != 3010 {
+		t.Errorf("garbage row %+v", evs[2].Fields)
+	}
+	if len(rep.Problems) != 1 || !strings.Contains(rep.Problems[0].Reason, "wrapped value longer") {
+		t.Errorf("problems %v", rep.Problems)
+	}
+}

@@ -133,11 +133,15 @@ func rightAlignedNumber(row []rune, c column, shift, floor int) (int, bool) {
 	return p + 1, true
 }
 
+// maxShift bounds how far an over-long value may push later columns; it
+// keeps a huge garbage line from costing quadratic time.
+const maxShift = 512
+
 // overflowShift finds the smallest shift, larger than the current one, at
 // which every remaining column starts right after a blank: with text at
 // its first position, or with a right-aligned number in it.
 func overflowShift(row []rune, cols []column, shift int) (int, bool) {
-	for k := shift + 1; cols[0].start+k < len(row); k++ {
+	for k := shift + 1; k <= shift+maxShift && cols[0].start+k < len(row); k++ {
 		ok := true
 		for m, c := range cols {
 			s := c.start + k
@@ -149,11 +153,7 @@ func overflowShift(row []rune, cols []column, shift int) (int, bool) {
 			if m+1 < len(cols) {
 				end = min(cols[m+1].start+k, len(row))
 			}
-			if s >= end {
-				ok = false
-				break
-			}
-			if cell := strings.TrimSpace(string(row[s:end])); blank(row[s]) && !isNumber(cell) {
+			if s >= end || (blank(row[s]) && !numberCell(row[s:end])) {
 				ok = false
 				break
 			}
@@ -163,6 +163,21 @@ func overflowShift(row []rune, cols []column, shift int) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// numberCell reports whether a cell holds a number padded with blanks.
+func numberCell(cell []rune) bool {
+	digits := false
+	for _, r := range cell {
+		switch {
+		case r >= '0' && r <= '9':
+			digits = true
+		case blank(r):
+		default:
+			return false
+		}
+	}
+	return digits
 }
 
 // normLabel folds a column label or property name for comparison:
@@ -203,15 +218,3 @@ func snake(s string) string {
 }
 
 func blank(r rune) bool { return r == ' ' || r == '\t' }
-
-func isNumber(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
-}
