@@ -153,12 +153,15 @@ type record struct {
 	facts bool
 }
 
+// node is the reporting node: the header's Current node, else the one the
+// bundle layout gives, both shortened.
 func (r *run) node() string {
-	if r.facts.node == "" {
-		return r.in.Node
+	raw := r.facts.node
+	if raw == "" {
+		raw = r.in.Node
 	}
-	if r.facts.node != r.nodeRaw {
-		r.nodeRaw, r.nodeShort = r.facts.node, parse.ShortNode(r.facts.node)
+	if raw != r.nodeRaw {
+		r.nodeRaw, r.nodeShort = raw, parse.ShortNode(raw)
 	}
 	return r.nodeShort
 }

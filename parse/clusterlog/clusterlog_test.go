@@ -207,9 +207,9 @@ func TestFixtures(t *testing.T) {
 			},
 		},
 		{
-			path: "testdata/w2000.log", events: 12, nonBlank: 12,
+			path: "testdata/w2000.log", in: parse.Input{Node: "ex2kn1.contoso.com"}, events: 12, nonBlank: 12,
 			checks: []check{
-				{1, "level", ""}, {1, "provider", ProviderLegacy}, {1, "pid", "378"}, {1, "tid", "32c"},
+				{1, "level", ""}, {1, "provider", ProviderLegacy}, {1, "pid", "378"}, {1, "tid", "32c"}, {1, "node", "EX2KN1"},
 				{7, "resource", "Disk R:"}, {8, "action", "node-down"}, {8, "status", "64"}, {8, "state_code", "1"},
 				{10, "action", "group-move"}, {10, "group", "Exchange Virtual Server"}, {10, "to_node", "EX2KN1"},
 				{11, "action", "health-check-failed"}, {11, "resource", "Exchange System Attendant - (EXVS1)"},
