@@ -6,13 +6,21 @@ package formats
 
 import (
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/clusterlog"
+	"github.com/exlog/exlog/parse/evtx"
+	"github.com/exlog/exlog/parse/inventory"
+	"github.com/exlog/exlog/parse/regexport"
 	"github.com/exlog/exlog/parse/setuplog"
 )
 
 // All returns every parser, in sniffing order.
 func All() []parse.Parser {
 	return []parse.Parser{
+		&evtx.Parser{},
+		regexport.Parser{},
 		setuplog.Parser{},
+		clusterlog.Parser{},
+		inventory.Parser{},
 	}
 }
 
