@@ -16,8 +16,9 @@
 // `lines` gives the span in physical lines when it is more than one. Text
 // that comes before the first header of a file is kept as an untimed event
 // with `no_header` = "true" and reported as a problem. Very long records are
-// split into pieces of at most maxRecordLines lines or maxRecordBytes bytes;
-// each later piece carries `continues_line`, the Line of the first piece.
+// split into pieces of at most 2000 lines or 256 KiB; each later piece
+// repeats the header values and carries `continues_line`, the Line of the
+// first piece.
 //
 // # Time and node
 //
@@ -25,7 +26,9 @@
 // was generated in local time; then the header's stated offset ("UTC =
 // localtime + time zone offset; ... is N minutes") is added and the time
 // quality is parse.TimeLocalKnownOffset, or parse.TimeLocalUnknownOffset
-// when no offset is stated. NT4-style stamps that carry only the day of the
+// when no offset is stated. The offset is the one in force when the log was
+// generated, so records from the other side of a daylight-saving change are
+// off by that hour. NT4-style stamps that carry only the day of the
 // month take year and month from the file's modification time
 // (parse.TimeOfDayOnly). The node is the header's `Current node: name (X)`,
 // else Input.Node.
