@@ -183,10 +183,10 @@ func looksLikeNode(s string) bool {
 	if s == "" || !nodeRE.MatchString(s) {
 		return false
 	}
-	if _, err := strconv.ParseInt(s, 0, 64); err == nil {
-		return false
-	}
-	return true
+	// A host name's first label has a letter; "6.1" or "7601" are not
+	// nodes.
+	label, _, _ := strings.Cut(s, ".")
+	return strings.IndexFunc(label, func(r rune) bool { return r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' }) >= 0
 }
 
 // firstNode returns the first insert from position from on that looks

@@ -105,6 +105,7 @@ type chunkDecoder struct {
 	res      chunkResult
 	c        goevtx.Chunk
 	failed   failRun
+	plans    map[planKey][]*plan
 }
 
 func (d *chunkDecoder) where() string {
@@ -461,7 +462,10 @@ func (d *chunkDecoder) decode(off, size int, carved bool) (rec eventlog.Record, 
 	if !tmplMatch && carved {
 		return rec, errors.New("the record's template was overwritten")
 	}
-	r := renderer{data: view}
+	if d.plans == nil {
+		d.plans = map[planKey][]*plan{}
+	}
+	r := renderer{data: view, plans: d.plans}
 	ev := findEvent(r.tree(ti, off+recordHeader, 0))
 	if ev == nil || !toRecord(ev, &rec) {
 		if perr != nil && perr != io.EOF {

@@ -81,6 +81,8 @@ type renderer struct {
 	uncertain []string
 	// truncatedNesting is set when maxDepth cut the tree.
 	truncatedNesting bool
+	// plans caches compiled templates for the chunk (may be nil).
+	plans map[planKey][]*plan
 }
 
 // instance is a template instance with the byte offset of its first value
@@ -169,6 +171,104 @@ func (r *renderer) raw(in instance, i int) []byte {
 	return r.data[start:end]
 }
 
+// plan is a template compiled once per chunk: element names decoded and the
+// content reduced to literal text or substitution indexes, so that each
+// record only plugs in its values. golang-evtx hands back the same
+// definition for every record of a template, and re-decoding the names
+// per record cost a fifth of the parse time.
+type plan struct {
+	name  string
+	attrs []planAttr
+	items []planItem
+	kids  []*plan
+}
+
+type planAttr struct {
+	name string
+	item planItem
+}
+
+// planItem is literal text, a substitution (sub >= 0), or an element
+// rendered per record (elem).
+type planItem struct {
+	text string
+	sub  int
+	elem goevtx.Element
+}
+
+// planKey names a template within a chunk: where its definition is and
+// its GUID, so a carved record pointing at a reused offset gets no stale
+// plan.
+type planKey struct {
+	off  int32
+	guid [16]byte
+}
+
+func compileItem(e goevtx.Element) (planItem, bool) {
+	switch v := e.(type) {
+	case *goevtx.ValueText:
+		return planItem{text: v.String(), sub: -1}, true
+	case *goevtx.CharEntityRef:
+		return planItem{text: string(rune(uint16(v.Value))), sub: -1}, true
+	case *goevtx.BinXMLEntityReference:
+		return planItem{text: v.String(), sub: -1}, true
+	case *goevtx.NormalSubstitution:
+		return planItem{sub: int(v.SubID)}, true
+	case *goevtx.OptionalSubstitution:
+		return planItem{sub: int(v.SubID)}, true
+	case *goevtx.Fragment, *goevtx.TemplateInstance:
+		return planItem{sub: -1, elem: e}, true
+	}
+	return planItem{}, false
+}
+
+func compile(n *goevtx.Node, depth int) *plan {
+	if n == nil || depth > maxDepth {
+		return nil
+	}
+	p := &plan{}
+	if n.Start != nil {
+		p.name = n.Start.Name.String()
+		for _, a := range n.Start.AttributeList.Attributes {
+			if it, ok := compileItem(a.AttributeData); ok {
+				p.attrs = append(p.attrs, planAttr{name: a.Name.String(), item: it})
+			}
+		}
+	}
+	for _, e := range n.Element {
+		if it, ok := compileItem(e); ok {
+			p.items = append(p.items, it)
+		}
+	}
+	for _, c := range n.Child {
+		if k := compile(c, depth+1); k != nil {
+			p.kids = append(p.kids, k)
+		}
+	}
+	return p
+}
+
+// plansFor returns the compiled top elements of ti's template.
+func (r *renderer) plansFor(ti *goevtx.TemplateInstance) []*plan {
+	k := planKey{off: ti.Definition.Header.DataOffset, guid: ti.Definition.Data.ID}
+	if r.plans != nil {
+		if p, ok := r.plans[k]; ok {
+			return p
+		}
+	}
+	root, _ := goevtx.NodeTree(ti.Definition.Data.Elements, 0)
+	var out []*plan
+	for _, c := range root.Child {
+		if p := compile(c, 1); p != nil {
+			out = append(out, p)
+		}
+	}
+	if r.plans != nil {
+		r.plans[k] = out
+	}
+	return out
+}
+
 // tree renders the element tree of a template instance whose fragment
 // starts at chunk offset pos.
 func (r *renderer) tree(ti *goevtx.TemplateInstance, pos int, depth int) []*xnode {
@@ -180,37 +280,46 @@ func (r *renderer) tree(ti *goevtx.TemplateInstance, pos int, depth int) []*xnod
 		return nil
 	}
 	in := r.locate(ti, pos)
-	root, _ := goevtx.NodeTree(ti.Definition.Data.Elements, 0)
 	var out []*xnode
-	for _, c := range root.Child {
-		if x := r.node(c, in, depth+1); x != nil {
+	for _, p := range r.plansFor(ti) {
+		if x := r.node(p, in, depth+1); x != nil {
 			out = append(out, x)
 		}
 	}
 	return out
 }
 
-func (r *renderer) node(n *goevtx.Node, in instance, depth int) *xnode {
-	if n == nil {
-		return nil
+func (r *renderer) item(it planItem, in instance, depth int) rendered {
+	switch {
+	case it.sub >= 0:
+		return r.subst(it.sub, in, depth)
+	case it.elem != nil:
+		return r.content(it.elem, in, depth)
 	}
+	return one(it.text)
+}
+
+func (r *renderer) node(p *plan, in instance, depth int) *xnode {
 	if depth > maxDepth {
 		r.truncatedNesting = true
 		return nil
 	}
-	x := &xnode{}
-	if n.Start != nil {
-		x.name = n.Start.Name.String()
-		for _, a := range n.Start.AttributeList.Attributes {
-			v := r.content(a.AttributeData, in, depth)
-			if v.null {
-				continue
-			}
-			x.attrs = append(x.attrs, xattr{name: a.Name.String(), val: strings.Join(v.vals, ""), t: v.t})
+	x := &xnode{name: p.name}
+	for _, a := range p.attrs {
+		v := r.item(a.item, in, depth)
+		if v.null {
+			continue
 		}
+		val := ""
+		if len(v.vals) == 1 {
+			val = v.vals[0]
+		} else {
+			val = strings.Join(v.vals, "")
+		}
+		x.attrs = append(x.attrs, xattr{name: a.name, val: val, t: v.t})
 	}
-	for _, e := range n.Element {
-		v := r.content(e, in, depth)
+	for _, it := range p.items {
+		v := r.item(it, in, depth)
 		switch {
 		case len(v.kids) > 0:
 			x.kids = append(x.kids, v.kids...)
@@ -224,11 +333,7 @@ func (r *renderer) node(n *goevtx.Node, in instance, depth int) *xnode {
 			}
 		}
 	}
-	if x.arr && len(x.vals) == 0 {
-		// An empty array still stands for "no inserts", not one empty one.
-		x.arr = true
-	}
-	for _, c := range n.Child {
+	for _, c := range p.kids {
 		if k := r.node(c, in, depth+1); k != nil {
 			x.kids = append(x.kids, k)
 		}
