@@ -1,6 +1,7 @@
 package regexport
 
 import (
+	"context"
 	"io"
 	"regexp"
 	"strings"
@@ -244,7 +245,7 @@ const prescanLimit = 64 << 20
 // contentNode looks through the first prescanLimit bytes for the
 // ComputerName value of the ComputerName or ActiveComputerName key, which
 // says which server the export came from better than the bundle layout.
-func contentNode(in *parse.Input) (node string) {
+func contentNode(ctx context.Context, in *parse.Input) (node string) {
 	defer func() {
 		if recover() != nil {
 			node = ""
@@ -258,6 +259,9 @@ func contentNode(in *parse.Input) (node string) {
 	l := parse.NewLines(io.LimitReader(rc, prescanLimit))
 	inKey := false
 	for l.Next() {
+		if l.Number()&4095 == 0 && ctx.Err() != nil {
+			return ""
+		}
 		t := strings.TrimSpace(l.Text())
 		if t == "" {
 			continue

@@ -108,7 +108,7 @@ func (p Parser) Parse(ctx context.Context, in *parse.Input, rep *parse.Report, e
 			err = &panicError{line: r.src.num, val: v}
 		}
 	}()
-	if n := contentNode(in); n != "" {
+	if n := contentNode(ctx, in); n != "" {
 		r.node = n
 	}
 	r.node = parse.ShortNode(r.node)
