@@ -419,3 +419,16 @@ func TestBounds(t *testing.T) {
 		t.Errorf("problems %v", rep.Problems)
 	}
 }
+
+func TestCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	n := 0
+	err := Parser{}.Parse(ctx, input("x", []byte(bigInventory(1<<20)), ""), &parse.Report{}, func(*parse.Event) error {
+		n++
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) || n > 1024 {
+		t.Fatalf("err %v after %d events", err, n)
+	}
+}

@@ -501,3 +501,17 @@ func TestTypeName(t *testing.T) {
 		}
 	}
 }
+
+func TestCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	n := 0
+	err := Parser{}.Parse(ctx, input("x", []byte(bigExport(1<<20)), ""), &parse.Report{}, func(*parse.Event) error {
+		n++
+		return nil
+	})
+	// The first check comes at line 1024, so a few hundred values pass.
+	if !errors.Is(err, context.Canceled) || n == 0 || n > 1024 {
+		t.Fatalf("err %v after %d events", err, n)
+	}
+}
