@@ -3,9 +3,14 @@
 // registers itself.
 package all
 
-import "github.com/exlog/exlog/detect"
+import (
+	"github.com/exlog/exlog/detect"
+	"github.com/exlog/exlog/detect/setupfailure"
+)
 
 // Detectors returns the detectors exlog runs.
 func Detectors() []*detect.Detector {
-	return []*detect.Detector{}
+	return []*detect.Detector{
+		setupfailure.Detector,
+	}
 }

@@ -1,0 +1,282 @@
+// Package setupfailure explains failed Exchange setup runs: for each setup
+// log it judges the last run (or the run before, when the last is too short
+// to judge), and for a run that did not succeed it reports why, with the
+// lines that show it and what to do.
+//
+// The causes and their order follow SetupLogReviewer from Microsoft's
+// CSS-Exchange scripts, the reference support engineers know: prerequisite
+// failures first (one finding each), then known errors (the first that
+// matches), then the first error of the run. Exchange 2000/2003 progress
+// logs and 2007/2010 logs get the same treatment; there the first error is
+// often a native frame with an error code. A watermark left by an earlier
+// failed install (Rule:InstallWatermark) is the upgradecms-watermark
+// detector's business and is not reported here.
+//
+// Every finding carries its cause ID in Finding.Cause (see CauseIDs) and
+// these details: file, run, generation, product, setup_version,
+// setup_release, installed_version, installed_release, mode,
+// installation_mode, run_start, run_end, result, user, computer, and
+// same_build when setup ran the installed build in upgrade mode; plus
+// cause-specific details named in lower_snake_case.
+//
+// Evidence that matched a continuation line of a record (a stack trace, a
+// script's output) points at that physical line and quotes it alone; its
+// doc_id still names the record.
+package setupfailure
+
+import (
+	"fmt"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/exlog/exlog/detect"
+	"github.com/exlog/exlog/detect/builds"
+	"github.com/exlog/exlog/parse"
+)
+
+// Detector is the setup-failure detector.
+var Detector = &detect.Detector{
+	ID:    "setup-failure",
+	Title: "Failed Exchange setup run",
+	Doc: "Explains every setup run that did not complete: the failed prerequisites (pending reboot, " +
+		"missing group memberships, domain not prepared, ...), known setup errors (installer cache, " +
+		"schema import, disabled services, AD objects, virtual directories, ...) or else the first error " +
+		"of the run, with the log lines that show it and the remedy. Covers Exchange 2000/2003 progress " +
+		"logs and the ExchangeSetup.log of 2007 to Subscription Edition; the checks follow Microsoft's " +
+		"SetupLogReviewer.",
+	Looks:      "setup logs: every record of the judged run and its setup-run summary",
+	References: []string{refSetupLogReviewer},
+	Select:     func(e *parse.Event) bool { return e.Source == parse.SourceSetupLog },
+	Run:        run,
+}
+
+// CauseIDs lists the causes a finding of this detector can name, in the
+// order they are checked. "interrupted" is reported with severity warning:
+// a run without an end and without errors may have been killed, or may
+// still have been running.
+func CauseIDs() []string {
+	return []string{
+		"ad-validation-failed", "pending-reboot", "powershell-sessions-open", "dc-out-of-site",
+		"remote-registry", "msdtc-stopped", "iis-url-rewrite-missing", "domain-not-prepared",
+		"schema-admin-required", "enterprise-admin-required", "org-management-required",
+		"ldifde-schema-import", "msi-installer-cache",
+		"arbitration-upn-not-unique", "service-disabled", "endpoint-mapper-firewall",
+		"ad-object-already-exists", "search-foundation", "missing-directory", "missing-homemdb",
+		"mount-database-failed", "security-groups-ou-deleted", "servicecontrol-reverse",
+		"virtual-directory", "run-from-bin", "domain-insufficient-access", "fips-access-denied",
+		"multiple-eas-vdirs", "certificate-expired", "well-known-object-invalid",
+		"hybrid-org-relationship", "wrong-group-type", "shared-config-dc",
+		"first-error", "interrupted",
+	}
+}
+
+// Judging a run, after SetupLogReviewer: a last run with fewer lines than
+// this after its banner is too short to judge, and then the run before it
+// is judged instead if it started less than fallbackAge earlier.
+const (
+	minRunLines = 30
+	fallbackAge = 30 * 24 * time.Hour
+)
+
+func run(p *detect.Pass) error {
+	type key struct {
+		file string
+		run  int
+	}
+	sums := map[key]*parse.Event{}
+	recs := map[key][]*parse.Event{}
+	for _, e := range p.Events {
+		if e.Source != parse.SourceSetupLog {
+			continue
+		}
+		k := key{e.File, e.Run}
+		switch e.Kind {
+		case "setup-run":
+			sums[k] = e
+		case "":
+			recs[k] = append(recs[k], e)
+		}
+	}
+	byFile := map[string][]key{}
+	for k := range sums {
+		byFile[k.file] = append(byFile[k.file], k)
+	}
+	files := make([]string, 0, len(byFile))
+	for f := range byFile {
+		files = append(files, f)
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		ks := byFile[f]
+		sort.Slice(ks, func(i, j int) bool { return ks[i].run < ks[j].run })
+		last := len(ks) - 1
+		chosen := last
+		lastView := newRunView(sums[ks[last]], recs[ks[last]])
+		var skipped *runView
+		if last > 0 && lastView.span() < minRunLines {
+			prev := newRunView(sums[ks[last-1]], recs[ks[last-1]])
+			age := lastView.start().Sub(prev.start())
+			if !lastView.start().IsZero() && !prev.start().IsZero() && age >= 0 && age < fallbackAge {
+				chosen, skipped = last-1, lastView
+			}
+		}
+		r := lastView
+		if chosen != last {
+			r = newRunView(sums[ks[chosen]], recs[ks[chosen]])
+		}
+		for _, d := range judge(r) {
+			p.Report(finding(r, d, skipped))
+		}
+		// Drop this file's records before the next one: a bundle may hold
+		// many large setup logs.
+		for _, k := range ks {
+			delete(recs, k)
+		}
+	}
+	return nil
+}
+
+// judge returns what explains a run that did not succeed: the failed
+// prerequisites and the first known error that matches, else the first
+// error, else (for a run without an end) that it was interrupted.
+func judge(r *runView) []*diagnosis {
+	if r.field("result") == "success" {
+		return nil
+	}
+	var out []*diagnosis
+	var weak *diagnosis
+	if r.generation() != "2000/2003" {
+		out, weak = prerequisites(r)
+		if d := knownError(r); d != nil {
+			out = append(out, d)
+		}
+	}
+	if len(out) == 0 && weak != nil {
+		out = append(out, weak)
+	}
+	if len(out) == 0 {
+		if d := firstError(r); d != nil {
+			out = append(out, d)
+		}
+	}
+	if len(out) == 0 && r.field("result") == "no-end" {
+		out = append(out, interrupted(r))
+	}
+	return out
+}
+
+// finding turns a diagnosis into the detector's finding with the run's
+// context.
+func finding(r *runView, d *diagnosis, skipped *runView) detect.Finding {
+	s := r.sum
+	det := map[string]string{}
+	put := func(k, v string) {
+		if v != "" {
+			det[k] = v
+		}
+	}
+	put("file", s.File)
+	put("run", strconv.Itoa(s.Run))
+	put("generation", r.generation())
+	put("product", r.field("product"))
+	setupV, installed := r.field("setup_version"), r.installed()
+	put("setup_version", setupV)
+	put("setup_release", builds.ReleaseName(setupV))
+	put("installed_version", installed)
+	put("installed_release", builds.ReleaseName(installed))
+	put("mode", r.field("mode"))
+	put("installation_mode", r.field("installation_mode"))
+	put("run_start", r.field("start"))
+	put("run_end", r.field("end"))
+	put("result", r.field("result"))
+	put("user", r.field("user"))
+	put("computer", r.field("computer"))
+	put("first_error_line", r.field("first_error_line"))
+	put("same_build", sameBuild(r))
+	if r.field("result") == "no-end" {
+		put("no_end", "the run has no \"End of Setup\" line")
+	}
+	if skipped != nil {
+		put("later_run", fmt.Sprintf("run %d (line %d) has only %d lines after its banner, too few to judge, so run %d was judged",
+			skipped.sum.Run, skipped.sum.Line, max(skipped.span(), 0), s.Run))
+	}
+	for k, v := range d.details {
+		det[k] = v
+	}
+
+	f := detect.Finding{
+		Severity:    detect.Error,
+		Cause:       d.cause,
+		Summary:     summary(r, d),
+		Explanation: d.explanation,
+		Remediation: d.remediation,
+		Evidence:    d.evidence,
+		Details:     det,
+	}
+	if d.severity != detect.SevNone {
+		f.Severity = d.severity
+	}
+	if s.Node != "" {
+		f.Nodes = []string{s.Node}
+	}
+	if t := r.start(); !t.IsZero() && s.TimeQuality != parse.TimeNone {
+		f.Start = t
+	}
+	if t, err := time.Parse(time.RFC3339Nano, r.field("end")); err == nil {
+		f.End = t
+	}
+	if len(d.refs) > 0 {
+		f.References = append([]string{refSetupLogReviewer}, d.refs...)
+	}
+	if f.Evidence == nil {
+		f.Evidence = []detect.Evidence{detect.EvidenceOf(s)}
+	}
+	sort.SliceStable(f.Evidence, func(i, j int) bool { return f.Evidence[i].Line < f.Evidence[j].Line })
+	return f
+}
+
+// summary is the one line shown in tables: who, what run, which cause.
+func summary(r *runView, d *diagnosis) string {
+	who := r.sum.Node
+	if who == "" {
+		who = path.Base(r.sum.File)
+	}
+	var what []string
+	if m := r.field("mode"); m != "" {
+		what = append(what, m)
+	}
+	if v := r.field("setup_version"); v != "" {
+		what = append(what, "build "+v)
+	}
+	run := "setup run " + strconv.Itoa(r.sum.Run)
+	if len(what) > 0 {
+		run += " (" + strings.Join(what, ", ") + ")"
+	}
+	verb := "failed"
+	if d.cause == "interrupted" {
+		verb = "did not finish"
+	}
+	return fmt.Sprintf("%s: %s %s: %s", who, run, verb, d.title)
+}
+
+// sameBuild warns when an upgrade run's setup build is the build already
+// installed: that happens when the installed copy of setup in the Exchange
+// Bin folder runs instead of the new media's.
+func sameBuild(r *runView) string {
+	mode := r.field("mode")
+	upgrade := strings.EqualFold(mode, "Upgrade") ||
+		(!strings.EqualFold(mode, "Install") && strings.EqualFold(r.field("installation_mode"), "BuildToBuildUpgrade"))
+	if !upgrade {
+		return ""
+	}
+	sv, iv := r.field("setup_version"), r.installed()
+	a, ok1 := builds.Parse(sv)
+	b, ok2 := builds.Parse(iv)
+	if !ok1 || !ok2 || a[0] != b[0] || a[1] != b[1] || a[2] != b[2] {
+		return ""
+	}
+	return fmt.Sprintf("setup build %s is the build already installed (%s) and the run is an upgrade: check that setup was started from the new build's media (in PowerShell as .\\setup.exe from the media root), not the setup.exe in the Exchange Bin folder", sv, iv)
+}
