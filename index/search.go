@@ -276,33 +276,60 @@ func sameKeys(a, b [][]byte) bool {
 	return slices.EqualFunc(a, b, func(x, y []byte) bool { return string(x) == string(y) })
 }
 
-// Search runs one page of a search over every index of the set.
-func (s *Set) Search(ctx context.Context, r *Request) (*Result, error) {
-	c, err := r.Query.compile()
+// Check validates a request without searching: the query (a
+// *SyntaxError says where it is wrong), the sort, the facets and the page
+// token. Search does the same checks; Check lets a caller tell a mistake
+// in the request from a failure of the search.
+func (r *Request) Check() (warnings []string, err error) {
+	c, _, _, err := r.prepare()
 	if err != nil {
 		return nil, err
+	}
+	return c.warnings, nil
+}
+
+func (r *Request) prepare() (*compiled, search.SortOrder, *pageToken, error) {
+	c, err := r.Query.compile()
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	if r.Sort == "" {
 		r.Sort = SortTime
 	}
 	so, err := sortOrder(r.Sort)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	if r.Limit < 0 {
-		return nil, fmt.Errorf("the page size must not be negative")
+		return nil, nil, nil, fmt.Errorf("the page size must not be negative")
+	}
+	for _, name := range r.Facets {
+		if _, err := facetField(name, r.Query.Findings); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	var tok *pageToken
+	if r.After != "" {
+		if tok, err = decodeToken(r.After); err != nil {
+			return nil, nil, nil, err
+		}
+		if tok.Sort != r.Sort || tok.FP != c.fingerprint {
+			return nil, nil, nil, fmt.Errorf("%w: it belongs to another search (the query, a filter or --sort changed)", ErrBadToken)
+		}
+	}
+	return c, so, tok, nil
+}
+
+// Search runs one page of a search over every index of the set.
+func (s *Set) Search(ctx context.Context, r *Request) (*Result, error) {
+	c, so, tok, err := r.prepare()
+	if err != nil {
+		return nil, err
 	}
 	res := &Result{Warnings: c.warnings}
 
-	var tok *pageToken
 	var ties []*search.DocumentMatch
-	if r.After != "" {
-		if tok, err = decodeToken(r.After); err != nil {
-			return nil, err
-		}
-		if tok.Sort != r.Sort || tok.FP != c.fingerprint {
-			return nil, fmt.Errorf("%w: it belongs to another search (the query, a filter or --sort changed)", ErrBadToken)
-		}
+	if tok != nil {
 		if r.Limit > 0 {
 			if ties, err = s.ties(ctx, c, so, r.Sort, tok); err != nil {
 				return nil, err
@@ -330,10 +357,7 @@ func (s *Set) Search(ctx context.Context, r *Request) (*Result, error) {
 		facetSize = 10
 	}
 	for _, name := range r.Facets {
-		field, err := facetField(name, r.Query.Findings)
-		if err != nil {
-			return nil, err
-		}
+		field, _ := facetField(name, r.Query.Findings)
 		// Ask for every value, not the top N: through an alias each index
 		// sends only its own top N, which would undercount the merged
 		// totals. Counting costs the same; only the reply is longer.
@@ -382,7 +406,7 @@ func (s *Set) Search(ctx context.Context, r *Request) (*Result, error) {
 				if len(f.Values) == facetSize {
 					break
 				}
-				f.Values = append(f.Values, FacetValue{Value: t.Term, Count: t.Count})
+				f.Values = append(f.Values, FacetValue{Value: s.displayValue(ctx, field, t.Term), Count: t.Count})
 				shown += t.Count
 			}
 			f.Other = f.Total - shown
@@ -579,4 +603,42 @@ func (s *Set) Context(ctx context.Context, h *Hit, n int) (before, after []*Hit,
 		return nil, nil, err
 	}
 	return before, after, nil
+}
+
+// displayValue gives a facet term as the logs wrote it: fields matched in
+// any case are indexed lower-cased, and "microsoft-windows-failoverclustering"
+// reads worse than the provider's own spelling. Node names are upper case
+// throughout exlog; other values are looked up in one matching document.
+func (s *Set) displayValue(ctx context.Context, field, term string) string {
+	if k, _ := fieldKindOf(field); k != kindLower {
+		return term
+	}
+	switch field {
+	case "node", "nodes":
+		return strings.ToUpper(term)
+	case "level", "severity":
+		return term
+	}
+	tq := query.NewTermQuery(term)
+	tq.SetField(field)
+	req := bleve.NewSearchRequestOptions(tq, 1, 0, false)
+	req.Fields = []string{field}
+	req.Score = "none"
+	sr, err := s.alias.SearchInContext(ctx, req)
+	if err != nil || len(sr.Hits) == 0 {
+		return term
+	}
+	switch v := sr.Hits[0].Fields[field].(type) {
+	case string:
+		if strings.EqualFold(v, term) {
+			return v
+		}
+	case []any:
+		for _, x := range v {
+			if xs, ok := x.(string); ok && strings.EqualFold(xs, term) {
+				return xs
+			}
+		}
+	}
+	return term
 }

@@ -2,110 +2,982 @@ package main
 
 import (
 	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
-	"github.com/blevesearch/bleve/v2"
 	"github.com/spf13/pflag"
 
+	"github.com/exlog/exlog/detect"
 	"github.com/exlog/exlog/index"
+	"github.com/exlog/exlog/parse"
 )
 
 var searchCmd = &command{
 	name:  "search",
-	args:  "--index DIR [flags] QUERY",
-	short: "search the events of an indexed bundle",
-	long: `Searches an index written by exlog triage with a bleve query string and prints
-the matching events in time order.
+	args:  "[--index DIR]... [flags] [QUERY]",
+	short: "search the events or findings of one or many indexed bundles",
+	long: `Searches the indexes written by exlog triage and prints the matching events in
+time order. Several indexes are searched as one: repeat --index or give a glob
+('cases/*.exlog'); without --index, every *.exlog in the working directory is
+searched. Each hit says which bundle it came from.
 
-Query syntax: words search the message; field:value matches a field exactly
-(node, source, provider, level, event_id, file, kind, fields.<name>);
-"a phrase"; +must and -must-not; provider:MSExchange* wildcards;
-event_id:>=1000 ranges; message:/0x8007[0-9a-f]+/ regular expressions.
+QUERY is bleve query-string syntax:
+  word                 the word in the message (any case)
+  "a phrase"           the words in this order
+  field:value          a field: node, source, provider, level, event_id, file,
+                       line, record, kind, run, time, message, fields.<name>
+  +clause  -clause     required, excluded; a clause without + or - is optional
+                       when another clause is required (it only ranks hits)
+  provider:MSExchange* wildcards;  message:/0x8007[0-9a-f]+/  regular expressions
+  event_id:>=1000      ranges (>, >=, <, <=); dates in double quotes:
+                       +time:>="2024-06-11T10:00:00Z" +time:<"2024-06-11T11:00:00Z"
+There is no AND, OR, NOT or parentheses. Times are UTC.
+
+The filter flags need no syntax and combine with the query (all must match).
+--since and --until take RFC3339, a date (--until 2024-06-11 includes that day)
+or a duration back from now (90m, 2h, 3d, 1w).
+
+--facet counts the top values of a field over all matches (node, source,
+provider, level, event_id, file, kind, fields.<name>); --histogram counts them
+per hour or day. Both print tables instead of hits unless --limit is given.
+
+A page ends with a token: pass it to --after, with the same query and flags,
+for the next page.
 
 Examples:
+  exlog search --node NODE2 --event-id 1069 --since 2024-06-11T09:00:00Z --until 2024-06-11T10:00:00Z
   exlog search --index CASE123.exlog '+level:error +source:setuplog'
-  exlog search --index CASE123.exlog 'node:node2 +event_id:1069'`,
+  exlog search '"could not be brought online"' --context 3
+  exlog search --index 'cases/*.exlog' --facet node --facet event_id --source evtx
+  exlog search --histogram hour --level error,critical
+  exlog search --findings --format json`,
 	flags: func(fs *pflag.FlagSet) func(context.Context, *env, []string) error {
 		o := &searchOptions{}
-		fs.StringVar(&o.index, "index", "", "index directory written by exlog triage")
-		fs.IntVarP(&o.limit, "limit", "n", 50, "most events to print")
-		fs.StringVarP(&o.format, "format", "f", "table", "output format: table, json or ndjson")
+		fs.StringArrayVar(&o.indexes, "index", nil, "index directory or glob; repeat for several (default: *.exlog here)")
+		fs.StringSliceVar(&o.nodes, "node", nil, "only these nodes (any case, short or full name; * wildcards)")
+		fs.StringSliceVar(&o.sources, "source", nil, "only these sources: setuplog, evtx, evt, clusterlog, reg, inventory")
+		fs.StringSliceVar(&o.providers, "provider", nil, "only these event providers (* wildcards)")
+		fs.StringSliceVar(&o.eventIDs, "event-id", nil, "only these event IDs: 1069, 1205-1207, >=4000")
+		fs.StringSliceVar(&o.levels, "level", nil, "only these levels: critical, error, warning, info, verbose, debug")
+		fs.StringSliceVar(&o.files, "file", nil, "only events from these files, as the bundle names them (* wildcards)")
+		fs.StringVar(&o.since, "since", "", "only events at or after this time")
+		fs.StringVar(&o.until, "until", "", "only events before this time")
+		fs.BoolVar(&o.findings, "findings", false, "list the stored findings instead of events (--node, --level, --since, --until apply)")
+		fs.StringVarP(&o.format, "format", "f", "table", "output format: table, json, ndjson or csv")
+		fs.StringSliceVar(&o.fields, "fields", nil, "columns or keys to print, e.g. time,node,event_id,message")
+		fs.IntVarP(&o.limit, "limit", "n", 50, "most hits to print")
+		fs.StringVar(&o.sort, "sort", "time", "order: time, -time (newest first) or score")
+		fs.BoolVar(&o.count, "count", false, "print only the number of matches")
+		fs.BoolVar(&o.highlight, "highlight", false, "mark the matched words (on a terminal, unless NO_COLOR is set)")
+		fs.IntVarP(&o.context, "context", "C", 0, "also print the `N` events before and after each hit in the same file")
+		fs.StringSliceVar(&o.facets, "facet", nil, "count the top values of this field over the matches; repeatable")
+		fs.IntVar(&o.top, "top", 10, "values per --facet")
+		fs.StringVar(&o.histogram, "histogram", "", "count the matches per hour or day")
+		fs.StringVar(&o.after, "after", "", "print the page after the one that ended with this token")
+		o.fs = fs
 		return o.run
 	},
 }
 
 type searchOptions struct {
-	index  string
-	limit  int
-	format string
+	indexes                               []string
+	nodes, sources, providers, levels     []string
+	files, eventIDs, fields, facets       []string
+	since, until, format, sort, histogram string
+	after                                 string
+	findings, count, highlight            bool
+	limit, context, top                   int
+	fs                                    *pflag.FlagSet
+	now                                   func() time.Time // for tests; time.Now when nil
 }
 
 func (o *searchOptions) run(ctx context.Context, e *env, args []string) error {
-	if o.index == "" {
-		return usageErr("name the index to search with --index DIR (exlog triage writes <bundle>.exlog)")
-	}
-	if len(args) == 0 {
-		return usageErr("give a query, e.g. exlog search --index %s '+level:error'", o.index)
-	}
-	if o.limit <= 0 {
-		return usageErr("--limit must be positive")
-	}
-	q := bleve.NewQueryStringQuery(strings.Join(args, " "))
-	if _, err := q.Parse(); err != nil {
-		return usageErr("query: %v", err)
-	}
-	r, err := index.Open(o.index)
-	if err != nil {
-		return &exitError{code: exitUsage, err: err}
-	}
-	defer r.Close()
-	req := bleve.NewSearchRequestOptions(q, o.limit, 0, false)
-	req.Fields = []string{"*"}
-	req.SortBy([]string{"time", "_id"})
-	res, err := r.SearchInContext(ctx, req)
+	req, step, err := o.request(args)
 	if err != nil {
 		return err
 	}
-	switch o.format {
-	case "json", "ndjson":
-		for _, h := range res.Hits {
-			ev := index.EventFromHit(h)
-			if o.format == "json" {
-				if err := writeJSON(e.stdout, eventJSON{ID: h.ID, Event: ev}); err != nil {
-					return err
-				}
-				continue
-			}
-			if err := writeNDJSON(e.stdout, eventJSON{ID: h.ID, Event: ev}); err != nil {
-				return err
-			}
-		}
-		return nil
-	case "table":
-	default:
-		return usageErr("--format must be table, json or ndjson, not %q", o.format)
+	paths, err := o.indexPaths()
+	if err != nil {
+		return err
 	}
-	fmt.Fprintf(e.stdout, "%d matching events", res.Total)
-	if res.Total > uint64(len(res.Hits)) {
-		fmt.Fprintf(e.stdout, ", the first %d shown", len(res.Hits))
+	warnings, err := req.Check()
+	if err != nil {
+		return usageErr("%v", err)
 	}
-	fmt.Fprintln(e.stdout)
-	t := e.table(e.stdout, "Time (UTC)", "Node", "File", "Line", "Level", "Message")
-	for _, h := range res.Hits {
-		ev := index.EventFromHit(h)
-		pos := strconv.Itoa(ev.Line)
-		if ev.Line == 0 {
-			pos = "#" + strconv.FormatUint(ev.Record, 10)
+	set, err := index.OpenSet(paths...)
+	if err != nil {
+		if errors.Is(err, index.ErrNoIndex) || errors.Is(err, index.ErrNotIndex) {
+			return usageErr("%v", err)
 		}
-		ts := ""
-		if !ev.Time.IsZero() {
-			ts = ev.Time.Format("2006-01-02 15:04:05")
+		return err
+	}
+	defer set.Close()
+	for _, w := range warnings {
+		fmt.Fprintf(e.stderr, "exlog search: warning: %s\n", w)
+	}
+
+	res, err := set.Search(ctx, req)
+	if err != nil {
+		return err
+	}
+	for _, w := range res.Warnings[len(warnings):] {
+		fmt.Fprintf(e.stderr, "exlog search: warning: %s\n", w)
+	}
+	if o.count {
+		if o.format == "json" {
+			return writeJSON(e.stdout, map[string]uint64{"total": res.Total})
 		}
-		if err := t.Append([]string{ts, ev.Node, ev.File, pos, ev.Level, oneLine(ev.Message, 200)}); err != nil {
+		_, err := fmt.Fprintln(e.stdout, res.Total)
+		return err
+	}
+	out := &searchOutput{Total: res.Total, Indexes: set.Indexes(), Next: res.Next, hits: res.Hits, facets: res.Facets, findings: o.findings}
+	if step > 0 {
+		if out.histogram, err = set.Histogram(ctx, &req.Query, step); err != nil {
 			return err
 		}
 	}
-	return t.Render()
+	if o.context > 0 {
+		out.context = map[*index.Hit][2][]*index.Hit{}
+		for _, h := range res.Hits {
+			before, after, err := set.Context(ctx, h, o.context)
+			if err != nil {
+				return err
+			}
+			out.context[h] = [2][]*index.Hit{before, after}
+		}
+	}
+	return o.print(e, out)
+}
+
+// request turns the flags and arguments into a search request.
+func (o *searchOptions) request(args []string) (*index.Request, time.Duration, error) {
+	switch o.format {
+	case "table", "json", "ndjson", "csv":
+	default:
+		return nil, 0, usageErr("--format must be table, json, ndjson or csv, not %q", o.format)
+	}
+	switch o.sort {
+	case index.SortTime, index.SortTimeDesc, index.SortScore:
+	default:
+		return nil, 0, usageErr("--sort must be time, -time or score, not %q", o.sort)
+	}
+	if o.limit < 1 {
+		return nil, 0, usageErr("--limit must be at least 1")
+	}
+	if o.context < 0 || o.top < 1 {
+		return nil, 0, usageErr("--context must not be negative and --top must be at least 1")
+	}
+	var step time.Duration
+	switch o.histogram {
+	case "":
+	case "hour":
+		step = time.Hour
+	case "day":
+		step = 24 * time.Hour
+	default:
+		return nil, 0, usageErr("--histogram must be hour or day, not %q", o.histogram)
+	}
+	if err := checkFields(o.fields, o.findings); err != nil {
+		return nil, 0, err
+	}
+	now := time.Now
+	if o.now != nil {
+		now = o.now
+	}
+	q := index.Query{
+		Text:  strings.Join(args, " "),
+		Nodes: o.nodes, Sources: o.sources, Providers: o.providers, Levels: o.levels, Files: o.files,
+		Findings: o.findings,
+	}
+	for _, s := range o.eventIDs {
+		ids, err := index.ParseEventIDs(s)
+		if err != nil {
+			return nil, 0, usageErr("--event-id: %v", err)
+		}
+		q.EventIDs = append(q.EventIDs, ids...)
+	}
+	var err error
+	if o.since != "" {
+		if q.Since, err = index.ParseTime(o.since, now(), false); err != nil {
+			return nil, 0, usageErr("--since: %v", err)
+		}
+	}
+	if o.until != "" {
+		if q.Until, err = index.ParseTime(o.until, now(), true); err != nil {
+			return nil, 0, usageErr("--until: %v", err)
+		}
+	}
+	req := &index.Request{Query: q, Sort: o.sort, Limit: o.limit, After: o.after, Facets: o.facets, FacetSize: o.top, Highlight: o.highlight}
+	// Tables of counts replace the hits unless hits were asked for too.
+	if o.count || ((len(o.facets) > 0 || step > 0) && !o.fs.Changed("limit")) {
+		req.Limit = 0
+		if o.after != "" {
+			return nil, 0, usageErr("--after pages through hits; it does not combine with --count, --facet or --histogram alone")
+		}
+	}
+	if o.format == "csv" && (req.Limit > 0 && (len(o.facets) > 0 || step > 0) || len(o.facets) > 0 && step > 0) {
+		return nil, 0, usageErr("csv holds one table: ask for hits, --facet or --histogram, or use --format json")
+	}
+	if o.format == "csv" && len(o.facets) > 0 && len(o.fields) > 0 {
+		return nil, 0, usageErr("--fields chooses hit columns; a facet table has its own")
+	}
+	return req, step, nil
+}
+
+// indexPaths resolves --index values and globs, or finds the indexes in
+// the working directory.
+func (o *searchOptions) indexPaths() ([]string, error) {
+	if len(o.indexes) == 0 {
+		found, _ := filepath.Glob("*" + index.Suffix)
+		var paths []string
+		for _, p := range found {
+			if fi, err := os.Stat(p); err == nil && fi.IsDir() && !strings.HasPrefix(p, ".") {
+				paths = append(paths, p)
+			}
+		}
+		if len(paths) == 0 {
+			return nil, usageErr("no index to search: there is no *%s directory here; run exlog triage BUNDLE first, or name indexes with --index DIR", index.Suffix)
+		}
+		return paths, nil
+	}
+	var paths []string
+	for _, p := range o.indexes {
+		if !strings.ContainsAny(p, "*?[") {
+			paths = append(paths, p)
+			continue
+		}
+		found, err := filepath.Glob(p)
+		if err != nil {
+			return nil, usageErr("--index %s: %v", p, err)
+		}
+		if len(found) == 0 {
+			return nil, usageErr("--index %s matches no index", p)
+		}
+		paths = append(paths, found...)
+	}
+	return paths, nil
+}
+
+// searchOutput is everything one search prints; the exported fields are
+// the top level of --format json.
+type searchOutput struct {
+	Total   uint64            `json:"total"`
+	Indexes []index.IndexInfo `json:"indexes"`
+	Next    string            `json:"next,omitempty"`
+
+	hits      []*index.Hit
+	facets    []*index.Facet
+	histogram *index.Histogram
+	context   map[*index.Hit][2][]*index.Hit
+	findings  bool
+}
+
+func (o *searchOptions) print(e *env, out *searchOutput) error {
+	switch o.format {
+	case "json":
+		return o.printJSON(e, out)
+	case "ndjson":
+		return o.printNDJSON(e, out)
+	case "csv":
+		return o.printCSV(e, out)
+	}
+	return o.printTable(e, out)
+}
+
+// Columns ---------------------------------------------------------------
+
+var eventFields = []string{"id", "bundle", "index", "time", "time_quality", "node", "source", "kind", "file", "line", "record", "offset", "provider", "event_id", "level", "run", "message", "where"}
+var findingFields = []string{"id", "bundle", "index", "detector", "severity", "cause", "nodes", "groups", "start", "end", "summary", "explanation", "remediation", "evidence"}
+
+func checkFields(fields []string, findings bool) error {
+	valid := eventFields
+	if findings {
+		valid = findingFields
+	}
+	for _, f := range fields {
+		if slices.Contains(valid, f) || (!findings && strings.HasPrefix(f, "fields.") && len(f) > len("fields.")) {
+			continue
+		}
+		extra := ", fields.<name>"
+		if findings {
+			extra = ""
+		}
+		return usageErr("--fields: no field %q; choose from %s%s", f, strings.Join(valid, ", "), extra)
+	}
+	return nil
+}
+
+func utcText(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	if t.Nanosecond() != 0 {
+		return t.UTC().Format("2006-01-02 15:04:05.000")
+	}
+	return t.UTC().Format("2006-01-02 15:04:05")
+}
+
+func whereText(ev *parse.Event) string { return position(ev.File, ev) }
+
+func position(file string, ev *parse.Event) string {
+	switch {
+	case ev.Line > 0:
+		return file + ":" + strconv.Itoa(ev.Line)
+	case ev.Record > 0:
+		return file + " #" + strconv.FormatUint(ev.Record, 10)
+	}
+	return file
+}
+
+// shortPath keeps the end of a long path inside a bundle, cut at a
+// separator: the file name and its folders say the most, and the whole
+// path is in --format json.
+func shortPath(p string, n int) string {
+	if len(p) <= n {
+		return p
+	}
+	tail := p[len(p)-n+1:]
+	if i := strings.IndexByte(tail, '/'); i >= 0 && i < len(tail)-1 {
+		tail = tail[i+1:]
+	}
+	return "…/" + tail
+}
+
+// value is one field of a hit: JSON keeps its type, text is for tables
+// and CSV.
+func value(h *index.Hit, field string) any {
+	switch field {
+	case "id":
+		return h.ID
+	case "bundle":
+		return h.Bundle
+	case "index":
+		return h.Index
+	}
+	if f := h.Finding; f != nil {
+		switch field {
+		case "detector":
+			return f.Detector
+		case "severity":
+			return f.Severity.String()
+		case "cause":
+			return f.Cause
+		case "nodes":
+			return f.Nodes
+		case "groups":
+			return f.Groups
+		case "start":
+			return f.Start
+		case "end":
+			return f.End
+		case "summary":
+			return f.Summary
+		case "explanation":
+			return f.Explanation
+		case "remediation":
+			return f.Remediation
+		case "evidence":
+			return f.Evidence
+		}
+		return nil
+	}
+	ev := h.Event
+	switch field {
+	case "time":
+		return ev.Time
+	case "time_quality":
+		return string(ev.TimeQuality)
+	case "node":
+		return ev.Node
+	case "source":
+		return ev.Source
+	case "kind":
+		return ev.Kind
+	case "file":
+		return ev.File
+	case "line":
+		return ev.Line
+	case "record":
+		return ev.Record
+	case "offset":
+		return ev.Offset
+	case "provider":
+		return ev.Provider
+	case "event_id":
+		return ev.EventID
+	case "level":
+		return ev.Level
+	case "run":
+		return ev.Run
+	case "message":
+		return ev.Message
+	case "where":
+		return whereText(ev)
+	}
+	if name, ok := strings.CutPrefix(field, "fields."); ok {
+		return ev.Field(name)
+	}
+	return nil
+}
+
+func text(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case time.Time:
+		if x.IsZero() {
+			return ""
+		}
+		return x.UTC().Format(time.RFC3339Nano)
+	case int:
+		if x == 0 {
+			return ""
+		}
+		return strconv.Itoa(x)
+	case int64:
+		if x == 0 {
+			return ""
+		}
+		return strconv.FormatInt(x, 10)
+	case uint64:
+		if x == 0 {
+			return ""
+		}
+		return strconv.FormatUint(x, 10)
+	case []string:
+		return strings.Join(x, ", ")
+	case []detect.Evidence:
+		return strconv.Itoa(len(x))
+	case nil:
+		return ""
+	}
+	return fmt.Sprint(v)
+}
+
+// JSON --------------------------------------------------------------------
+
+// orderedObject keeps --fields in the order asked.
+type orderedObject struct {
+	keys []string
+	vals []any
+}
+
+func (m orderedObject) MarshalJSON() ([]byte, error) {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, k := range m.keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		kb, _ := json.Marshal(k)
+		vb, err := json.Marshal(m.vals[i])
+		if err != nil {
+			return nil, err
+		}
+		b.Write(kb)
+		b.WriteByte(':')
+		b.Write(vb)
+	}
+	b.WriteByte('}')
+	return []byte(b.String()), nil
+}
+
+// eventHitJSON is an event hit: the event as exlog parse prints it, with
+// where it came from.
+type eventHitJSON struct {
+	ID     string `json:"id"`
+	Bundle string `json:"bundle"`
+	*parse.Event
+	Before []any `json:"context_before,omitempty"`
+	After  []any `json:"context_after,omitempty"`
+}
+
+type findingHitJSON struct {
+	ID     string `json:"id"`
+	Bundle string `json:"bundle"`
+	*detect.Finding
+}
+
+func (o *searchOptions) hitJSON(h *index.Hit, ctx *[2][]*index.Hit) any {
+	if len(o.fields) > 0 {
+		m := orderedObject{}
+		for _, f := range o.fields {
+			m.keys = append(m.keys, f)
+			m.vals = append(m.vals, value(h, f))
+		}
+		if ctx != nil {
+			m.keys = append(m.keys, "context_before", "context_after")
+			m.vals = append(m.vals, o.hitsJSON(ctx[0]), o.hitsJSON(ctx[1]))
+		}
+		return m
+	}
+	if h.Finding != nil {
+		return findingHitJSON{ID: h.ID, Bundle: h.Bundle, Finding: h.Finding}
+	}
+	j := eventHitJSON{ID: h.ID, Bundle: h.Bundle, Event: h.Event}
+	if ctx != nil {
+		j.Before, j.After = o.hitsJSON(ctx[0]), o.hitsJSON(ctx[1])
+	}
+	return j
+}
+
+func (o *searchOptions) hitsJSON(hs []*index.Hit) []any {
+	out := make([]any, 0, len(hs))
+	for _, h := range hs {
+		out = append(out, o.hitJSON(h, nil))
+	}
+	return out
+}
+
+type histogramJSON struct {
+	Step    string         `json:"step"`
+	Buckets []index.Bucket `json:"buckets"`
+	NoTime  uint64         `json:"no_time"`
+}
+
+type facetJSON struct {
+	Name    string             `json:"name"`
+	Field   string             `json:"field"`
+	Values  []index.FacetValue `json:"values"`
+	Missing int                `json:"missing"`
+	Other   int                `json:"other"`
+}
+
+func (o *searchOptions) printJSON(e *env, out *searchOutput) error {
+	doc := struct {
+		*searchOutput
+		Hits      []any          `json:"hits"`
+		Facets    []facetJSON    `json:"facets,omitempty"`
+		Histogram *histogramJSON `json:"histogram,omitempty"`
+	}{searchOutput: out, Hits: []any{}}
+	for _, h := range out.hits {
+		doc.Hits = append(doc.Hits, o.hitJSON(h, o.contextOf(out, h)))
+	}
+	for _, f := range out.facets {
+		doc.Facets = append(doc.Facets, facetJSON{Name: f.Name, Field: f.Field, Values: nonNil(f.Values), Missing: f.Missing, Other: f.Other})
+	}
+	if h := out.histogram; h != nil {
+		doc.Histogram = &histogramJSON{Step: o.histogram, Buckets: nonNil(h.Buckets), NoTime: h.NoTime}
+	}
+	return writeJSON(e.stdout, doc)
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func (o *searchOptions) contextOf(out *searchOutput, h *index.Hit) *[2][]*index.Hit {
+	if out.context == nil {
+		return nil
+	}
+	c := out.context[h]
+	return &c
+}
+
+func (o *searchOptions) printNDJSON(e *env, out *searchOutput) error {
+	for _, h := range out.hits {
+		if c := o.contextOf(out, h); c != nil {
+			// Context lines come in file order around their hit and say so.
+			for _, b := range c[0] {
+				if err := writeNDJSON(e.stdout, contextLine(o, b, "before", h)); err != nil {
+					return err
+				}
+			}
+			if err := writeNDJSON(e.stdout, o.hitJSON(h, nil)); err != nil {
+				return err
+			}
+			for _, a := range c[1] {
+				if err := writeNDJSON(e.stdout, contextLine(o, a, "after", h)); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		if err := writeNDJSON(e.stdout, o.hitJSON(h, nil)); err != nil {
+			return err
+		}
+	}
+	for _, f := range out.facets {
+		for _, v := range f.Values {
+			if err := writeNDJSON(e.stdout, orderedObject{[]string{"facet", "value", "count"}, []any{f.Name, v.Value, v.Count}}); err != nil {
+				return err
+			}
+		}
+	}
+	if h := out.histogram; h != nil {
+		for _, b := range h.Buckets {
+			if err := writeNDJSON(e.stdout, orderedObject{[]string{"histogram", "start", "count"}, []any{o.histogram, b.Start, b.Count}}); err != nil {
+				return err
+			}
+		}
+	}
+	o.nextOnStderr(e, out)
+	return nil
+}
+
+func contextLine(o *searchOptions, h *index.Hit, where string, of *index.Hit) any {
+	j := o.hitJSON(h, nil)
+	m, ok := j.(orderedObject)
+	if !ok {
+		b, _ := json.Marshal(j)
+		var fields map[string]any
+		json.Unmarshal(b, &fields)
+		m = orderedObject{}
+		m.keys = append(m.keys, "context", "context_of")
+		m.vals = append(m.vals, where, of.ID)
+		for _, k := range sortedKeys(fields) {
+			m.keys = append(m.keys, k)
+			m.vals = append(m.vals, fields[k])
+		}
+		return m
+	}
+	m.keys = append([]string{"context", "context_of"}, m.keys...)
+	m.vals = append([]any{where, of.ID}, m.vals...)
+	return m
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// nextOnStderr says how to get the next page where stdout must stay one
+// machine-readable stream.
+func (o *searchOptions) nextOnStderr(e *env, out *searchOutput) {
+	if out.Next != "" {
+		fmt.Fprintf(e.stderr, "exlog search: %d of %d matches shown; next page: --after %s\n", len(out.hits), out.Total, out.Next)
+	}
+}
+
+// CSV ---------------------------------------------------------------------
+
+func (o *searchOptions) columns() []string {
+	if len(o.fields) > 0 {
+		return o.fields
+	}
+	if o.findings {
+		return []string{"bundle", "severity", "detector", "cause", "nodes", "groups", "start", "summary"}
+	}
+	return []string{"bundle", "time", "node", "source", "file", "line", "record", "provider", "event_id", "level", "message"}
+}
+
+func (o *searchOptions) printCSV(e *env, out *searchOutput) error {
+	w := csv.NewWriter(e.stdout)
+	switch {
+	case len(out.facets) > 0:
+		w.Write([]string{"facet", "value", "count"})
+		for _, f := range out.facets {
+			for _, v := range f.Values {
+				w.Write([]string{f.Name, v.Value, strconv.Itoa(v.Count)})
+			}
+		}
+	case out.histogram != nil:
+		w.Write([]string{"start", "count"})
+		for _, b := range out.histogram.Buckets {
+			w.Write([]string{b.Start.Format(time.RFC3339), strconv.FormatUint(b.Count, 10)})
+		}
+	default:
+		cols := o.columns()
+		header := cols
+		if out.context != nil {
+			header = append([]string{"context"}, cols...)
+		}
+		w.Write(header)
+		row := func(h *index.Hit, role string) {
+			r := make([]string, 0, len(header))
+			if out.context != nil {
+				r = append(r, role)
+			}
+			for _, c := range cols {
+				r = append(r, text(value(h, c)))
+			}
+			w.Write(r)
+		}
+		for _, h := range out.hits {
+			c := o.contextOf(out, h)
+			if c != nil {
+				for _, b := range c[0] {
+					row(b, "before")
+				}
+			}
+			row(h, "hit")
+			if c != nil {
+				for _, a := range c[1] {
+					row(a, "after")
+				}
+			}
+		}
+	}
+	w.Flush()
+	o.nextOnStderr(e, out)
+	return w.Error()
+}
+
+// Tables ------------------------------------------------------------------
+
+const (
+	markOn  = "\x1b[1;31m"
+	markOff = "\x1b[0m"
+)
+
+// marked shortens s like oneLine and wraps the spans that survive the cut
+// in ANSI bold red, so a cut never lands inside an escape sequence.
+func marked(s string, spans [][2]int, n int) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	cut := len(s)
+	if r := []rune(s); len(r) > n {
+		cut = len(string(r[:n-1]))
+	}
+	var b strings.Builder
+	pos := 0
+	for _, sp := range spans {
+		start, end := sp[0], min(sp[1], cut)
+		if start < pos || start >= end {
+			continue
+		}
+		b.WriteString(s[pos:start])
+		b.WriteString(markOn + s[start:end] + markOff)
+		pos = end
+	}
+	b.WriteString(s[pos:cut])
+	if cut < len(s) {
+		b.WriteString("…")
+	}
+	return b.String()
+}
+
+// timeMark flags times that may be off, because the log wrote local time
+// without saying its offset, or only a time of day.
+func timeMark(ev *parse.Event) string {
+	switch ev.TimeQuality {
+	case parse.TimeLocalUnknownOffset, parse.TimeOfDayOnly:
+		return "~"
+	}
+	return ""
+}
+
+func (o *searchOptions) printTable(e *env, out *searchOutput) error {
+	w := e.stdout
+	multi := len(out.Indexes) > 1
+	if out.histogram != nil {
+		if err := o.printHistogram(e, out); err != nil {
+			return err
+		}
+	}
+	for _, f := range out.facets {
+		if err := printFacet(e, f, out.Total); err != nil {
+			return err
+		}
+	}
+	if out.histogram != nil || len(out.facets) > 0 {
+		if len(out.hits) == 0 {
+			return nil
+		}
+		fmt.Fprintln(w)
+	}
+	what := "events"
+	if o.findings {
+		what = "findings"
+	}
+	fmt.Fprintf(w, "%d matching %s", out.Total, what)
+	if multi {
+		fmt.Fprintf(w, " in %d bundles", len(out.Indexes))
+	}
+	if out.Total > uint64(len(out.hits)) {
+		fmt.Fprintf(w, ", %d shown", len(out.hits))
+	}
+	fmt.Fprintln(w)
+	if len(out.hits) == 0 {
+		return nil
+	}
+
+	var header []string
+	var cells func(h *index.Hit) []string
+	highlight := o.highlight && e.color()
+	switch {
+	case len(o.fields) > 0:
+		header = o.fields
+		cells = func(h *index.Hit) []string {
+			r := make([]string, len(o.fields))
+			for i, f := range o.fields {
+				r[i] = text(value(h, f))
+				if f == "message" && highlight {
+					r[i] = marked(r[i], h.Spans, 200)
+				} else if f == "message" || f == "summary" || f == "explanation" {
+					r[i] = oneLine(r[i], 200)
+				}
+			}
+			return r
+		}
+	case o.findings:
+		header = []string{"Severity", "Detector", "Nodes / groups", "Time (UTC)", "Summary"}
+		cells = func(h *index.Hit) []string {
+			f := h.Finding
+			scope := strings.Join(f.Nodes, ", ")
+			if len(f.Groups) > 0 {
+				scope = strings.TrimPrefix(scope+" / "+strings.Join(f.Groups, ", "), " / ")
+			}
+			det := f.Detector
+			if f.Cause != "" {
+				det += " (" + f.Cause + ")"
+			}
+			summary := oneLine(f.Summary, 200)
+			if highlight {
+				summary = marked(f.Summary, h.Spans, 200)
+			}
+			return []string{e.severity(f.Severity), det, scope, utcText(f.Start), summary}
+		}
+	default:
+		header = []string{"Time (UTC)", "Node", "Level", "ID", "Where", "Message"}
+		cells = func(h *index.Hit) []string {
+			ev := h.Event
+			id := ""
+			if ev.EventID != 0 {
+				id = strconv.Itoa(ev.EventID)
+			}
+			msg := oneLine(ev.Message, 200)
+			if highlight {
+				msg = marked(ev.Message, h.Spans, 200)
+			}
+			return []string{utcText(ev.Time) + timeMark(ev), ev.Node, ev.Level, id, position(shortPath(ev.File, 40), ev), msg}
+		}
+	}
+	if multi {
+		header = append([]string{"Bundle"}, header...)
+		inner := cells
+		cells = func(h *index.Hit) []string { return append([]string{h.Bundle}, inner(h)...) }
+	}
+	if out.context != nil {
+		header = append([]string{"#"}, header...)
+		inner := cells
+		cells = func(h *index.Hit) []string { return append([]string{""}, inner(h)...) }
+	}
+	t := e.table(w, header...)
+	approx := false
+	var shown map[string]bool // events of the previous group, printed once
+	for i, h := range out.hits {
+		if h.Event != nil && timeMark(h.Event) != "" {
+			approx = true
+		}
+		c := o.contextOf(out, h)
+		if c == nil {
+			if err := t.Append(cells(h)); err != nil {
+				return err
+			}
+			continue
+		}
+		group := map[string]bool{}
+		for _, b := range c[0] {
+			if !shown[b.ID] {
+				if err := t.Append(cells(b)); err != nil {
+					return err
+				}
+			}
+			group[b.ID] = true
+		}
+		r := cells(h)
+		r[0] = strconv.Itoa(i + 1)
+		if err := t.Append(r); err != nil {
+			return err
+		}
+		group[h.ID] = true
+		for _, a := range c[1] {
+			if err := t.Append(cells(a)); err != nil {
+				return err
+			}
+			group[a.ID] = true
+		}
+		shown = group
+	}
+	if err := t.Render(); err != nil {
+		return err
+	}
+	if approx {
+		fmt.Fprintln(w, "~ local time with an unknown offset (or a time of day only): it may be off by hours.")
+	}
+	if out.Next != "" {
+		fmt.Fprintf(w, "Next page: --after %s\n", out.Next)
+	}
+	return nil
+}
+
+func printFacet(e *env, f *index.Facet, total uint64) error {
+	w := e.stdout
+	fmt.Fprintf(w, "Top %s values over %d matches\n", f.Name, total)
+	t := e.table(w, f.Name, "Count", "Share")
+	share := func(n int) string {
+		if f.Total == 0 {
+			return ""
+		}
+		return fmt.Sprintf("%.1f%%", 100*float64(n)/float64(f.Total+f.Missing))
+	}
+	for _, v := range f.Values {
+		if err := t.Append([]string{v.Value, strconv.Itoa(v.Count), share(v.Count)}); err != nil {
+			return err
+		}
+	}
+	if f.Other > 0 {
+		if err := t.Append([]string{"(other values)", strconv.Itoa(f.Other), share(f.Other)}); err != nil {
+			return err
+		}
+	}
+	if f.Missing > 0 {
+		if err := t.Append([]string{"(no " + f.Name + ")", strconv.Itoa(f.Missing), share(f.Missing)}); err != nil {
+			return err
+		}
+	}
+	if err := t.Render(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	return nil
+}
+
+func (o *searchOptions) printHistogram(e *env, out *searchOutput) error {
+	w := e.stdout
+	h := out.histogram
+	unit, layout := "Hour (UTC)", "2006-01-02 15:00"
+	if o.histogram == "day" {
+		unit, layout = "Day (UTC)", "2006-01-02"
+	}
+	fmt.Fprintf(w, "Matches per %s\n", o.histogram)
+	var peak uint64
+	for _, b := range h.Buckets {
+		peak = max(peak, b.Count)
+	}
+	t := e.table(w, unit, "Count", "")
+	for _, b := range h.Buckets {
+		bar := ""
+		if peak > 0 {
+			bar = strings.Repeat("█", int((b.Count*40+peak-1)/peak))
+		}
+		if err := t.Append([]string{b.Start.Format(layout), strconv.FormatUint(b.Count, 10), bar}); err != nil {
+			return err
+		}
+	}
+	if err := t.Render(); err != nil {
+		return err
+	}
+	if h.NoTime > 0 {
+		fmt.Fprintf(w, "%d matches have no time and are not counted above.\n", h.NoTime)
+	}
+	fmt.Fprintln(w)
+	return nil
 }
