@@ -209,18 +209,18 @@ func TestSearchCounts(t *testing.T) {
 }
 
 type hitJSON struct {
-	ID       string   `json:"id"`
-	Bundle   string   `json:"bundle"`
-	Time     string   `json:"time"`
-	Node     string   `json:"node"`
-	EventID  int      `json:"event_id"`
-	Line     int      `json:"line"`
-	Record   int      `json:"record"`
-	Message  string   `json:"message"`
-	Context  string   `json:"context"`
-	Of       string   `json:"context_of"`
-	Detector string   `json:"detector"`
-	Nodes    []string `json:"nodes"`
+	ID       string    `json:"id"`
+	Bundle   string    `json:"bundle"`
+	Time     string    `json:"time"`
+	Node     string    `json:"node"`
+	EventID  int       `json:"event_id"`
+	Line     int       `json:"line"`
+	Record   int       `json:"record"`
+	Message  string    `json:"message"`
+	Context  string    `json:"context"`
+	Of       string    `json:"context_of"`
+	Detector string    `json:"detector"`
+	Nodes    []string  `json:"nodes"`
 	Before   []hitJSON `json:"context_before"`
 	After    []hitJSON `json:"context_after"`
 }
