@@ -530,6 +530,11 @@ func TestDamagedZip(t *testing.T) {
 	}
 	writeFile(t, filepath.Join(dir, "headers.zip"), buf.Bytes()) // no central directory at all
 
+	// Cut inside a stored entry written with a data descriptor: nothing
+	// marks its end, so it runs to the end of the file and says so.
+	storedCut := zipBytes(t, zf{name: "one.log", data: lines(50, "one")}, zf{name: "two.log", data: lines(600, "two"), store: true})
+	writeFile(t, filepath.Join(dir, "cutstored.zip"), storedCut[:len(storedCut)/2])
+
 	// A CRC mismatch in a stored entry.
 	bad := bytes.Clone(full)
 	i := bytes.Index(bad, []byte("LINE two"))
@@ -557,6 +562,13 @@ func TestDamagedZip(t *testing.T) {
 	}
 	if !strings.Contains(res.get(t, "cut.zip").Error, `entry "three.log"`) {
 		t.Errorf("cut.zip should say which entry is cut: %q", res.get(t, "cut.zip").Error)
+	}
+	r = res.get(t, "cutstored.zip!/two.log")
+	if r.Status != parse.StatusPartial || r.Events == 0 || r.Events >= 600 || !strings.Contains(r.Error, "the archive ends inside this entry") {
+		t.Errorf("cut stored entry: %s, %d events, %q", r.Status, r.Events, r.Error)
+	}
+	if r := res.get(t, "cutstored.zip!/one.log"); r.Status != parse.StatusOK || r.Events != 50 {
+		t.Errorf("cutstored.zip one.log: %s %d", r.Status, r.Events)
 	}
 	r = res.get(t, "crc.zip!/two.log")
 	if r.Status != parse.StatusPartial || r.Events != 60 || !strings.Contains(r.Error, "CRC-32") {

@@ -28,6 +28,7 @@ type zent struct {
 	off          int64 // where the entry's data starts
 	offErr       error
 	symlink      bool
+	cut          bool // recovered from a scan that ran out inside its data
 }
 
 // zip walks a zip archive. Stored entries are read in place through a
@@ -145,10 +146,18 @@ func (w *walker) zipEntry(arch, child *blob, e zent, visit func(*item) error) er
 		child.size = e.csize
 		child.open = func() (io.ReadCloser, error) {
 			rc, err := openStream(src, path)
-			if err != nil || !e.hasCRC {
-				return rc, err
+			switch {
+			case err != nil:
+				return nil, err
+			case e.cut:
+				// Without its descriptor, nothing says how much is missing,
+				// only that the data ran to the end of the archive.
+				cutErr := fmt.Errorf("%s: the archive ends inside this entry (truncated?): %w", path, io.ErrUnexpectedEOF)
+				return readCloser{io.MultiReader(rc, errReader{cutErr}), rc}, nil
+			case e.hasCRC:
+				return readCloser{newCRCReader(rc, e.crc, path), rc}, nil
 			}
-			return readCloser{newCRCReader(rc, e.crc, path), rc}, nil
+			return rc, nil
 		}
 	case zip.Deflate:
 		child.open = func() (io.ReadCloser, error) {
@@ -273,7 +282,7 @@ func (w *walker) scanLocal(ra io.ReaderAt, n int64, path string) (ents []zent, s
 			case zip.Store:
 				clen, dlen, ok := storedLen(ra, e.off, n, &e)
 				if !ok {
-					e.csize, e.hasCRC = n-e.off, false
+					e.csize, e.hasCRC, e.cut = n-e.off, false, true
 					ents = append(ents, e)
 					return ents, fmt.Sprintf("entry %q at offset %d is cut short (no data descriptor after it)", shownName(e.name), off)
 				}
