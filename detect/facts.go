@@ -18,6 +18,9 @@ type Facts struct {
 	Nodes []*Node
 	// Owners holds each group's owner changes in time order, by group name.
 	Owners map[string][]OwnerChange
+	// Cluster holds the rest of what the cluster logs and events say
+	// (owners.go).
+	Cluster *ClusterFacts
 }
 
 // Node is what the bundle says about one server.
@@ -65,23 +68,13 @@ func (n *Node) Current() (BuildObs, bool) {
 	return BuildObs{}, false
 }
 
-// OwnerChange is a group arriving on a node.
-type OwnerChange struct {
-	Time     time.Time `json:"time"`
-	Group    string    `json:"group"`
-	From     string    `json:"from,omitempty"`
-	To       string    `json:"to"`
-	MoveType string    `json:"move_type,omitempty"`
-	Evidence Evidence  `json:"evidence"`
-}
-
 // factSelect picks the events DeriveFacts reads; they are kept whatever
 // the detectors select.
 func factSelect(e *parse.Event) bool {
 	switch {
 	case e.Kind == "setup-run":
 		return true
-	case e.Field("action") == "group-move" || e.Field("action") == "role-moved":
+	case clusterSelect(e):
 		return true
 	case e.Source == parse.SourceRegistry:
 		switch strings.ToLower(e.Field("value_name")) {
@@ -96,7 +89,7 @@ func factSelect(e *parse.Event) bool {
 
 // DeriveFacts computes the facts from events sorted by SortEvents.
 func DeriveFacts(events []*parse.Event) *Facts {
-	f := &Facts{Owners: map[string][]OwnerChange{}}
+	f := &Facts{Owners: map[string][]OwnerChange{}, Cluster: newClusterFacts()}
 	nodes := map[string]*Node{}
 	node := func(name string) *Node {
 		name = parse.ShortNode(name)
@@ -116,6 +109,7 @@ func DeriveFacts(events []*parse.Event) *Facts {
 				f.End = e.Time
 			}
 		}
+		f.addClusterEvent(e)
 		if e.Node == "" {
 			continue
 		}
@@ -123,10 +117,8 @@ func DeriveFacts(events []*parse.Event) *Facts {
 		for _, b := range buildsOf(e) {
 			n.Builds = append(n.Builds, b)
 		}
-		if oc, ok := ownerChangeOf(e); ok {
-			f.Owners[oc.Group] = append(f.Owners[oc.Group], oc)
-		}
 	}
+	f.finishCluster()
 	for _, n := range nodes {
 		sort.SliceStable(n.Builds, func(i, j int) bool {
 			a, b := n.Builds[i].Time, n.Builds[j].Time

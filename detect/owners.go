@@ -1,36 +1,674 @@
 package detect
 
 import (
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/exlog/exlog/parse"
 )
 
-func ownerChangeOf(e *parse.Event) (OwnerChange, bool) {
-	a := e.Field("action")
-	if a != "group-move" && a != "role-moved" {
-		return OwnerChange{}, false
+// Move kinds of an OwnerChange. Only unplanned moves count as failovers:
+// an administrator moving groups during a rolling upgrade is not a storm.
+const (
+	MovePlanned   = "planned"
+	MoveUnplanned = "unplanned"
+	MoveUnknown   = "unknown"
+)
+
+// OwnerChange is a group arriving on a node: one move, however many logs
+// reported it (the RCM line of each node's cluster log, operational
+// 1153 and 1641, a 2003 [FM] line).
+type OwnerChange struct {
+	Time  time.Time `json:"time"`
+	Group string    `json:"group"`
+	From  string    `json:"from,omitempty"`
+	To    string    `json:"to"`
+	// MoveType is the cluster's own word for the move (Manual, NodeDown,
+	// Failover...) when a log gave one.
+	MoveType string `json:"move_type,omitempty"`
+	// Kind is MovePlanned, MoveUnplanned or MoveUnknown.
+	Kind string `json:"kind"`
+	// Why says what decided Kind ("MoveType::NodeDown", "event 1153",
+	// "moved by an administrator", "source node removed just before").
+	Why string `json:"why,omitempty"`
+	// FailoverCount is the cluster's failover counter for the group as the
+	// RCM line wrote it, or -1 when no line gave it.
+	FailoverCount int `json:"failover_count"`
+	// Sources lists the kinds of report merged into this move.
+	Sources  []string `json:"sources"`
+	Evidence Evidence `json:"evidence"`
+	// More holds the other reports of the same move.
+	More []Evidence `json:"more,omitempty"`
+
+	rank int // how specific Kind's reason is; a better report replaces it
+}
+
+// AllEvidence returns every report of the move, first one first.
+func (oc *OwnerChange) AllEvidence() []Evidence {
+	return append([]Evidence{oc.Evidence}, oc.More...)
+}
+
+// GroupObs is a log line showing a group on a node without moving it: a
+// resource of the group failed there (1069), the group failed to come
+// online there (1205), or the node gave up failing it over (1254).
+type GroupObs struct {
+	Time     time.Time
+	Group    string
+	Node     string
+	Resource string
+	// What is the event's action (resource-failed, group-failed,
+	// online-failed, not-failing-over).
+	What     string
+	Evidence Evidence
+}
+
+// NodeEvent is one cluster-wide happening reported by one or more nodes:
+// a node removed from membership (1135) or quorum lost (1177).
+type NodeEvent struct {
+	Time time.Time
+	// Node is the node removed; for quorum loss, the first node to report.
+	Node string
+	// Reporters are the nodes that logged it.
+	Reporters []string
+	Evidence  []Evidence
+}
+
+// Policy is a group's failover policy: at most Threshold failovers in
+// Period, after which the cluster leaves the group failed.
+type Policy struct {
+	Threshold int
+	Period    time.Duration
+	// Source is "registry" (the cluster hive), "log" (computed by the
+	// cluster and written in its log) or "default".
+	Source   string
+	Evidence []Evidence
+}
+
+// ClusterFacts is what the cluster logs, cluster events and the exported
+// cluster hive say beyond owner changes.
+type ClusterFacts struct {
+	// Nodes are the cluster's nodes as far as the bundle shows them.
+	Nodes []string
+	// Legacy: a Windows 2000/2003 server cluster (ClusSvc) was seen;
+	// Modern: a 2008+ failover cluster.
+	Legacy, Modern bool
+	// Observations holds, by group, the lines that place a group on a node.
+	Observations map[string][]GroupObs
+	// Removals are node removals (1135 and the cluster-log equivalents),
+	// one per removal however many nodes logged it.
+	Removals []NodeEvent
+	// QuorumLosses are losses of quorum, one per episode.
+	QuorumLosses []NodeEvent
+
+	canon         map[string]string // lower-case group -> spelling first seen
+	resourceGroup map[string]string // lower-case resource -> group
+	exchange      map[string]bool   // lower-case group -> holds Exchange resources
+	policy        map[string]*Policy
+	restart       map[string]*Policy // lower-case resource -> restart policy
+	nodes         map[string]bool
+	nodeIDs       map[string]string // cluster node id -> name
+	pendingObs    []GroupObs        // observations naming only a resource
+	removed       []*parse.Event
+	quorum        []*parse.Event
+}
+
+func newClusterFacts() *ClusterFacts {
+	return &ClusterFacts{
+		Observations:  map[string][]GroupObs{},
+		canon:         map[string]string{},
+		resourceGroup: map[string]string{},
+		exchange:      map[string]bool{},
+		policy:        map[string]*Policy{},
+		restart:       map[string]*Policy{},
+		nodes:         map[string]bool{},
+		nodeIDs:       map[string]string{},
 	}
+}
+
+// Registry values of the cluster hive the failover policy lives in.
+var policyValues = map[string]bool{
+	"failoverthreshold": true, "failoverperiod": true,
+	"restartthreshold": true, "restartperiod": true,
+}
+
+// clusterSelect picks the events the owner timeline and the other cluster
+// facts are built from.
+func clusterSelect(e *parse.Event) bool {
+	switch e.Field("action") {
+	case "group-move", "role-moved", "failover-attempt",
+		"resource-failed", "group-failed", "online-failed", "not-failing-over",
+		"node-removed", "quorum-lost":
+		return true
+	}
+	if e.Source == parse.SourceRegistry {
+		vn := strings.ToLower(e.Field("value_name"))
+		switch {
+		case policyValues[vn]:
+			return true
+		case vn == "type" && e.Field("cluster_resource") != "":
+			return true
+		case vn == "nodename" && e.Field("cluster_node_id") != "":
+			return true
+		}
+	}
+	return false
+}
+
+// groupName returns the spelling of a group first seen, so that "evs1"
+// and "EVS1" are one group.
+func (c *ClusterFacts) groupName(g string) string {
+	g = strings.TrimSpace(g)
+	if g == "" {
+		return ""
+	}
+	k := strings.ToLower(g)
+	if s, ok := c.canon[k]; ok {
+		return s
+	}
+	c.canon[k] = g
+	return g
+}
+
+func (c *ClusterFacts) addNode(n string) {
+	if n = parse.ShortNode(n); n != "" && n != "-1" {
+		c.nodes[n] = true
+	}
+}
+
+// isExchangeText reports whether a resource name or type is Exchange's.
+func isExchangeText(s string) bool {
+	return strings.Contains(strings.ToLower(s), "exchange")
+}
+
+// addClusterEvent feeds one event into the owner timeline and the cluster
+// facts; DeriveFacts calls it for every selected event in time order.
+func (f *Facts) addClusterEvent(e *parse.Event) {
+	c := f.Cluster
+	if !clusterSelect(e) {
+		return
+	}
+	switch strings.ToLower(e.Provider) {
+	case "clussvc":
+		c.Legacy = true
+	case "failoverclustering", "microsoft-windows-failoverclustering":
+		c.Modern = true
+	}
+	if e.Source == parse.SourceRegistry {
+		c.addRegistry(e)
+		return
+	}
+	if e.Source == parse.SourceClusterLog || e.Field("provider_family") == "failover-clustering" {
+		c.addNode(e.Node)
+	}
+	res, grp := e.Field("resource"), e.Field("group")
+	if res != "" && grp != "" {
+		c.resourceGroup[strings.ToLower(res)] = c.groupName(grp)
+	}
+	if grp != "" && (isExchangeText(res) || isExchangeText(e.Field("resource_type"))) {
+		c.exchange[strings.ToLower(c.groupName(grp))] = true
+	}
+	switch a := e.Field("action"); a {
+	case "group-move", "role-moved", "failover-attempt":
+		f.addMove(e)
+	case "resource-failed", "group-failed", "online-failed", "not-failing-over":
+		if e.Time.IsZero() {
+			return
+		}
+		o := GroupObs{Time: e.Time, Node: parse.ShortNode(e.Node), Resource: res, What: a, Evidence: EvidenceOf(e)}
+		if a == "not-failing-over" {
+			c.addLogPolicy(e)
+		}
+		if o.Node == "" {
+			return
+		}
+		if grp != "" {
+			o.Group = c.groupName(grp)
+			c.Observations[o.Group] = append(c.Observations[o.Group], o)
+		} else if res != "" {
+			c.pendingObs = append(c.pendingObs, o)
+		}
+	case "node-removed":
+		if !e.Time.IsZero() {
+			c.removed = append(c.removed, e)
+		}
+	case "quorum-lost":
+		if !e.Time.IsZero() {
+			c.quorum = append(c.quorum, e)
+		}
+	}
+}
+
+// moveKind classifies one report of a move. rank says how sure the
+// reason is: an RCM MoveType outranks an event ID, which outranks wording.
+func moveKind(e *parse.Event) (kind, why string, rank int) {
+	if mt := e.Field("move_type"); mt != "" && e.Field("action") == "group-move" && e.Source == parse.SourceClusterLog && e.Field("failover_count") != "" {
+		return moveTypeKind(mt), "MoveType::" + mt, 3
+	}
+	if e.Field("action") == "failover-attempt" {
+		return MoveUnplanned, "event 1153 (failover attempt)", 2
+	}
+	if mt := e.Field("move_type"); mt != "" {
+		return moveTypeKind(mt), "logged as " + mt, 2
+	}
+	if e.Field("action") == "group-move" {
+		low := strings.ToLower(e.Message)
+		if strings.Contains(low, "administrator") || strings.Contains(low, "requested by") {
+			return MovePlanned, "moved by an administrator", 1
+		}
+	}
+	return MoveUnknown, "", 0
+}
+
+// moveTypeKind maps the cluster's move types to planned or unplanned.
+// Types not listed stay unknown and are never counted as failovers.
+func moveTypeKind(mt string) string {
+	switch m := strings.ToLower(mt); {
+	case m == "manual", strings.Contains(m, "drain"), strings.Contains(m, "planned"), strings.Contains(m, "user"):
+		return MovePlanned
+	case strings.Contains(m, "nodedown"), strings.Contains(m, "failover"), strings.Contains(m, "failback"),
+		strings.Contains(m, "failure"), strings.Contains(m, "quarantine"):
+		return MoveUnplanned
+	}
+	return MoveUnknown
+}
+
+// mergeWindow is how close two reports of a group arriving on the same
+// node must be to be one move.
+const mergeWindow = 2 * time.Minute
+
+func (f *Facts) addMove(e *parse.Event) {
+	c := f.Cluster
 	g, to := e.Field("group"), e.Field("to_node")
 	if g == "" || to == "" || e.Time.IsZero() {
-		return OwnerChange{}, false
+		return
 	}
-	oc := OwnerChange{Time: e.Time, Group: g, To: parse.ShortNode(to), MoveType: e.Field("move_type"), Evidence: EvidenceOf(e)}
+	g = c.groupName(g)
+	kind, why, rank := moveKind(e)
+	oc := OwnerChange{Time: e.Time, Group: g, To: parse.ShortNode(to), MoveType: e.Field("move_type"),
+		Kind: kind, Why: why, rank: rank, FailoverCount: -1,
+		Sources: []string{moveSource(e)}, Evidence: EvidenceOf(e)}
 	if from := e.Field("from_node"); from != "" {
 		oc.From = parse.ShortNode(from)
 	}
-	return oc, true
+	if n, err := strconv.Atoi(e.Field("failover_count")); err == nil {
+		oc.FailoverCount = n
+	}
+	c.addNode(oc.To)
+	c.addNode(oc.From)
+	list := f.Owners[g]
+	if n := len(list); n > 0 {
+		last := &list[n-1]
+		if last.To == oc.To && oc.Time.Sub(last.Time) <= mergeWindow && (oc.From == "" || last.From == "" || oc.From == last.From) {
+			last.More = append(last.More, oc.Evidence)
+			if !slices.Contains(last.Sources, oc.Sources[0]) {
+				last.Sources = append(last.Sources, oc.Sources[0])
+			}
+			if last.From == "" {
+				last.From = oc.From
+			}
+			if oc.rank > last.rank {
+				last.Kind, last.Why, last.rank = oc.Kind, oc.Why, oc.rank
+				if oc.MoveType != "" {
+					last.MoveType = oc.MoveType
+				}
+			}
+			if last.FailoverCount < 0 {
+				last.FailoverCount = oc.FailoverCount
+			}
+			return
+		}
+	}
+	f.Owners[g] = append(list, oc)
+}
+
+// moveSource names the kind of report a move came from.
+func moveSource(e *parse.Event) string {
+	switch {
+	case e.Field("action") == "failover-attempt":
+		return "event 1153"
+	case e.Field("action") == "role-moved":
+		return "event 1641"
+	case e.Provider == "ClusSvc" || e.Field("component") == "FM":
+		return "2003 FM line"
+	}
+	return "RCM move line"
+}
+
+func (c *ClusterFacts) addRegistry(e *parse.Event) {
+	vn := strings.ToLower(e.Field("value_name"))
+	switch {
+	case vn == "nodename":
+		n := parse.ShortNode(e.Field("value"))
+		c.addNode(n)
+		c.nodeIDs[e.Field("cluster_node_id")] = n
+		return
+	case vn == "type":
+		if isExchangeText(e.Field("value")) && e.Field("cluster_group") != "" {
+			c.exchange[strings.ToLower(c.groupName(e.Field("cluster_group")))] = true
+		}
+		if r, g := e.Field("cluster_resource"), e.Field("cluster_group"); r != "" && g != "" {
+			c.resourceGroup[strings.ToLower(r)] = c.groupName(g)
+		}
+		return
+	}
+	v, err := strconv.ParseUint(strings.TrimSpace(e.Field("value")), 10, 32)
+	if err != nil {
+		return
+	}
+	var target map[string]*Policy
+	var name string
+	switch vn {
+	case "failoverthreshold", "failoverperiod":
+		target, name = c.policy, strings.ToLower(c.groupName(e.Field("cluster_group")))
+	default:
+		target, name = c.restart, strings.ToLower(e.Field("cluster_resource"))
+	}
+	if name == "" {
+		return
+	}
+	p := target[name]
+	if p == nil {
+		p = &Policy{Source: "registry"}
+		target[name] = p
+	}
+	switch vn {
+	case "failoverthreshold", "restartthreshold":
+		// 0xFFFFFFFF asks for the default (2008+: nodes - 1).
+		if v != 0xFFFFFFFF {
+			p.Threshold = int(v)
+			p.Evidence = append(p.Evidence, EvidenceOf(e))
+		}
+	case "failoverperiod":
+		p.Period = time.Duration(v) * time.Hour
+		p.Evidence = append(p.Evidence, EvidenceOf(e))
+	case "restartperiod":
+		p.Period = time.Duration(v) * time.Millisecond
+		p.Evidence = append(p.Evidence, EvidenceOf(e))
+	}
+}
+
+// addLogPolicy learns the threshold the cluster itself computed, from
+// "Not failing over group G, failoverCount N, failoverThresholdSetting S,
+// computedFailoverThreshold M".
+func (c *ClusterFacts) addLogPolicy(e *parse.Event) {
+	m, err := strconv.Atoi(e.Field("computed_threshold"))
+	g := e.Field("group")
+	if err != nil || g == "" {
+		return
+	}
+	k := strings.ToLower(c.groupName(g))
+	if p := c.policy[k]; p != nil && p.Threshold > 0 {
+		return // the registry's configured value stands
+	}
+	p := c.policy[k]
+	if p == nil {
+		p = &Policy{}
+		c.policy[k] = p
+	}
+	p.Threshold, p.Source = m, "log"
+	p.Evidence = append(p.Evidence, EvidenceOf(e))
+}
+
+// exchangeResourceGroup reads the virtual server an Exchange resource
+// belongs to from its name: Exchange names them "<Resource> - (<EVS>)" on
+// 2000/2003 and "<Resource> (<CMS>)" on 2007.
+var exchangeResourceGroup = regexp.MustCompile(`\(([^()]+)\)\s*$`)
+
+// GroupOf returns the group a resource belongs to, or "" when the bundle
+// does not say.
+func (c *ClusterFacts) GroupOf(resource string) string {
+	if c == nil || resource == "" {
+		return ""
+	}
+	if g := c.resourceGroup[strings.ToLower(strings.TrimSpace(resource))]; g != "" {
+		return g
+	}
+	if isExchangeText(resource) {
+		if m := exchangeResourceGroup.FindStringSubmatch(resource); m != nil {
+			if g, ok := c.canon[strings.ToLower(strings.TrimSpace(m[1]))]; ok {
+				return g
+			}
+		}
+	}
+	return ""
+}
+
+// IsExchangeGroup reports whether the bundle shows Exchange resources in
+// the group (an Exchange virtual server or clustered mailbox server).
+func (c *ClusterFacts) IsExchangeGroup(group string) bool {
+	return c != nil && c.exchange[strings.ToLower(group)]
+}
+
+// FailoverPolicy returns the group's failover policy: configured in the
+// cluster hive, computed by the cluster in its log, or the default (10 in
+// 6 hours on 2000/2003, nodes - 1 in 6 hours on 2008+).
+func (c *ClusterFacts) FailoverPolicy(group string) Policy {
+	def := Policy{Threshold: 10, Period: 6 * time.Hour, Source: "default"}
+	if c == nil {
+		return def
+	}
+	if !c.Legacy || c.Modern {
+		def.Threshold = max(len(c.Nodes)-1, 1)
+	}
+	p := c.policy[strings.ToLower(group)]
+	if p == nil {
+		return def
+	}
+	out := *p
+	if out.Threshold <= 0 {
+		out.Threshold = def.Threshold
+		out.Source = "default"
+		if out.Period > 0 {
+			out.Source = "registry"
+		}
+	}
+	if out.Period <= 0 {
+		out.Period = def.Period
+	}
+	return out
+}
+
+// RestartPolicy returns a resource's restart policy: configured, or the
+// default (3 failures in 900 s on 2000/2003, 1 in 900 s on 2008+).
+func (c *ClusterFacts) RestartPolicy(resource string) Policy {
+	def := Policy{Threshold: 1, Period: 900 * time.Second, Source: "default"}
+	if c != nil && c.Legacy && !c.Modern {
+		def.Threshold = 3
+	}
+	if c == nil {
+		return def
+	}
+	p := c.restart[strings.ToLower(resource)]
+	if p == nil {
+		return def
+	}
+	out := *p
+	if out.Threshold <= 0 {
+		out.Threshold = def.Threshold
+	}
+	if out.Period <= 0 {
+		out.Period = def.Period
+	}
+	return out
+}
+
+// nodeEventWindow groups the reports of one removal or quorum loss logged
+// by several nodes.
+const nodeEventWindow = 2 * time.Minute
+
+// finishCluster resolves what needed the whole bundle: resource-only
+// observations, de-duplicated removals and quorum losses, moves whose kind
+// follows from a removal, and the node list.
+func (f *Facts) finishCluster() {
+	c := f.Cluster
+	for _, o := range c.pendingObs {
+		if g := c.GroupOf(o.Resource); g != "" {
+			o.Group = g
+			c.Observations[g] = append(c.Observations[g], o)
+		}
+	}
+	c.pendingObs = nil
+	for g, obs := range c.Observations {
+		slices.SortStableFunc(obs, func(a, b GroupObs) int { return a.Time.Compare(b.Time) })
+		c.Observations[g] = obs
+		for _, o := range obs {
+			c.addNode(o.Node)
+		}
+	}
+	c.Removals = groupNodeEvents(c.removed, func(e *parse.Event) string {
+		if n := e.Field("node_name"); n != "" {
+			return parse.ShortNode(n)
+		}
+		return parse.ShortNode(e.Field("target_node"))
+	})
+	c.QuorumLosses = groupNodeEvents(c.quorum, nil)
+	c.removed, c.quorum = nil, nil
+	for _, r := range c.Removals {
+		c.addNode(r.Node)
+	}
+	// A move of unknown kind away from a node that was just removed is
+	// the cluster recovering the node's groups.
+	for g, list := range f.Owners {
+		for i := range list {
+			oc := &list[i]
+			if oc.Kind != MoveUnknown || oc.From == "" {
+				continue
+			}
+			for _, r := range c.Removals {
+				if r.Node == oc.From && !r.Time.After(oc.Time) && oc.Time.Sub(r.Time) <= 5*time.Minute {
+					oc.Kind, oc.Why = MoveUnplanned, "source node "+r.Node+" was removed from the cluster just before"
+					break
+				}
+			}
+		}
+		f.Owners[g] = list
+	}
+	c.Nodes = c.Nodes[:0]
+	for n := range c.nodes {
+		c.Nodes = append(c.Nodes, n)
+	}
+	slices.Sort(c.Nodes)
+}
+
+// groupNodeEvents merges reports of the same happening: same subject
+// (when subject is given) within nodeEventWindow of the episode's first
+// report.
+func groupNodeEvents(evs []*parse.Event, subject func(*parse.Event) string) []NodeEvent {
+	var out []NodeEvent
+	open := map[string]int{} // subject -> index in out of its latest episode
+	for _, e := range evs {
+		s := ""
+		if subject != nil {
+			if s = subject(e); s == "" {
+				continue
+			}
+		}
+		rep := parse.ShortNode(e.Node)
+		if i, ok := open[s]; ok && e.Time.Sub(out[i].Time) <= nodeEventWindow {
+			if rep != "" && !slices.Contains(out[i].Reporters, rep) {
+				out[i].Reporters = append(out[i].Reporters, rep)
+			}
+			out[i].Evidence = append(out[i].Evidence, EvidenceOf(e))
+			continue
+		}
+		ne := NodeEvent{Time: e.Time, Node: s, Evidence: []Evidence{EvidenceOf(e)}}
+		if s == "" {
+			ne.Node = rep
+		}
+		if rep != "" {
+			ne.Reporters = []string{rep}
+		}
+		open[s] = len(out)
+		out = append(out, ne)
+	}
+	return out
 }
 
 // OwnerAt returns the node that owned group at time t according to the
-// owner timeline, or "" when the bundle does not say.
+// owner timeline (moves, and lines that show the group on a node), or ""
+// when the bundle does not say.
 func (f *Facts) OwnerAt(group string, t time.Time) string {
-	owner := ""
+	owner, _ := f.ownerAt(group, t)
+	return owner
+}
+
+func (f *Facts) ownerAt(group string, t time.Time) (string, time.Time) {
+	if f.Cluster != nil {
+		if g, ok := f.Cluster.canon[strings.ToLower(group)]; ok {
+			group = g
+		}
+	}
+	owner, since := "", time.Time{}
 	for _, oc := range f.Owners[group] {
 		if oc.Time.After(t) {
 			break
 		}
-		owner = oc.To
+		owner, since = oc.To, oc.Time
 	}
-	return owner
+	if f.Cluster != nil {
+		for _, o := range f.Cluster.Observations[group] {
+			if o.Time.After(t) {
+				break
+			}
+			if !o.Time.Before(since) {
+				owner, since = o.Node, o.Time
+			}
+		}
+	}
+	return owner, since
+}
+
+// LastMoveTo returns the latest owner change of group onto node at or
+// before t, if any.
+func (f *Facts) LastMoveTo(group, node string, t time.Time) (OwnerChange, bool) {
+	if f.Cluster != nil {
+		if g, ok := f.Cluster.canon[strings.ToLower(group)]; ok {
+			group = g
+		}
+	}
+	list := f.Owners[group]
+	for i := len(list) - 1; i >= 0; i-- {
+		if list[i].Time.After(t) {
+			continue
+		}
+		if list[i].To == node {
+			return list[i], true
+		}
+		return OwnerChange{}, false
+	}
+	return OwnerChange{}, false
+}
+
+// Groups lists every group the owner timeline knows, sorted.
+func (f *Facts) Groups() []string {
+	seen := map[string]bool{}
+	for g := range f.Owners {
+		seen[g] = true
+	}
+	if f.Cluster != nil {
+		for g := range f.Cluster.Observations {
+			seen[g] = true
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for g := range seen {
+		out = append(out, g)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Hosting returns the groups owned by node at time t, sorted.
+func (f *Facts) Hosting(node string, t time.Time) []string {
+	node = parse.ShortNode(node)
+	var out []string
+	for _, g := range f.Groups() {
+		if f.OwnerAt(g, t) == node {
+			out = append(out, g)
+		}
+	}
+	return out
 }
