@@ -15,7 +15,7 @@ var (
 	// A native exsetdata frame: "Function (x:\path\file.cxx:NNN)", the
 	// source possibly on the next physical line, an error code possibly
 	// after it on the same line.
-	reFrame = regexp.MustCompile(`^(.*?) ?\(([A-Za-z]:\\[^()\n]*?\.[A-Za-z]{1,4}):(\d+)\)(.*)$`)
+	reFrame = regexp.MustCompile(`^(.*?) ?\(([A-Za-z]:\\[^()\n]*?\.(?:cxx|cpp|hxx|c|h)):(\d+)\)(.*)$`)
 	reMode  = regexp.MustCompile(`^mode = '([^']*)' \((\d+)\) ?(.*)$`)
 	reIdent = regexp.MustCompile(`^[\w:~]+$`)
 )
@@ -102,7 +102,7 @@ func describe(ev *parse.Event, text, msg string, second string) recFacts {
 	if strings.HasPrefix(strings.TrimSpace(second), "(") && !strings.Contains(t, ":\\") {
 		head = t + " " + strings.TrimSpace(second)
 	}
-	if strings.Contains(head, ":\\") && strings.Contains(head, ")") {
+	if hasSourceRef(head) {
 		if m := reFrame.FindStringSubmatch(head); m != nil {
 			fn := strings.TrimSpace(m[1])
 			if strings.HasPrefix(fn, ignoringMarker) {
@@ -141,6 +141,16 @@ func describe(ev *parse.Event, text, msg string, second string) recFacts {
 		}
 	}
 	return f
+}
+
+// hasSourceRef is the cheap test for a native frame's "file.cxx:NNN".
+func hasSourceRef(s string) bool {
+	for _, ext := range []string{".cxx:", ".cpp:", ".hxx:", ".c:", ".h:"} {
+		if strings.Contains(s, ext) {
+			return true
+		}
+	}
+	return false
 }
 
 // parseEval reads "Evaluated [Setting:Name] [HasException:X] [Value:V]

@@ -389,7 +389,7 @@ func (s *state) finishRecord(b *building) error {
 // route picks the run of a record, opening a new one at a banner (or after
 // a 2003 "Setup completed"), then places any held separator and the record.
 func (s *state) route(it item, text string, facts recFacts) error {
-	banner := reBanner.MatchString(strings.TrimSpace(text))
+	banner := bannerMatch(strings.TrimSpace(text)) != nil
 	switch {
 	case s.cur == nil:
 		s.cur = newRun(1, s.fam == famTOD)

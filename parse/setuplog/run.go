@@ -27,6 +27,14 @@ var (
 	reCmdFlag  = regexp.MustCompile(`(?:^|\s)[/-]([A-Za-z]+)`)
 )
 
+// bannerMatch matches a run banner, checking the literal start first.
+func bannerMatch(t string) []string {
+	if !strings.HasPrefix(t, "Starting Microsoft Exchange ") {
+		return nil
+	}
+	return reBanner.FindStringSubmatch(t)
+}
+
 const stopText = "Setup is stopping now because of one or more critical errors"
 
 // Action switches that stand for the mode when /mode is absent
@@ -115,7 +123,7 @@ func (r *run) absorb(ev *parse.Event, text string, f recFacts, it item) {
 	if it.fraction {
 		r.fraction = true
 	}
-	if m := reBanner.FindStringSubmatch(t); m != nil && !r.hasBanner {
+	if m := bannerMatch(t); m != nil && !r.hasBanner {
 		r.hasBanner = true
 		r.product = m[1]
 		r.line = ev.Line
@@ -167,27 +175,6 @@ func (r *run) absorb(ev *parse.Event, text string, f recFacts, it item) {
 	if f.evalKind != "" {
 		return
 	}
-	if m := reTZ.FindStringSubmatch(t); m != nil && r.tz == "" {
-		r.tz = m[1]
-		off := time.Duration(0)
-		if m[3] != "" {
-			h, _ := strconv.Atoi(m[4])
-			mi, _ := strconv.Atoi(m[5])
-			off = time.Duration(h)*time.Hour + time.Duration(mi)*time.Minute
-			if m[3] == "-" {
-				off = -off
-			}
-		}
-		r.tzOffset = formatOffset(off)
-		// A zone line after the run's records were already sent without
-		// an offset is reported but not applied, so one run never mixes
-		// two time bases.
-		if !r.tzDecided {
-			r.offset = off
-			r.tzKnown = true
-		}
-		return
-	}
 	if name := ev.Fields["param_name"]; name != "" {
 		r.params = append(r.params, [2]string{strings.ToLower(name), ev.Fields["param_value"]})
 		if strings.EqualFold(name, "mode") && r.modeParam == "" {
@@ -195,13 +182,43 @@ func (r *run) absorb(ev *parse.Event, text string, f recFacts, it item) {
 		}
 		return
 	}
-	if m := reSetupV.FindStringSubmatch(t); m != nil {
-		r.setupVersion = m[1]
-	} else if m := reUser.FindStringSubmatch(t); m != nil && r.user == "" {
-		r.user = m[1]
-	} else if m := reCmdLine.FindStringSubmatch(t); m != nil && r.cmdLine == "" {
-		r.cmdLine = m[1]
-	} else if m := reBackup.FindStringSubmatch(t); m != nil {
+	// Literal prefixes pick the one pattern worth trying: running every
+	// pattern on every record costs most of the parse.
+	switch {
+	case strings.HasPrefix(t, "Local time zone: "):
+		if m := reTZ.FindStringSubmatch(t); m != nil && r.tz == "" {
+			r.zone(m)
+		}
+	case strings.HasPrefix(t, "Setup version: "):
+		if m := reSetupV.FindStringSubmatch(t); m != nil {
+			r.setupVersion = m[1]
+		}
+	case strings.HasPrefix(t, "Logged on user: "):
+		if m := reUser.FindStringSubmatch(t); m != nil && r.user == "" {
+			r.user = m[1]
+		}
+	case strings.HasPrefix(t, "CurrentResult "):
+		if m := reCurRes.FindStringSubmatch(t); m != nil {
+			r.currentResult, r.currentResultText = m[1], t
+		}
+	case strings.HasPrefix(t, stopText):
+		r.stopText = t
+	case strings.HasPrefix(t, "Setup will use the domain controller '"):
+		if m := reDC.FindStringSubmatch(t); m != nil && r.dc == "" {
+			r.dc = m[1]
+		}
+	case strings.HasPrefix(t, "The "):
+		r.absorbThe(t)
+	case strings.Contains(t, " was started with the following command: "):
+		if m := reCmdLine.FindStringSubmatch(t); m != nil && r.cmdLine == "" {
+			r.cmdLine = m[1]
+		}
+	}
+}
+
+// absorbThe reads the run facts that start with "The ".
+func (r *run) absorbThe(t string) {
+	if m := reBackup.FindStringSubmatch(t); m != nil {
 		r.previousVersion = m[1]
 	} else if m := reLocal.FindStringSubmatch(t); m != nil {
 		r.installedVersion = m[1]
@@ -213,15 +230,31 @@ func (r *run) absorb(ev *parse.Event, text string, f recFacts, it item) {
 		} else {
 			r.rolesUnpacked = m[2]
 		}
-	} else if m := reDC.FindStringSubmatch(t); m != nil && r.dc == "" {
-		r.dc = m[1]
 	} else if m := reResult.FindStringSubmatch(t); m != nil {
 		// The last statement wins: a run may report sub-operations first.
 		r.resultWord, r.resultText = m[1], t
-	} else if m := reCurRes.FindStringSubmatch(t); m != nil {
-		r.currentResult, r.currentResultText = m[1], t
-	} else if strings.HasPrefix(t, stopText) {
-		r.stopText = t
+	}
+}
+
+// zone takes the "Local time zone" line apart.
+func (r *run) zone(m []string) {
+	r.tz = m[1]
+	off := time.Duration(0)
+	if m[3] != "" {
+		h, _ := strconv.Atoi(m[4])
+		mi, _ := strconv.Atoi(m[5])
+		off = time.Duration(h)*time.Hour + time.Duration(mi)*time.Minute
+		if m[3] == "-" {
+			off = -off
+		}
+	}
+	r.tzOffset = formatOffset(off)
+	// A zone line after the run's records were already sent without an
+	// offset is reported but not applied, so one run never mixes two
+	// time bases.
+	if !r.tzDecided {
+		r.offset = off
+		r.tzKnown = true
 	}
 }
 

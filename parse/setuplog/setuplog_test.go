@@ -526,3 +526,19 @@ func TestNameAndInterface(t *testing.T) {
 		t.Errorf("name %q", p.Name())
 	}
 }
+
+func TestContinuationJoining(t *testing.T) {
+	text := "[05/02/2023 10:00:00.0001] [1] Executing: \r\n\t$a = 1\r\n\r\n\t$b = 2  \r\n\r\n\r\n[05/02/2023 10:00:00.0002] [1] next\r\n"
+	p := parseData(t, "join.log", []byte(text), "N", time.Time{})
+	if p.err != nil {
+		t.Fatal(p.err)
+	}
+	e := p.record(t, 1)
+	// Blank lines inside the text stay; trailing ones are counted only.
+	if want := "Executing: \n\t$a = 1\n\n\t$b = 2"; e.Message != want || e.Field("lines") != "6" {
+		t.Errorf("message %q lines %q, want %q and 6", e.Message, e.Field("lines"), want)
+	}
+	if e := p.record(t, 7); e.Message != "next" || e.Field("lines") != "" {
+		t.Errorf("line 7: %q lines %q", e.Message, e.Field("lines"))
+	}
+}
