@@ -11,15 +11,15 @@ import (
 
 // Derived field names, for the detectors that read registry events.
 const (
-	FieldExchangeRole       = "exchange_role"
-	FieldExchangeVersionKey = "exchange_version_key"
-	FieldClusterNodeID      = "cluster_node_id"
-	FieldClusterNode        = "cluster_node"
-	FieldClusterGroup       = "cluster_group"
-	FieldClusterGroupID     = "cluster_group_id"
-	FieldClusterResource    = "cluster_resource"
-	FieldClusterResourceID  = "cluster_resource_id"
-	FieldClusterResourceTyp = "cluster_resource_type"
+	FieldExchangeRole        = "exchange_role"
+	FieldExchangeVersionKey  = "exchange_version_key"
+	FieldClusterNodeID       = "cluster_node_id"
+	FieldClusterNode         = "cluster_node"
+	FieldClusterGroup        = "cluster_group"
+	FieldClusterGroupID      = "cluster_group_id"
+	FieldClusterResource     = "cluster_resource"
+	FieldClusterResourceID   = "cluster_resource_id"
+	FieldClusterResourceType = "cluster_resource_type"
 )
 
 // Exchange setup role keys: 2007 keeps them under Exchange\v8.0, 2010 and
@@ -223,7 +223,7 @@ func (d *deriver) decorate(ev *parse.Event) {
 	case ckResource:
 		ev.SetField(FieldClusterResourceID, d.id)
 		ev.SetField(FieldClusterResource, or(d.names["r:"+id], d.id))
-		ev.SetField(FieldClusterResourceTyp, d.types[id])
+		ev.SetField(FieldClusterResourceType, d.types[id])
 		if g := d.groupOf[id]; g != "" {
 			ev.SetField(FieldClusterGroupID, g)
 			ev.SetField(FieldClusterGroup, or(d.names["g:"+g], g))

@@ -171,7 +171,7 @@ func TestClusterHive(t *testing.T) {
 		// Node 2 lists BuildNumber before NodeName, and an FQDN.
 		{59, map[string]string{"value_name": "BuildNumber", "value": "6001", FieldClusterNodeID: "2", FieldClusterNode: "NODE2"}},
 		{84, map[string]string{"value_name": "Name", FieldClusterResource: "Exchange Information Store Instance (EXCMS1)",
-			FieldClusterResourceID: store, FieldClusterResourceTyp: "Exchange Information Store Instance",
+			FieldClusterResourceID: store, FieldClusterResourceType: "Exchange Information Store Instance",
 			FieldClusterGroup: "EXCMS1", FieldClusterGroupID: cmsGroup}},
 		{87, map[string]string{"value_name": "RestartThreshold", "value": "3", FieldClusterResource: "Exchange Information Store Instance (EXCMS1)"}},
 		{88, map[string]string{"value_name": "RestartPeriod", "value": "900000", "value_hex": "0x000dbba0", FieldClusterGroup: "EXCMS1"}},
