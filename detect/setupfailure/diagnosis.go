@@ -15,6 +15,7 @@ type diagnosis struct {
 	details     map[string]string
 	refs        []string
 	severity    detect.Severity // zero means detect.Error
+	known       bool            // set by the known-error checks
 }
 
 // quote adds a record as evidence, once.

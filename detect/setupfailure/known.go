@@ -83,6 +83,7 @@ func knownError(r *runView) *diagnosis {
 		wellKnownObjectInvalid, hybridOrgRelationship, wrongGroupType, sharedConfigDC,
 	} {
 		if d := check(r); d != nil {
+			d.known = true
 			return d
 		}
 	}
@@ -90,7 +91,7 @@ func knownError(r *runView) *diagnosis {
 }
 
 func ldifdeImport(r *runView) *diagnosis {
-	h, ok := r.lastRecord(reLdifde)
+	h, ok := r.lastRecord("ERROR", reLdifde)
 	if !ok {
 		return nil
 	}
@@ -462,7 +463,7 @@ func multipleEASVdirs(ctx []*parse.Event) *diagnosis {
 }
 
 func expiredCertificate(r *runView) *diagnosis {
-	h, ok := r.lastRecord(reCertExpired)
+	h, ok := r.lastRecord("ERROR", reCertExpired)
 	if !ok {
 		return nil
 	}
@@ -486,7 +487,7 @@ func expiredCertificate(r *runView) *diagnosis {
 }
 
 func wellKnownObjectInvalid(r *runView) *diagnosis {
-	h, ok := r.lastRecord(reWKOInvalid)
+	h, ok := r.lastRecord("ERROR", reWKOInvalid)
 	if !ok {
 		return nil
 	}
@@ -548,7 +549,7 @@ func wrongGroupType(r *runView) *diagnosis {
 }
 
 func sharedConfigDC(r *runView) *diagnosis {
-	h, ok := r.lastRecord(reSharedCfg)
+	h, ok := r.lastRecord("ERROR", reSharedCfg)
 	if !ok {
 		return nil
 	}
@@ -560,10 +561,10 @@ func sharedConfigDC(r *runView) *diagnosis {
 	d.quoteHits(h)
 	d.quote(r.recs[ref])
 	inner := ""
-	if e, ok := r.lastRecord(reSharedInner); ok {
+	if e, ok := r.lastRecord("", reSharedInner); ok {
 		inner = strings.TrimSpace(e.m[1])
 		d.quoteHits(e)
-	} else if e, ok := r.lastRecord(reSharedExc); ok {
+	} else if e, ok := r.lastRecord("", reSharedExc); ok {
 		inner = strings.TrimSpace(e.m[1])
 		d.quoteHits(e)
 	}

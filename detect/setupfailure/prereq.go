@@ -118,7 +118,7 @@ func (r *runView) withRule(d *diagnosis, recs []*parse.Event) {
 func prerequisites(r *runView) (found []*diagnosis, weak *diagnosis) {
 	ctx := adContextOf(r)
 
-	if h, ok := r.lastRecord(reADValidation); ok && severity(h.rec) == "ERROR" {
+	if h, ok := r.lastRecord("ERROR", reADValidation); ok {
 		inner := strings.TrimSpace(h.m[1])
 		d := &diagnosis{cause: "ad-validation-failed", title: "setup could not validate the state of Active Directory"}
 		d.quoteHits(h)

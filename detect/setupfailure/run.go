@@ -235,11 +235,15 @@ func findAll(recs []*parse.Event, re *regexp.Regexp) []hit {
 	return hs
 }
 
-// lastRecord returns the last record of the run whose own line matches
-// re; SetupLogReviewer keeps the last match of a run for most patterns.
-func (r *runView) lastRecord(re *regexp.Regexp) (hit, bool) {
+// lastRecord returns the last record of the run with severity sev (any
+// when "") whose own line matches re; SetupLogReviewer keeps the last match
+// of a run for most patterns.
+func (r *runView) lastRecord(sev string, re *regexp.Regexp) (hit, bool) {
 	for i := len(r.recs) - 1; i >= 0; i-- {
 		e := r.recs[i]
+		if sev != "" && severity(e) != sev {
+			continue
+		}
 		if m := re.FindStringSubmatch(firstLine(e)); m != nil {
 			return hit{rec: e, line: e.Line, text: firstLine(e), m: m}, true
 		}

@@ -154,18 +154,37 @@ func judge(r *runView) []*diagnosis {
 			out = append(out, d)
 		}
 	}
+	known := len(out) > 0 && out[len(out)-1].known
 	if len(out) == 0 && weak != nil {
 		out = append(out, weak)
 	}
-	if len(out) == 0 {
+	switch {
+	case len(out) == 0:
 		if d := firstError(r); d != nil {
 			out = append(out, d)
+		}
+	case !known && !r.stoppedAtPrerequisites():
+		// A prerequisite rule can evaluate True as a mere warning; when
+		// setup went on and failed later, that later error is the news.
+		if first := r.firstWith("ERROR"); first >= 0 && !reADValidation.MatchString(firstLine(r.recs[first])) {
+			out = append(out, firstErrorRecord(r, first))
 		}
 	}
 	if len(out) == 0 && r.field("result") == "no-end" {
 		out = append(out, interrupted(r))
 	}
 	return out
+}
+
+// stoppedAtPrerequisites reports whether setup itself listed failed
+// prerequisites, which stops a run before it changes anything.
+func (r *runView) stoppedAtPrerequisites() bool {
+	for _, e := range r.recs {
+		if severity(e) == "REQUIRED" || strings.HasPrefix(e.Message, "Failed [Rule:") {
+			return true
+		}
+	}
+	return false
 }
 
 // finding turns a diagnosis into the detector's finding with the run's

@@ -360,3 +360,21 @@ func TestCauseIDsAreUnique(t *testing.T) {
 		t.Errorf("%d causes, want the 33 of the issue plus first-error and interrupted", len(ids))
 	}
 }
+
+// TestPrerequisiteWarningAndLaterError: a prerequisite rule that evaluated
+// True without stopping setup is reported, and so is the error that did
+// stop it later.
+func TestPrerequisiteWarningAndLaterError(t *testing.T) {
+	data := string(readFixture(t, "ex2019-failed-then-short-run.log"))
+	data = strings.Replace(data, `[Rule:RebootPending] [HasException:False] [Value:"False"]`, `[Rule:RebootPending] [HasException:False] [Value:"True"]`, 1)
+	fs := findingsOf(t, parseBytes(t, "NYC-MBX3/ExchangeSetup.log", []byte(data), modTime))
+	if got := causesOf(fs); !slices.Equal(got, []string{"first-error", "pending-reboot"}) {
+		t.Fatalf("causes = %v", got)
+	}
+	if got := evidenceLines(byCause(t, fs, "pending-reboot")); !slices.Equal(got, []int{17}) {
+		t.Errorf("pending-reboot evidence = %v, want [17]", got)
+	}
+	if got := byCause(t, fs, "first-error").Details["first_error_line"]; got != "20" {
+		t.Errorf("first_error_line = %q, want 20", got)
+	}
+}

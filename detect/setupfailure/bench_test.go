@@ -1,0 +1,43 @@
+package setupfailure
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/exlog/exlog/detect"
+	"github.com/exlog/exlog/fixtures"
+	"github.com/exlog/exlog/parse"
+)
+
+// BenchmarkDetectCorpus measures the detector alone over the parsed corpus
+// (26 logs, 5.1 MB) through the engine, as triage runs it: bytes are the logs' sizes, so MB/s compares with the
+// parser's own benchmark.
+func BenchmarkDetectCorpus(b *testing.B) {
+	dir := fixtures.Corpus(b, "setuplogs")
+	files, _ := filepath.Glob(filepath.Join(dir, "*.log"))
+	var evs []*parse.Event
+	var size int64
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		size += int64(len(data))
+		evs = append(evs, parseBytes(b, filepath.Base(f), data, time.Time{})...)
+	}
+	b.SetBytes(size)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		eng := detect.NewEngine([]*detect.Detector{Detector})
+		for _, e := range evs {
+			eng.Add(e)
+		}
+		if _, err := eng.Run(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
