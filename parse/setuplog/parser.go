@@ -414,6 +414,7 @@ func (s *state) route(it item, text string, facts recFacts) error {
 func (s *state) place(it item, text string, facts recFacts) error {
 	r := s.cur
 	it.ev.Run = r.n
+	it.failure = r.gen2003 && failure(it.ev, text, facts)
 	r.absorb(it.ev, text, facts, it)
 	n := 1
 	if v := it.ev.Fields["lines"]; v != "" {
@@ -495,6 +496,9 @@ func (s *state) send(r *run, it item) error {
 		ev.TimeQuality = r.quality()
 	} else {
 		ev.TimeQuality = parse.TimeNone
+	}
+	if it.failure && r.failText == "" && ev.Fields["ignored"] != "true" {
+		r.failText = firstLine(ev.Message)
 	}
 	if it.errFrame && ev.Fields["ignored"] != "true" && ev.Fields["error_code"] != benignCode {
 		r.errorFrames++

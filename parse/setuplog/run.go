@@ -45,6 +45,18 @@ var actionSwitches = []string{
 	"recoverserver", "prepareallhybrid", "preparelegacyexchangepermissions",
 }
 
+// maxListed bounds the watermarks and parameters a summary lists; the
+// records themselves keep every value.
+const maxListed = 100
+
+// failure reports a 2003 record that means the run failed, unless an
+// IGNORING marker later neutralises it.
+func failure(ev *parse.Event, text string, f recFacts) bool {
+	t := strings.TrimSpace(text)
+	return (f.errFrame && f.frameMode != "") || strings.Contains(ev.Message, "Setup encountered an error") ||
+		strings.HasPrefix(t, "Setup failed")
+}
+
 // item is an event waiting for its run's time zone to be known.
 type item struct {
 	ev       *parse.Event
@@ -52,6 +64,7 @@ type item struct {
 	hasWall  bool
 	errFrame bool
 	fraction bool
+	failure  bool // 2003 failure candidate
 }
 
 // run is the state of one setup run while its records stream past.
@@ -91,7 +104,7 @@ type run struct {
 	watermarks                                      []string
 	installWatermark                                string
 	frameMode                                       string
-	failTexts                                       []*parse.Event // 2003 failure candidates
+	failText                                        string // 2003: first failure not ignored
 	completedText                                   string
 
 	pending []item
@@ -152,10 +165,6 @@ func (r *run) absorb(ev *parse.Event, text string, f recFacts, it item) {
 		r.frameMode = f.frameMode
 	}
 	if r.gen2003 {
-		if (f.errFrame && f.frameMode != "") || strings.Contains(ev.Message, "Setup encountered an error") ||
-			strings.HasPrefix(t, "Setup failed") {
-			r.failTexts = append(r.failTexts, ev)
-		}
 		return
 	}
 	switch f.evalName {
@@ -164,7 +173,7 @@ func (r *run) absorb(ev *parse.Event, text string, f recFacts, it item) {
 			r.computer = f.evalValue
 		}
 	case "Watermarks":
-		if f.evalValue != "" && f.evalValue != "<NULL>" {
+		if f.evalValue != "" && f.evalValue != "<NULL>" && len(r.watermarks) < maxListed {
 			r.watermarks = append(r.watermarks, f.evalPar+"="+f.evalValue)
 		}
 	case "InstallWatermark":
@@ -176,7 +185,9 @@ func (r *run) absorb(ev *parse.Event, text string, f recFacts, it item) {
 		return
 	}
 	if name := ev.Fields["param_name"]; name != "" {
-		r.params = append(r.params, [2]string{strings.ToLower(name), ev.Fields["param_value"]})
+		if len(r.params) < maxListed {
+			r.params = append(r.params, [2]string{strings.ToLower(name), ev.Fields["param_value"]})
+		}
 		if strings.EqualFold(name, "mode") && r.modeParam == "" {
 			r.modeParam = ev.Fields["param_value"]
 		}
@@ -287,10 +298,8 @@ func (r *run) quality() parse.TimeQuality {
 // result decides success, failed, no-end or unknown, and the deciding line.
 func (r *run) result() (string, string) {
 	if r.gen2003 {
-		for _, ev := range r.failTexts {
-			if ev.Fields["ignored"] != "true" {
-				return "failed", firstLine(ev.Message)
-			}
+		if r.failText != "" {
+			return "failed", r.failText
 		}
 		if r.completedText != "" {
 			return "success", r.completedText
