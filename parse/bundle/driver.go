@@ -276,7 +276,8 @@ func (d *driver) file(in *parse.Input, live bool) *parse.Report {
 	if err != nil && n == 0 {
 		rc.Close()
 		if run.refusal != nil {
-			return d.failed(in, run.refusal)
+			rep.Status, rep.Error = parse.StatusRejected, run.refusal.Error()
+			return rep
 		}
 		return d.failed(in, err)
 	}
@@ -299,6 +300,9 @@ func (d *driver) file(in *parse.Input, live bool) *parse.Report {
 	} else {
 		rc.Close()
 	}
+	if rep.Size < 0 && run.fullSize >= 0 {
+		rep.Size = run.fullSize // a short file, read whole by the sniff
+	}
 	if n == 0 {
 		rep.Status, rep.Error, rep.Size = parse.StatusUnknown, "empty file", 0
 		return rep
@@ -320,6 +324,13 @@ func (d *driver) file(in *parse.Input, live bool) *parse.Report {
 		}
 		emitMu.Lock()
 		defer emitMu.Unlock()
+		// Once emit has failed here or anywhere, the consumer hears no more.
+		if userErr != nil {
+			return userErr
+		}
+		if err := d.ctx.Err(); err != nil {
+			return err
+		}
 		if ev.Node == "" {
 			ev.Node = in.Node
 		}
@@ -351,8 +362,9 @@ func (d *driver) file(in *parse.Input, live bool) *parse.Report {
 		rep.Format = p.Name()
 		before := emitted
 		perr = runParser(d.ctx, p, &pin, rep, emit)
+		// A parser that backs out before emitting anything leaves the file
+		// to the next one that accepts it, as if it had not sniffed yes.
 		if errors.Is(perr, parse.ErrNotFormat) && emitted == before && userErr == nil {
-			rep.AddProblem("format", "%s accepted the head but found the file is not its format", p.Name())
 			rep.Format = ""
 			tried = false
 			continue
@@ -373,7 +385,6 @@ func (d *driver) file(in *parse.Input, live bool) *parse.Report {
 	if !tried {
 		rep.Status = parse.StatusUnknown
 		rep.Error = "no parser recognised the content" + archiveHint(head)
-		rep.Problems, rep.MoreProblems = nil, 0
 		return rep
 	}
 	if perr == nil && headErr != nil && userErr == nil {

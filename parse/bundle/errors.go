@@ -15,7 +15,8 @@ type EntryError struct {
 	Path string
 	// Status is parse.StatusRejected (unsafe name, link out of the
 	// bundle, bomb limit, nesting too deep), parse.StatusFailed
-	// (unreadable) or parse.StatusPartial (an archive read only in part).
+	// (unreadable), parse.StatusPartial (an archive read only in part) or
+	// parse.StatusUnknown (an archive with no files in it).
 	Status string
 	// Format names the container when the entry is an archive: "zip",
 	// "tar" or "gzip".

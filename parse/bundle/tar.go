@@ -123,7 +123,7 @@ func (w *walker) tar(b *blob, visit func(*item) error) error {
 		}
 		hdr, err := tr.Next()
 		if err == io.EOF {
-			return nil
+			return w.emptyTar(b, seen, visit)
 		}
 		if err != nil {
 			return w.tarDamage(b, idx, err, visit)
@@ -166,7 +166,7 @@ func (w *walker) tarStream(b *blob, visit func(*item) error) error {
 		}
 		hdr, err := tr.Next()
 		if err == io.EOF {
-			return nil
+			return w.emptyTar(b, seen, visit)
 		}
 		if err != nil {
 			return w.tarDamage(b, idx, err, visit)
@@ -230,7 +230,7 @@ func (w *walker) tarEntry(arch *blob, hdr *tar.Header, seen dedup, visit func(*i
 	clean, dir, unsafe := cleanName(raw)
 	child := &blob{mod: hdr.ModTime, size: hdr.Size, depth: arch.depth + 1}
 	if unsafe != "" {
-		child.path, child.node = arch.path+"!/"+shownName(raw), arch.node+"!/"+shownName(raw)
+		child.path, child.node = seen.path(arch.path+"!/"+shownName(raw)), arch.node+"!/"+shownName(raw)
 		return nil, w.refuse(child, parse.StatusRejected, "", unsafe, visit)
 	}
 	if clean == "" || hdr.Typeflag == tar.TypeDir || (dir && hdr.Size == 0) {
@@ -249,6 +249,15 @@ func (w *walker) tarEntry(arch *blob, hdr *tar.Header, seen dedup, visit func(*i
 		return nil, w.refuse(child, parse.StatusRejected, "", "device or pipe entry; not read", visit)
 	}
 	return nil, w.refuse(child, parse.StatusFailed, "", fmt.Sprintf("tar entry type %q is not read", hdr.Typeflag), visit)
+}
+
+// emptyTar reports a tar that held no files, which would otherwise
+// leave no trace in the reports.
+func (w *walker) emptyTar(b *blob, seen dedup, visit func(*item) error) error {
+	if len(seen) > 0 {
+		return nil
+	}
+	return w.refuse(b, parse.StatusUnknown, "tar", "empty archive: no files in it", visit)
 }
 
 // tarDamage reports a tar that could not be followed to its end.

@@ -75,11 +75,11 @@ func (w *walker) root(root, name string, prefixDir bool, visit func(*item) error
 	if err != nil {
 		return err
 	}
-	real, err := filepath.EvalSymlinks(root)
+	resolved, err := filepath.EvalSymlinks(root)
 	if err != nil {
 		return err
 	}
-	if real, err = filepath.Abs(real); err != nil {
+	if resolved, err = filepath.Abs(resolved); err != nil {
 		return err
 	}
 	if fi.IsDir() {
@@ -87,12 +87,12 @@ func (w *walker) root(root, name string, prefixDir bool, visit func(*item) error
 		if prefixDir {
 			prefix = name + "/"
 		}
-		return w.dir(real, real, "", prefix, visit)
+		return w.dir(resolved, resolved, "", prefix, visit)
 	}
 	if !fi.Mode().IsRegular() {
 		return fmt.Errorf("%s is not a regular file or a directory", root)
 	}
-	return w.blob(w.fileBlob(real, name, name, fi), visit)
+	return w.blob(w.fileBlob(resolved, name, name, fi), visit)
 }
 
 func (w *walker) fileBlob(full, path, node string, fi fs.FileInfo) *blob {

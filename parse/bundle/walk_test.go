@@ -581,7 +581,19 @@ func TestUnknownAndHints(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "x.7z"), []byte("7z\xbc\xaf\x27\x1c\x00\x04rest"))
 	writeFile(t, filepath.Join(dir, "fake.zip"), []byte("not a zip at all\n"))
 	writeFile(t, filepath.Join(dir, "broken.zip"), []byte("PK\x03\x04garbage"))
+	writeFile(t, filepath.Join(dir, "empty.zip"), zipBytes(t))
+	writeFile(t, filepath.Join(dir, "dirs.tar"), tarBytes(t, tf{name: "a/", typ: '5'}))
+	writeFile(t, filepath.Join(dir, "notes.txt.gz"), gzBytes(t, []byte("twelve bytes")))
 	res := runParse(t, []string{dir}, Options{})
+	for p, format := range map[string]string{"empty.zip": "zip", "dirs.tar": "tar"} {
+		if r := res.get(t, p); r.Status != parse.StatusUnknown || r.Format != format || r.Error != "empty archive: no files in it" {
+			t.Errorf("%s: %s %s %q", p, r.Status, r.Format, r.Error)
+		}
+	}
+	// The size of a gzip member is unknown until it has been read.
+	if r := res.get(t, "notes.txt.gz!/notes.txt"); r.Status != parse.StatusUnknown || r.Size != 12 {
+		t.Errorf("notes.txt: %s, size %d", r.Status, r.Size)
+	}
 	if r := res.get(t, "x.7z"); r.Status != parse.StatusUnknown || r.Error != "no parser recognised the content; it looks like a 7-Zip archive, which exlog does not open" {
 		t.Errorf("7z: %s %q", r.Status, r.Error)
 	}
@@ -742,4 +754,43 @@ func (z *rawZip) add(t testing.TB, f zf) {
 	buf.WriteString(f.name)
 	buf.Write(fw[e.off : e.off+e.csize])
 	z.w.Write(buf.Bytes())
+}
+
+// fussyParser claims every head, then finds the file is not its format,
+// or panics in Sniff, depending on mode.
+type fussyParser struct{ mode string }
+
+func (p fussyParser) Name() string { return "fussy-" + p.mode }
+func (p fussyParser) Sniff(head []byte) bool {
+	if p.mode == "sniff-panic" {
+		panic("sniff exploded")
+	}
+	return true
+}
+func (p fussyParser) Parse(context.Context, *parse.Input, *parse.Report, func(*parse.Event) error) error {
+	return parse.ErrNotFormat
+}
+
+func TestParserOrder(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "a.log"), lines(3, "a"))
+	writeFile(t, filepath.Join(dir, "b.txt"), []byte("no format\n"))
+	parsers := []parse.Parser{fussyParser{"sniff-panic"}, fussyParser{"not-format"}, lineParser{"lines", "LINE"}}
+	reps, err := Parse(context.Background(), []string{dir}, parsers, Options{}, func(*parse.Event) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := reps[0], reps[1]
+	if a.Path != "a.log" || a.Format != "lines" || a.Events != 3 {
+		t.Errorf("a.log: format %q, %d events", a.Format, a.Events)
+	}
+	// A parser that backs out is no problem; one that panics in Sniff may
+	// have cost the file its right parser, so it is noted.
+	if a.Status != parse.StatusPartial || len(a.Problems) != 1 ||
+		!strings.Contains(a.Problems[0].Reason, "fussy-sniff-panic panicked while sniffing: sniff exploded") {
+		t.Errorf("a.log: %s %+v", a.Status, a.Problems)
+	}
+	if b.Status != parse.StatusUnknown || b.Format != "" || b.Error != "no parser recognised the content" {
+		t.Errorf("b.txt: %s %q %q", b.Status, b.Format, b.Error)
+	}
 }

@@ -50,6 +50,7 @@ func (w *walker) zip(b *blob, visit func(*item) error) error {
 	}
 	defer c.Close()
 	ents, err := listZip(ra, b.src.size())
+	damaged := err != nil
 	if err != nil {
 		var stop string
 		ents, stop = w.scanLocal(ra, b.src.size(), b.path)
@@ -79,6 +80,9 @@ func (w *walker) zip(b *blob, visit func(*item) error) error {
 			continue
 		}
 		list = append(list, n)
+	}
+	if len(list) == 0 && !damaged {
+		return w.refuse(b, parse.StatusUnknown, "zip", "empty archive: no files in it", visit)
 	}
 	sort.SliceStable(list, func(i, j int) bool {
 		return sortKey(list[i].clean, list[i].name) < sortKey(list[j].clean, list[j].name)
