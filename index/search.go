@@ -345,6 +345,12 @@ func (s *Set) Search(ctx context.Context, r *Request) (*Result, error) {
 	if r.Sort != SortScore && !r.Highlight {
 		req.Score = "none" // scores are not shown and cost time
 	}
+	if r.Limit == 0 {
+		// A count or facets only: sorting would read every match's time
+		// for nothing.
+		req.SortBy([]string{"-_score"})
+		req.Score = "none"
+	}
 	if r.Limit > 0 {
 		req.Fields = []string{"*"}
 	}
