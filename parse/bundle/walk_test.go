@@ -228,6 +228,7 @@ func TestBomb(t *testing.T) {
 	zeros := make([]byte, 100<<20)
 	copy(zeros, "LINE of a bomb\n")
 	writeFile(t, filepath.Join(dir, "bomb.zip"), zipBytes(t, zf{name: "zeros.log", data: zeros}, zf{name: "fine.log", data: lines(10, "ok")}))
+	writeFile(t, filepath.Join(dir, "zeros.log.gz"), gzBytes(t, zeros))
 
 	// Deflate squeezes zeros about 1028:1; the 64 MiB minimum is lowered
 	// so the check fires after 1 MiB.
@@ -240,6 +241,10 @@ func TestBomb(t *testing.T) {
 	}
 	if r := res.get(t, "bomb.zip!/fine.log"); r.Status != parse.StatusOK || r.Events != 10 {
 		t.Errorf("fine.log beside the bomb: %s %d", r.Status, r.Events)
+	}
+	r = res.get(t, "zeros.log.gz!/zeros.log")
+	if want := "zeros.log.gz: compression ratio above 1000:1 after 1 MiB; refusing a possible archive bomb"; r.Status != parse.StatusRejected || r.Error != want {
+		t.Errorf("gzip bomb: status %s error %q; want rejected %q", r.Status, r.Error, want)
 	}
 
 	// Through Walk, reading the entry stops with an *EntryError.
@@ -261,8 +266,10 @@ func TestBomb(t *testing.T) {
 		t.Errorf("default limits: %s %q", r.Status, r.Error)
 	}
 	res = runParse(t, []string{dir}, Options{MaxRatio: 2000})
-	if r := res.get(t, "bomb.zip!/zeros.log"); r.Status != parse.StatusOK || r.Events != 2 || r.Size != 100<<20 {
-		t.Errorf("under the default minimum: %s %d events, size %d, %s", r.Status, r.Events, r.Size, r.Error)
+	for _, p := range []string{"bomb.zip!/zeros.log", "zeros.log.gz!/zeros.log"} {
+		if r := res.get(t, p); r.Status != parse.StatusOK || r.Events != 2 || r.Size != 100<<20 {
+			t.Errorf("%s under a looser ratio: %s %d events, size %d, %s", p, r.Status, r.Events, r.Size, r.Error)
+		}
 	}
 }
 
@@ -792,5 +799,31 @@ func TestParserOrder(t *testing.T) {
 	}
 	if b.Status != parse.StatusUnknown || b.Format != "" || b.Error != "no parser recognised the content" {
 		t.Errorf("b.txt: %s %q %q", b.Status, b.Format, b.Error)
+	}
+}
+
+// Tars inside a zip: a deflated one is a stream, a stored one is read in
+// place; a .tgz inside a zip is a stream inside a stream.
+func TestTarInsideZip(t *testing.T) {
+	dir := t.TempDir()
+	tb := tarBytes(t, tf{name: "EXCH6/a.log", data: lines(5, "a")}, tf{name: "EXCH6/b.log", data: lines(3000, "b")})
+	writeFile(t, filepath.Join(dir, "x.zip"), zipBytes(t,
+		zf{name: "deflated.tar", data: tb},
+		zf{name: "stored.tar", data: tb, store: true},
+		zf{name: "packed.tgz", data: gzBytes(t, tb)},
+	))
+	for _, opt := range []Options{{}, {MaxBufferedBytes: 8 << 10}} {
+		res := runParse(t, []string{dir}, opt)
+		if len(res.reports) != 6 {
+			t.Errorf("%d reports", len(res.reports))
+		}
+		for _, arch := range []string{"deflated.tar", "stored.tar", "packed.tgz"} {
+			for name, n := range map[string]int{"a.log": 5, "b.log": 3000} {
+				p := "x.zip!/" + arch + "!/EXCH6/" + name
+				if r := res.get(t, p); r.Status != parse.StatusOK || r.Events != n || r.Node != "EXCH6" {
+					t.Errorf("%s: %s %d %s %s", p, r.Status, r.Events, r.Node, r.Error)
+				}
+			}
+		}
 	}
 }
