@@ -102,7 +102,7 @@ func ldifdeImport(r *runView) *diagnosis {
 	d.set("ldifde_error", code)
 	d.set("ldif_err", errFile)
 	d.explanation = fmt.Sprintf("Setup extends the Active Directory schema by importing LDF files with ldifde.exe. The import of %s stopped with ldifde error %s; ldifde wrote the entry it failed on and the directory's answer to %s.", file, code, errFile)
-	d.remediation = fmt.Sprintf("Open %s on the computer that ran setup and find the entry that failed and the LDAP error it got. Fix that cause (rights of the account on the schema, the schema master being reachable, a conflicting attribute or class), then run setup /PrepareSchema again. The LDF file is in the setup temporary folder (C:\\Windows\\Temp\\ExchangeSetup\\Setup\\Data) or under Setup\\Data on the installation media.", errFile)
+	d.remediation = fmt.Sprintf("Open %s on the computer that ran setup and find the entry that failed and the LDAP error it got; the entry itself is in %s (when the temporary copy is gone, the same file is under Setup\\Data on the installation media). Fix that cause (rights of the account on the schema, the schema master being reachable, a conflicting attribute or class), then run setup /PrepareSchema again.", errFile, file)
 	return d
 }
 
@@ -269,7 +269,7 @@ func objectAlreadyExists(ctx []*parse.Event) *diagnosis {
 	d.set("domain_controller", dc)
 	d.set("object", dn)
 	if strings.HasPrefix(strings.ToLower(dn), "cn=folder hierarchies,cn=exchange administrative group") {
-		d.explanation = fmt.Sprintf("Setup tried to create %s on %s and was told it exists already. Setup only creates it when it finds no public folder tree object (msExchPFTree) below it, so the container is there but its public folder hierarchy object is missing.", dn, dc)
+		d.explanation = fmt.Sprintf("Setup tried to create %s on %s and was told it exists already. The container is there, but the public folder tree object (class msExchPFTree) that belongs in it is missing, the known cause of this error.", dn, dc)
 		d.remediation = fmt.Sprintf("With ADSI Edit, in the configuration partition, create below %s a new object of class msExchPFTree with any common name (for example PF) and set its msExchPFTreeType attribute to 1. Wait for AD replication, then run setup again.", dn)
 		return d
 	}
@@ -370,7 +370,7 @@ func serviceControlReverse(ctx []*parse.Event) *diagnosis {
 	}
 	d := &diagnosis{cause: "servicecontrol-reverse", title: "ServiceControl.ps1 failed with no services to stop"}
 	d.quoteHits(sc, h)
-	d.explanation = "Before copying files setup stops the Exchange services with ServiceControl.ps1 from the installed build. That script calls Reverse on the list of services to stop, and with an empty list it throws; this is a known defect of the script."
+	d.explanation = "Before copying files setup stops the Exchange services with ServiceControl.ps1 from the installed build. When that script finds no services to stop, its list is null and the call to Reverse on it throws; this is a known defect of the script."
 	d.remediation = "Edit ServiceControl.ps1 in the Exchange Bin folder: in the StopServices function, right after $services is filled from Get-ServiceToControl, add a line that returns $true when $services is $null. Save the file and run setup again."
 	return d
 }

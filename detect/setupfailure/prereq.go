@@ -182,11 +182,11 @@ func prerequisites(r *runView) (found []*diagnosis, weak *diagnosis) {
 		d.quote(dcEv, siteEv)
 		d.set("domain_controller", dc)
 		d.set("domain_controller_site", dcSite)
-		shown := dcSite
-		if shown == "" {
-			shown = "(none: its site could not be read)"
+		where := fmt.Sprintf("which is in site %q", dcSite)
+		if dcSite == "" {
+			where = "whose site setup could not determine"
 		}
-		d.explanation = fmt.Sprintf("Setup must talk to a domain controller in the same Active Directory site as this server. It used %q, whose site is %s, while this server is in site %q.", dc, shown, ctx.site)
+		d.explanation = fmt.Sprintf("Setup must talk to a domain controller in the same Active Directory site as this server. It used %q, %s, while this server is in site %q.", dc, where, ctx.site)
 		d.remediation = "Check AD Sites and Services: the server's IP subnet must be mapped to its site, and that site needs a reachable writable domain controller and global catalog. Fix the site or subnet definitions (or name a local DC with /DomainController:<FQDN>), wait for replication, then run setup again."
 		found = append(found, d)
 	}

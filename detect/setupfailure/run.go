@@ -88,7 +88,9 @@ func (r *runView) evalIs(kind, name, want string) (*parse.Event, bool) {
 	return e, true
 }
 
-var reFailedRule = regexp.MustCompile(`^Failed \[Rule:(\w+)\] \[Message:(.*)\]\s*$`)
+// reFailedRule reads "Failed [Rule:Name] [Message:text]"; a message cut
+// or continued on the next line still names the rule.
+var reFailedRule = regexp.MustCompile(`^Failed \[Rule:(\w+)\](?: \[Message:(.*?)\]?)?\s*$`)
 
 // failedRule returns the "Failed [Rule:name] [Message:...]" record setup
 // writes when it lists the prerequisite rules that stopped it.

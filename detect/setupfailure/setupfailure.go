@@ -15,9 +15,11 @@
 // Every finding carries its cause ID in Finding.Cause (see CauseIDs) and
 // these details: file, run, generation, product, setup_version,
 // setup_release, installed_version, installed_release, mode,
-// installation_mode, run_start, run_end, result, user, computer, and
-// same_build when setup ran the installed build in upgrade mode; plus
-// cause-specific details named in lower_snake_case.
+// installation_mode, run_start, run_end, result, user, computer,
+// first_error_line; same_build when setup ran the installed build in
+// upgrade mode, later_run when a too-short last run was passed over and
+// no_end when the run has no end; plus cause-specific details named in
+// lower_snake_case (help_url, process, ldf_file, database, object, ...).
 //
 // Evidence that matched a continuation line of a record (a stack trace, a
 // script's output) points at that physical line and quotes it alone; its
