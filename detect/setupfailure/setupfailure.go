@@ -77,7 +77,8 @@ func CauseIDs() []string {
 
 // Judging a run, after SetupLogReviewer: a last run with fewer lines than
 // this after its banner is too short to judge, and then the run before it
-// is judged instead if it started less than fallbackAge earlier.
+// is judged instead if it started less than fallbackAge earlier. A short
+// run that says it succeeded is judged as it is: a 2003 run can be short.
 const (
 	minRunLines = 30
 	fallbackAge = 30 * 24 * time.Hour
@@ -118,7 +119,7 @@ func run(p *detect.Pass) error {
 		chosen := last
 		lastView := newRunView(sums[ks[last]], recs[ks[last]])
 		var skipped *runView
-		if last > 0 && lastView.span() < minRunLines {
+		if last > 0 && lastView.span() < minRunLines && lastView.field("result") != "success" {
 			prev := newRunView(sums[ks[last-1]], recs[ks[last-1]])
 			age := lastView.start().Sub(prev.start())
 			if !lastView.start().IsZero() && !prev.start().IsZero() && age >= 0 && age < fallbackAge {

@@ -396,3 +396,26 @@ func TestFailedRuleLine(t *testing.T) {
 		}
 	}
 }
+
+// TestSharedFixtures runs the setup logs the project ships for bundle
+// tests (fixtures/setuplogs): each one's last run succeeds.
+func TestSharedFixtures(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		mod  time.Time
+	}{
+		// Run 1 fails (0X80072030), run 2 (lines 18-28) succeeds: a short last
+		// run that succeeded is judged, not passed over.
+		{"ex2003-node1-progress.log", time.Date(2006, 3, 15, 0, 53, 10, 0, time.UTC)},
+		{"ex2007-sp1-upgrade-success.log", modTime},
+		{"ex2013-success.log", modTime},
+	} {
+		data, err := os.ReadFile(filepath.Join(fixtures.Dir(), "setuplogs", tt.name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fs := findingsOf(t, parseBytes(t, "NODE1/"+tt.name, data, tt.mod)); len(fs) != 0 {
+			t.Errorf("%s: %d findings %v, want none", tt.name, len(fs), causesOf(fs))
+		}
+	}
+}
