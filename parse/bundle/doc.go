@@ -4,9 +4,11 @@
 // A bundle is a directory, a .zip (usually holding per-server zips that
 // hold more zips), a .tar, .tar.gz or .tgz, or a single file. Archives are
 // recognised by content (zip local header, gzip magic, a valid tar header
-// block), wherever they sit, and read as streams: nothing is extracted and
-// nothing in the bundle is written, created or touched. Files inside
-// archives get paths such as outer.zip!/inner.zip!/dir/file.log.
+// block), wherever they sit, and read as streams: nothing is extracted,
+// nothing in the bundle is written or created, and files are opened
+// read-only (on Linux without updating access times, when the caller owns
+// them). Files inside archives get paths such as
+// outer.zip!/inner.zip!/dir/file.log.
 //
 // A zip needs random access to its central directory. A stored zip inside
 // a zip is read in place through a section of the outer one; a deflated
