@@ -5,12 +5,16 @@ package all
 
 import (
 	"github.com/exlog/exlog/detect"
+	"github.com/exlog/exlog/detect/error5018"
+	"github.com/exlog/exlog/detect/failoverstorm"
 	"github.com/exlog/exlog/detect/setupfailure"
 )
 
 // Detectors returns the detectors exlog runs.
 func Detectors() []*detect.Detector {
 	return []*detect.Detector{
+		error5018.Detector,
+		failoverstorm.Detector,
 		setupfailure.Detector,
 	}
 }
