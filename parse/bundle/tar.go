@@ -47,11 +47,11 @@ func (w *walker) gzip(b *blob, visit func(*item) error) error {
 		inner.mod = hdr.ModTime
 	}
 	if tarHeader(head[:n]) {
-		inner.path, inner.node, inner.depth = b.path, b.node, b.depth
+		inner.path, inner.node, inner.depth, inner.bare = b.path, b.node, b.depth, b.bare
 		return w.tarStream(inner, visit)
 	}
 	name := memberName(hdr.Name, b.path)
-	inner.path, inner.node = b.path+"!/"+name, b.node+"!/"+name
+	inner.path, inner.node = b.child(name), b.node+"!/"+name
 	return w.blob(inner, visit)
 }
 
@@ -230,14 +230,14 @@ func (w *walker) tarEntry(arch *blob, hdr *tar.Header, seen dedup, visit func(*i
 	clean, dir, unsafe := cleanName(raw)
 	child := &blob{mod: hdr.ModTime, size: hdr.Size, depth: arch.depth + 1}
 	if unsafe != "" {
-		child.path, child.node = seen.path(arch.path+"!/"+shownName(raw)), arch.node+"!/"+shownName(raw)
+		child.path, child.node = seen.path(arch.child(shownName(raw))), arch.node+"!/"+shownName(raw)
 		return nil, w.refuse(child, parse.StatusRejected, "", unsafe, visit)
 	}
 	if clean == "" || hdr.Typeflag == tar.TypeDir || (dir && hdr.Size == 0) {
 		return nil, nil
 	}
 	child.node = arch.node + "!/" + clean
-	child.path = seen.path(arch.path + "!/" + clean)
+	child.path = seen.path(arch.child(clean))
 	switch hdr.Typeflag {
 	case tar.TypeReg, tar.TypeCont, tar.TypeGNUSparse:
 		return child, nil

@@ -65,6 +65,18 @@ type blob struct {
 	open func() (io.ReadCloser, error)
 	// live is set for an entry of a forward-only tar stream.
 	live *liveEntry
+	// bare is set on a bundle that is itself an archive: its entries are
+	// named from the archive's root, so a zipped folder and the folder
+	// give the same paths (and so the same document IDs and findings).
+	bare bool
+}
+
+// child is the bundle path of an entry of archive b.
+func (b *blob) child(name string) string {
+	if b.bare {
+		return name
+	}
+	return b.path + "!/" + name
 }
 
 // root walks one bundle. name is how the bundle's own name appears: the
@@ -92,7 +104,9 @@ func (w *walker) root(root, name string, prefixDir bool, visit func(*item) error
 	if !fi.Mode().IsRegular() {
 		return fmt.Errorf("%s is not a regular file or a directory", root)
 	}
-	return w.blob(w.fileBlob(resolved, name, name, fi), visit)
+	fb := w.fileBlob(resolved, name, name, fi)
+	fb.bare = !prefixDir
+	return w.blob(fb, visit)
 }
 
 func (w *walker) fileBlob(full, path, node string, fi fs.FileInfo) *blob {

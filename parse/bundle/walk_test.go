@@ -50,7 +50,7 @@ func TestNestedZip(t *testing.T) {
 	root := collectorBundle(t, t.TempDir())
 	res := runParse(t, []string{root}, Options{Workers: 2})
 
-	const e1 = "bundle.zip!/EXCH1-321.zip!/"
+	const e1 = "EXCH1-321.zip!/"
 	tests := []struct {
 		path, status, node, format string
 		events                     int
@@ -63,10 +63,10 @@ func TestNestedZip(t *testing.T) {
 		{e1 + "ExchangeLogCollector-Instance-Debug.txt", parse.StatusOK, "EXCH1", "lines", 1, 11, ""},
 		{e1 + "Exchange_Server_Data/EXCH1_GCM.txt", parse.StatusOK, "EXCH1", "lines", 200, int64(len(lines(200, "gcm"))), ""},
 		{e1 + "Windows_Event_Logs/Windows-Logs.zip!/Application.log", parse.StatusOK, "EXCH1", "lines", 5, int64(len(lines(5, "app"))), ""},
-		{"bundle.zip!/EXCH2-1225-2.zip!/ExchangeSetupLogs/ExchangeSetup.log", parse.StatusOK, "EXCH2", "lines", 100, int64(len(lines(100, "setup"))), ""},
-		{"bundle.zip!/EXCH2-1225-2.zip!/Exchange_Server_Data/EXCH2_GCM.txt", parse.StatusOK, "EXCH2", "lines", 200, int64(len(lines(200, "gcm"))), ""},
-		{"bundle.zip!/empty.log", parse.StatusUnknown, "", "", 0, 0, "empty file"},
-		{"bundle.zip!/readme.txt", parse.StatusUnknown, "", "", 0, 6, "no parser recognised the content"},
+		{"EXCH2-1225-2.zip!/ExchangeSetupLogs/ExchangeSetup.log", parse.StatusOK, "EXCH2", "lines", 100, int64(len(lines(100, "setup"))), ""},
+		{"EXCH2-1225-2.zip!/Exchange_Server_Data/EXCH2_GCM.txt", parse.StatusOK, "EXCH2", "lines", 200, int64(len(lines(200, "gcm"))), ""},
+		{"empty.log", parse.StatusUnknown, "", "", 0, 0, "empty file"},
+		{"readme.txt", parse.StatusUnknown, "", "", 0, 6, "no parser recognised the content"},
 	}
 	if len(res.reports) != len(tests) {
 		for _, r := range res.reports {
@@ -111,15 +111,15 @@ func TestWalkNestedZip(t *testing.T) {
 		paths = append(paths, in.Path)
 	}
 	want := []string{
-		"bundle.zip!/EXCH1-321.zip!/Cluster_Information.zip!/EXCH1_cluster.log",
-		"bundle.zip!/EXCH1-321.zip!/Cluster_Information.zip!/EXCH2_cluster.log",
-		"bundle.zip!/EXCH1-321.zip!/ExchangeLogCollector-Instance-Debug.txt",
-		"bundle.zip!/EXCH1-321.zip!/Exchange_Server_Data/EXCH1_GCM.txt",
-		"bundle.zip!/EXCH1-321.zip!/Windows_Event_Logs/Windows-Logs.zip!/Application.log",
-		"bundle.zip!/EXCH2-1225-2.zip!/ExchangeSetupLogs/ExchangeSetup.log",
-		"bundle.zip!/EXCH2-1225-2.zip!/Exchange_Server_Data/EXCH2_GCM.txt",
-		"bundle.zip!/empty.log",
-		"bundle.zip!/readme.txt",
+		"EXCH1-321.zip!/Cluster_Information.zip!/EXCH1_cluster.log",
+		"EXCH1-321.zip!/Cluster_Information.zip!/EXCH2_cluster.log",
+		"EXCH1-321.zip!/ExchangeLogCollector-Instance-Debug.txt",
+		"EXCH1-321.zip!/Exchange_Server_Data/EXCH1_GCM.txt",
+		"EXCH1-321.zip!/Windows_Event_Logs/Windows-Logs.zip!/Application.log",
+		"EXCH2-1225-2.zip!/ExchangeSetupLogs/ExchangeSetup.log",
+		"EXCH2-1225-2.zip!/Exchange_Server_Data/EXCH2_GCM.txt",
+		"empty.log",
+		"readme.txt",
 	}
 	if strings.Join(paths, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("visit order:\n%s\nwant:\n%s", strings.Join(paths, "\n"), strings.Join(want, "\n"))
@@ -142,10 +142,10 @@ func TestWalkNestedZip(t *testing.T) {
 func TestNestedMemoryLimit(t *testing.T) {
 	root := collectorBundle(t, t.TempDir())
 	res := runParse(t, []string{root}, Options{MaxNestedBytes: 2 << 10})
-	if r := res.get(t, "bundle.zip!/EXCH1-321.zip!/Exchange_Server_Data/EXCH1_GCM.txt"); r.Status != parse.StatusOK || r.Events != 200 {
+	if r := res.get(t, "EXCH1-321.zip!/Exchange_Server_Data/EXCH1_GCM.txt"); r.Status != parse.StatusOK || r.Events != 200 {
 		t.Errorf("stored nested zip: %s, %d events, %s", r.Status, r.Events, r.Error)
 	}
-	r := res.get(t, "bundle.zip!/EXCH2-1225-2.zip")
+	r := res.get(t, "EXCH2-1225-2.zip")
 	if r.Status != parse.StatusRejected || !strings.Contains(r.Error, "larger than the 2 KiB allowed (Options.MaxNestedBytes)") || r.Format != "zip" || r.Node != "EXCH2" {
 		t.Errorf("deflated nested zip over the limit: status %s format %q node %q error %q", r.Status, r.Format, r.Node, r.Error)
 	}
@@ -417,7 +417,7 @@ func TestTarSections(t *testing.T) {
 		tf{name: "z.log", data: []byte("LINE z\n")},
 	))
 	ins := walkAll(t, filepath.Join(dir, "x.tar"), Options{})
-	if len(ins) != 3 || ins[1].Path != "x.tar!/"+long {
+	if len(ins) != 3 || ins[1].Path != long {
 		t.Fatalf("inputs: %v", ins)
 	}
 	for i, want := range [][]byte{[]byte("LINE a\n"), lines(3, "long"), []byte("LINE z\n")} {
@@ -438,8 +438,8 @@ func TestSingleFiles(t *testing.T) {
 		events           int
 	}{
 		{"EXCH3_cluster.log", "EXCH3_cluster.log", "EXCH3", 4},
-		{"EXCH4-1130.zip", "EXCH4-1130.zip!/Logs/x.log", "EXCH4", 2},
-		{"setup.log.gz", "setup.log.gz!/setup.log", "", 6},
+		{"EXCH4-1130.zip", "Logs/x.log", "EXCH4", 2},
+		{"setup.log.gz", "setup.log", "", 6},
 	}
 	for _, tt := range tests {
 		res := runParse(t, []string{filepath.Join(dir, tt.root)}, Options{})

@@ -94,7 +94,7 @@ func (w *walker) zip(b *blob, visit func(*item) error) error {
 		}
 		child := &blob{mod: e.mod, size: e.usize, depth: b.depth + 1}
 		if e.unsafe != "" {
-			child.path = b.path + "!/" + shownName(e.name)
+			child.path = b.child(shownName(e.name))
 			child.node = b.node + "!/" + shownName(e.name)
 			if err := w.refuse(child, parse.StatusRejected, "", e.unsafe, visit); err != nil {
 				return err
@@ -102,7 +102,7 @@ func (w *walker) zip(b *blob, visit func(*item) error) error {
 			continue
 		}
 		child.node = b.node + "!/" + e.clean
-		child.path = seen.path(b.path + "!/" + e.clean)
+		child.path = seen.path(b.child(e.clean))
 		if err := w.zipEntry(b, child, e.zent, visit); err != nil {
 			return err
 		}
