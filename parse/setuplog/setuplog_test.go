@@ -153,12 +153,12 @@ func TestFixtures(t *testing.T) {
 			},
 			records: []recWant{
 				{line: 1, run: 1, time: "2006-03-14T23:51:02Z", level: parse.LevelInfo, message: "Entering ScSetupMain"},
-				{line: 3, run: 1, level: parse.LevelInfo, message: " CService::ScGetStatus", fields: map[string]string{
-					"native_function": "CService::ScGetStatus", "native_source": `f:\tisp2\admin\src\libs\exsetup\service.cxx:722`,
+				{line: 3, run: 1, level: parse.LevelInfo, message: " CService::ScQueryState", fields: map[string]string{
+					"native_function": "CService::ScQueryState", "native_source": `f:\tisp2\admin\src\libs\exsetup\service.cxx:694`,
 					"error_code": "0XC0070424", "error_code_dec": "1060", "ignored": "true", "lines": "2", "thread": ""}},
 				{line: 5, run: 1, level: parse.LevelInfo, fields: map[string]string{"ignored": "true", "native_function": "CService::ScIsStartedOrStopped"}},
 				{line: 7, run: 1, level: parse.LevelInfo, fields: map[string]string{
-					"native_function": "CServiceManager::ScStopService", "native_source": `f:\tisp2\admin\src\udog\setupbase\tools\svcmgr.cxx:537`,
+					"native_function": "CServiceManager::ScHaltService", "native_source": `f:\tisp2\admin\src\udog\setupbase\tools\svcmgr.cxx:518`,
 					"ignored_errors": "2", "lines": "3", "error_code": "", "ignored": ""}},
 				{line: 11, run: 1, time: "2006-03-14T23:59:57Z"},
 				{line: 12, run: 1, time: "2006-03-15T00:00:02Z", level: parse.LevelWarning, fields: map[string]string{
