@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	goevtx "github.com/0xrawsec/golang-evtx/evtx"
@@ -125,6 +128,7 @@ func decodeChunk(job chunkJob, in *parse.Input, checksum bool) (res chunkResult)
 	d.res.seq = job.seq
 	defer func() {
 		if p := recover(); p != nil {
+			rethrowIfOwn(p)
 			d.problem("decoder failure outside a record (%v); the rest of the chunk was skipped", p)
 			d.res.skipped++
 		}
@@ -423,6 +427,7 @@ func (d *chunkDecoder) record(off, size int, how string, carved bool) *parse.Eve
 func (d *chunkDecoder) decode(off, size int, carved bool) (rec eventlog.Record, err error) {
 	defer func() {
 		if p := recover(); p != nil {
+			rethrowIfOwn(p)
 			err = fmt.Errorf("EVTX library failure: %v", p)
 		}
 	}()
@@ -434,11 +439,12 @@ func (d *chunkDecoder) decode(off, size int, carved bool) (rec eventlog.Record, 
 	// are defined where they are first used, at or before it, so nothing
 	// later in the chunk is needed, and damage cannot pull in what follows.
 	view := data[:off+size]
-	rd := bytes.NewReader(view)
-	if _, err := rd.Seek(int64(off+recordHeader), io.SeekStart); err != nil {
+	rd := &guardedReader{Reader: bytes.NewReader(view)}
+	if _, err := rd.Reader.Seek(int64(off+recordHeader), io.SeekStart); err != nil {
 		return rec, err
 	}
 	elt, perr := goevtx.Parse(rd, &d.c, false)
+	rd.done()
 	frag, ok := elt.(*goevtx.Fragment)
 	if !ok {
 		if perr != nil {
@@ -493,6 +499,119 @@ func (d *chunkDecoder) decode(off, size int, carved bool) (rec eventlog.Record, 
 	}
 	rec.Uncertain = strings.Join(why, "; ")
 	return rec, nil
+}
+
+// guardedReader is the reader golang-evtx parses a record from. Its
+// parser follows template references without noticing cycles, so a
+// crafted record can make it recurse until the Go stack limit, which is a
+// fatal error no recover() catches. Every read and seek is counted; past a
+// budget far above what any real record needs, or once the call stack is
+// deeper than any real record makes it, the reader panics (a recoverable
+// panic, inside the library's call chain) and the record is given up.
+type guardedReader struct {
+	*bytes.Reader
+	ops int
+}
+
+// runaway is the panic value of a guardedReader that stopped the library.
+type runaway string
+
+const (
+	// maxReaderOps bounds reads and seeks per record, far above what real
+	// records need (TestReaderBudget).
+	maxReaderOps = 1 << 20
+	// maxStackFrames bounds the call depth while parsing a record, far
+	// above what real records reach (TestReaderBudget).
+	maxStackFrames = 4000
+)
+
+var (
+	// stackLimit and depthEvery (a mask: check when ops&depthEvery == 0)
+	// are variables so that TestReaderBudget can tighten them.
+	stackLimit = maxStackFrames
+	depthEvery = 1023
+	// mostOps is the largest number of reader operations a record needed
+	// so far in this process, for TestReaderBudget.
+	mostOps atomic.Int64
+)
+
+func (g *guardedReader) tick() {
+	g.ops++
+	if g.ops > maxReaderOps {
+		panic(runaway(fmt.Sprintf("record needs more than %d reads; parsing given up", maxReaderOps)))
+	}
+	if g.ops&depthEvery == 0 && tooDeep() {
+		panic(runaway("record nests templates without end (a reference cycle); parsing given up"))
+	}
+}
+
+// done records the reader's operation count.
+func (g *guardedReader) done() {
+	for {
+		m := mostOps.Load()
+		if int64(g.ops) <= m || mostOps.CompareAndSwap(m, int64(g.ops)) {
+			return
+		}
+	}
+}
+
+var framePool = sync.Pool{New: func() any { return new([maxStackFrames + 1]uintptr) }}
+
+// tooDeep reports whether the call stack is deeper than maxStackFrames.
+func tooDeep() bool {
+	pcs := framePool.Get().(*[maxStackFrames + 1]uintptr)
+	n := runtime.Callers(0, pcs[:stackLimit+1])
+	framePool.Put(pcs)
+	return n > stackLimit
+}
+
+func (g *guardedReader) Read(p []byte) (int, error) {
+	g.tick()
+	return g.Reader.Read(p)
+}
+
+func (g *guardedReader) ReadByte() (byte, error) {
+	g.tick()
+	return g.Reader.ReadByte()
+}
+
+func (g *guardedReader) Seek(off int64, whence int) (int64, error) {
+	g.tick()
+	return g.Reader.Seek(off, whence)
+}
+
+// rethrowOwn makes the recovery above re-panic when the panic started in
+// exlog's own code rather than in golang-evtx. The fuzz tests set it, so
+// that recovery meant for the library cannot hide exlog's own bugs.
+var rethrowOwn bool
+
+func rethrowIfOwn(p any) {
+	if _, stop := p.(runaway); stop {
+		return
+	}
+	if rethrowOwn && panicInOwnCode() {
+		panic(p)
+	}
+}
+
+// panicInOwnCode reports whether the innermost non-runtime frame of the
+// panicking goroutine's stack belongs to this module.
+func panicInOwnCode() bool {
+	pcs := make([]uintptr, 64)
+	n := runtime.Callers(0, pcs)
+	frames := runtime.CallersFrames(pcs[:n])
+	seenPanic := false
+	for {
+		f, more := frames.Next()
+		if f.Function == "runtime.gopanic" {
+			seenPanic = true
+		} else if seenPanic && !strings.HasPrefix(f.Function, "runtime.") {
+			return strings.HasPrefix(f.Function, "github.com/exlog/exlog/")
+		}
+		if !more {
+			return false
+		}
+	}
 }
 
 func allZero(b []byte) bool {

@@ -1,0 +1,82 @@
+package evtx
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/exlog/exlog/fixtures"
+	"github.com/exlog/exlog/parse"
+)
+
+// fuzzSeeds returns the project's sample logs and, when the shared corpus
+// is beside the repository, a few corpus files read now (never copied into
+// testdata).
+func fuzzSeeds() [][]byte {
+	paths := []string{fixtureLog("node1-system-2008.evtx"), fixtureLog("node1-application-2008.evtx")}
+	if d := filepath.Join(fixtures.RepoRoot(), "..", "shared", "corpus", "evtx"); dirExists(d) {
+		for _, f := range []string{"app-mssql-33205-bruteforce-classic.evtx", "exchange-mgmt-cmdletlogs-wec-forwarded.evtx",
+			"security-size-t-values.evtx", "corrupt-vss-rdpcorets-panics-golang-evtx.evtx", "system-netlogon-5805-log-cleared-104.evtx"} {
+			paths = append(paths, filepath.Join(d, f))
+		}
+	}
+	var out [][]byte
+	for _, p := range paths {
+		if b, err := os.ReadFile(p); err == nil {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+func dirExists(d string) bool {
+	st, err := os.Stat(d)
+	return err == nil && st.IsDir()
+}
+
+// FuzzChunk feeds arbitrary bytes to the chunk and record decoder. Panics
+// inside golang-evtx are recovered by design; a panic starting in exlog's
+// own code is not (rethrowOwn), nor is a hang or a runaway allocation.
+func FuzzChunk(f *testing.F) {
+	for _, b := range fuzzSeeds() {
+		if len(b) >= headerBlock+chunkDataStart {
+			c := b[headerBlock:min(len(b), headerBlock+chunkSize)]
+			f.Add(bytes.TrimRight(c, "\x00"))
+		}
+	}
+	f.Add(append(append([]byte{}, chunkMagic...), make([]byte, 600)...))
+	f.Add(bytes.TrimRight(synthChunk(templateCycle()), "\x00"))
+	rethrowOwn = true
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) > chunkSize {
+			b = b[:chunkSize]
+		}
+		res := decodeChunk(chunkJob{data: b}, &parse.Input{Path: "fuzz"}, true)
+		for _, e := range append(res.events, res.slack...) {
+			if e.Source != parse.SourceEVTX || e.Offset < 0 || e.Offset >= int64(len(b)) {
+				t.Fatalf("event with source %q offset %d", e.Source, e.Offset)
+			}
+		}
+	})
+}
+
+// FuzzParse feeds arbitrary files to the whole reader (header, slots,
+// worker pool, ordering).
+func FuzzParse(f *testing.F) {
+	for _, b := range fuzzSeeds() {
+		// Two chunks are enough to exercise ordering; more slows fuzzing.
+		f.Add(b[:min(len(b), headerBlock+2*chunkSize)])
+	}
+	f.Add([]byte("ElfFile\x00"))
+	rethrowOwn = true
+	f.Fuzz(func(t *testing.T, b []byte) {
+		evs, rep, err := parseAll(t, &Parser{Workers: 2}, bytesInput("fuzz.evtx", b))
+		if err == nil && rep.Events != len(evs) {
+			t.Fatalf("report counts %d events, %d emitted", rep.Events, len(evs))
+		}
+		if !bytes.HasPrefix(b, fileMagic) && err != parse.ErrNotFormat {
+			t.Fatalf("non-EVTX input: err %v", err)
+		}
+	})
+}
