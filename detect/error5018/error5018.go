@@ -81,10 +81,25 @@ func isSign(e *parse.Event) bool {
 	}
 	for k, v := range e.Fields {
 		if (strings.HasPrefix(k, "data.") || k == "rendered_message") && quick(v) {
-			if strings.TrimSpace(v) == "5018" || signRE.MatchString(v) {
+			if signRE.MatchString(v) || (strings.TrimSpace(v) == "5018" && bareCodeInsert(e, k)) {
 				return true
 			}
 		}
+	}
+	return false
+}
+
+// bareCodeInsert reports whether an insert holding only "5018" is an error
+// code rather than, say, a process ID: its name says so, or the event is
+// a cluster or Exchange cluster event, whose numeric inserts are codes.
+func bareCodeInsert(e *parse.Event, key string) bool {
+	name := strings.ToLower(key)
+	if strings.Contains(name, "error") || strings.Contains(name, "status") || strings.Contains(name, "code") {
+		return true
+	}
+	switch e.Field("provider_family") {
+	case "failover-clustering", "msexchange-cluster":
+		return true
 	}
 	return false
 }

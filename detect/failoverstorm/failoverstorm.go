@@ -303,7 +303,9 @@ func (s *storm) moveTimes() []time.Time {
 
 // exhausted returns the line saying the policy was used up: event 1254,
 // or a "Not failing over" line whose count reached the computed threshold.
+// A line with the counts is preferred to a bare 1254.
 func (s *storm) exhausted() (*parse.Event, int, int) {
+	var bare *parse.Event
 	for _, it := range s.items {
 		if it.ev == nil || !isExhaustion(it.ev) {
 			continue
@@ -311,8 +313,8 @@ func (s *storm) exhausted() (*parse.Event, int, int) {
 		n, errN := strconv.Atoi(it.ev.Field("failover_count"))
 		m, errM := strconv.Atoi(it.ev.Field("computed_threshold"))
 		if errN != nil || errM != nil {
-			if it.ev.EventID == 1254 || it.ev.Field("event_id") == "1254" {
-				return it.ev, -1, -1
+			if bare == nil && (it.ev.EventID == 1254 || it.ev.Field("event_id") == "1254") {
+				bare = it.ev
 			}
 			continue
 		}
@@ -320,7 +322,7 @@ func (s *storm) exhausted() (*parse.Event, int, int) {
 			return it.ev, n, m
 		}
 	}
-	return nil, -1, -1
+	return bare, -1, -1
 }
 
 // pingPong returns the hops that went straight back where they came from
@@ -400,15 +402,14 @@ func (s *storm) report(p *detect.Pass) {
 	left := s.leftFailed()
 
 	details := map[string]string{
-		"failovers":             strconv.Itoa(len(ms)),
-		"failover_threshold":    strconv.Itoa(s.policy.Threshold),
-		"failover_period":       hours(s.policy.Period),
-		"threshold_source":      s.policy.Source,
-		"max_failovers_period":  strconv.Itoa(inPeriod),
-		"max_failovers_60_min":  strconv.Itoa(in60),
-		"policy_exhausted":      strconv.FormatBool(exh != nil),
-		"left_failed":           strconv.FormatBool(left),
-		"online_between_events": strconv.Itoa(len(s.online)),
+		"failovers":            strconv.Itoa(len(ms)),
+		"failover_threshold":   strconv.Itoa(s.policy.Threshold),
+		"failover_period":      hours(s.policy.Period),
+		"threshold_source":     s.policy.Source,
+		"max_failovers_period": strconv.Itoa(inPeriod),
+		"max_failovers_60_min": strconv.Itoa(in60),
+		"policy_exhausted":     strconv.FormatBool(exh != nil),
+		"left_failed":          strconv.FormatBool(left),
 	}
 	if n >= 0 {
 		details["failover_count"] = strconv.Itoa(n)
@@ -479,9 +480,9 @@ func (s *storm) report(p *detect.Pass) {
 		}
 		removed[fl.node] += len(fl.removals)
 	}
-	// Single removals of the nodes the group left also explain the storm.
+	// Single removals of the storm's nodes also explain it.
 	for _, r := range p.Facts.Cluster.Removals {
-		if !flapped[r.Node] && s.overlaps(r.Time, r.Time) && s.leftNode(r.Node, r.Time) {
+		if !flapped[r.Node] && s.overlaps(r.Time, r.Time) && s.involves(r.Node) {
 			for _, x := range r.Evidence {
 				add(x)
 			}
@@ -581,16 +582,6 @@ func (s *storm) report(p *detect.Pass) {
 		Evidence:    ev,
 		Details:     details,
 	})
-}
-
-// leftNode reports whether a failover of the storm left node soon after t.
-func (s *storm) leftNode(node string, t time.Time) bool {
-	for _, m := range s.moves() {
-		if m.From == node && !m.Time.Before(t) && m.Time.Sub(t) <= foldMargin {
-			return true
-		}
-	}
-	return false
 }
 
 func cause(exhausted, left, pingPong bool) string {
