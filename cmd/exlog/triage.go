@@ -11,12 +11,12 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/exlog/exlog/detect"
 	"github.com/exlog/exlog/detect/all"
+	"github.com/exlog/exlog/detect/report"
 	"github.com/exlog/exlog/index"
 	"github.com/exlog/exlog/parse"
 	"github.com/exlog/exlog/parse/bundle"
@@ -38,6 +38,7 @@ is only read, never written to.
 Examples:
   exlog triage fixtures/bundles/ex2007-ccr-upgrade.zip
   exlog triage --format json --fail-on error CASE123/
+  exlog triage --report CASE123.html CASE123.zip
   exlog triage --no-index --format json setup.log`,
 	flags: func(fs *pflag.FlagSet) func(context.Context, *env, []string) error {
 		o := &triageOptions{}
@@ -45,6 +46,7 @@ Examples:
 		fs.BoolVar(&o.noIndex, "no-index", false, "parse and detect only; write no index")
 		fs.StringVarP(&o.format, "format", "f", "table", "output format: table or json")
 		fs.StringVar(&o.failOn, "fail-on", "", "exit 1 when a finding is at this severity or above: warning, error or critical")
+		fs.StringVar(&o.report, "report", "", "also write the report to this file; .md, .html or .json picks the format")
 		fs.BoolVar(&o.allFiles, "all-files", false, "list every file in the table, also the ones no parser recognised")
 		fs.IntVar(&o.workers, "workers", 0, "files parsed at once (default: the number of CPUs)")
 		return o.run
@@ -56,41 +58,18 @@ type triageOptions struct {
 	noIndex  bool
 	format   string
 	failOn   string
+	report   string
 	allFiles bool
 	workers  int
 }
 
-// triageResult is the JSON of `exlog triage --format json`; the top-level
-// keys and the finding shape are a contract for scripts.
-type triageResult struct {
-	Bundle   string           `json:"bundle"`
-	Index    string           `json:"index,omitempty"`
-	Start    time.Time        `json:"start,omitzero"`
-	End      time.Time        `json:"end,omitzero"`
-	Files    []*parse.Report  `json:"files"`
-	Nodes    []nodeSummary    `json:"nodes"`
-	Findings []detect.Finding `json:"findings"`
-}
-
-// nodeSummary is one row group of the node inventory.
-type nodeSummary struct {
-	Name string `json:"name"`
-	// Build is the latest build known to be installed, "" if unknown.
-	Build   string         `json:"build,omitempty"`
-	Release string         `json:"release,omitempty"`
-	Builds  []buildSummary `json:"builds"`
-	Events  map[string]int `json:"events"`
-}
-
-// buildSummary folds every observation of one build on one node.
-type buildSummary struct {
-	Build   string    `json:"build"`
-	Release string    `json:"release,omitempty"`
-	Seen    []string  `json:"seen"` // observation kinds, e.g. setup-failed x3
-	First   time.Time `json:"first,omitzero"`
-	Last    time.Time `json:"last,omitzero"`
-	Where   string    `json:"where"` // file:line of the first observation
-}
+// triageResult is the JSON of `exlog triage --format json` and the index
+// metadata; it lives in package report, which renders it.
+type (
+	triageResult = report.Triage
+	nodeSummary  = report.NodeSummary
+	buildSummary = report.BuildSummary
+)
 
 func (o *triageOptions) run(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
@@ -112,9 +91,22 @@ func (o *triageOptions) run(ctx context.Context, e *env, args []string) error {
 			return usageErr("cannot read bundle %s: %v", a, errors.Unwrap(err))
 		}
 	}
+	var reportFormat report.Format
+	if o.report != "" {
+		f, err := report.FormatOf(o.report)
+		if err != nil {
+			return usageErr("--report: %v", err)
+		}
+		reportFormat = f
+	}
 	res, err := triage(ctx, e, o, args)
 	if err != nil {
 		return err
+	}
+	if o.report != "" {
+		if err := writeReportFile(o.report, reportFormat, res); err != nil {
+			return err
+		}
 	}
 	if o.format == "json" {
 		if err := writeJSON(e.stdout, res); err != nil {
@@ -181,6 +173,7 @@ func triage(ctx context.Context, e *env, o *triageOptions, bundles []string) (*t
 	}
 	eng := detect.NewEngine(all.Detectors())
 	prog := &progress{e: e}
+	collect := report.NewCollector()
 	var n atomic.Int64
 	var mu sync.Mutex
 	counts := map[string]map[string]int{} // node -> source -> events
@@ -189,6 +182,7 @@ func triage(ctx context.Context, e *env, o *triageOptions, bundles []string) (*t
 			w.Add(ev)
 		}
 		eng.Add(ev)
+		collect.Add(ev)
 		mu.Lock()
 		c := counts[ev.Node]
 		if c == nil {
@@ -229,6 +223,7 @@ func triage(ctx context.Context, e *env, o *triageOptions, bundles []string) (*t
 	}
 	res.Start, res.End = dres.Facts.Start, dres.Facts.End
 	res.Nodes = summarizeNodes(dres.Facts)
+	res.AddFacts(dres.Facts, collect)
 	if w != nil {
 		if err := w.AddFindings(res.Findings); err != nil {
 			w.Abort()

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/exlog/exlog/detect"
+	"github.com/exlog/exlog/detect/report"
+	"github.com/exlog/exlog/index"
+)
+
+var reportCmd = &command{
+	name:  "report",
+	args:  "[flags] (--index DIR | BUNDLE...)",
+	short: "write a post-upgrade report: Markdown, self-contained HTML or JSON",
+	long: `Writes a report on a cluster upgrade: a verdict (pass, attention or fail, from
+the most severe finding), each node's Exchange build before and after the
+bundle's setup runs with release names, the clustered servers' builds where
+known, one UTC timeline of setup runs, group moves, failovers and findings,
+every finding with its evidence and remedy, and what happened to each file.
+
+With --index DIR alone it reads an index written by exlog triage and parses
+nothing again. With a BUNDLE it triages the bundle first, writing no index
+unless --index names where to write one.
+
+Formats: md (Markdown for forges and case notes), html (one self-contained
+page with an SVG timeline; loads nothing from the network, prints well) and
+json (schema "exlog.report/v1", for pipelines). Without --format the
+extension of --out decides, else Markdown. The same bundle always gives the
+same Markdown and JSON, byte for byte.
+
+With --fail-on, exit 1 when a finding is at that severity or above, after
+writing the report, so that a pipeline can stop on a failed upgrade.
+
+Examples:
+  exlog report --out CASE123.html CASE123.zip
+  exlog report --index CASE123.exlog --format json --fail-on error
+  exlog triage CASE123.zip && exlog report --index CASE123.exlog > CASE123.md`,
+	flags: func(fs *pflag.FlagSet) func(context.Context, *env, []string) error {
+		o := &reportOptions{}
+		fs.StringVar(&o.index, "index", "", "index to read (no BUNDLE), or to write while triaging the BUNDLE")
+		fs.StringVarP(&o.format, "format", "f", "", "report format: md, html or json (default: from --out, else md)")
+		fs.StringVarP(&o.out, "out", "o", "", "file to write the report to (default: standard output)")
+		fs.StringVar(&o.failOn, "fail-on", "", "exit 1 when a finding is at this severity or above: warning, error or critical")
+		fs.IntVar(&o.workers, "workers", 0, "files parsed at once when triaging a BUNDLE (default: the number of CPUs)")
+		return o.run
+	},
+}
+
+type reportOptions struct {
+	index   string
+	format  string
+	out     string
+	failOn  string
+	workers int
+}
+
+func (o *reportOptions) run(ctx context.Context, e *env, args []string) error {
+	var format report.Format
+	switch {
+	case o.format != "":
+		f, err := report.ParseFormat(o.format)
+		if err != nil {
+			return usageErr("--format: %v", err)
+		}
+		format = f
+	case o.out != "":
+		f, err := report.FormatOf(o.out)
+		if err != nil {
+			return usageErr("--out: %v (or give --format)", err)
+		}
+		format = f
+	default:
+		format = report.Markdown
+	}
+	var failOn detect.Severity
+	if o.failOn != "" {
+		s, err := detect.ParseSeverity(o.failOn)
+		if err != nil {
+			return usageErr("--fail-on: %v", err)
+		}
+		failOn = s
+	}
+	if len(args) == 0 && o.index == "" {
+		return usageErr("name a bundle to read or an index written by exlog triage (--index DIR)")
+	}
+
+	var res *report.Triage
+	if len(args) == 0 {
+		r, err := readTriage(o.index)
+		if err != nil {
+			return err
+		}
+		res = r
+	} else {
+		for _, a := range args {
+			if _, err := os.Stat(a); err != nil {
+				return usageErr("cannot read bundle %s: %v", a, errors.Unwrap(err))
+			}
+		}
+		r, err := triage(ctx, e, &triageOptions{index: o.index, noIndex: o.index == "", workers: o.workers}, args)
+		if err != nil {
+			return err
+		}
+		res = r
+	}
+
+	rep := report.New(res)
+	if o.out != "" {
+		if err := writeReportFile(o.out, format, res); err != nil {
+			return err
+		}
+	} else if err := report.Write(e.stdout, rep, format); err != nil {
+		return err
+	}
+	if len(args) > 0 && !readAnything(res.Files) {
+		return &exitError{code: exitNothing, err: fmt.Errorf("nothing in %s could be read: no file held events exlog recognises", strings.Join(args, ", "))}
+	}
+	if failOn != detect.SevNone && rep.Verdict.Highest >= failOn {
+		return &exitError{code: exitFindings, err: fmt.Errorf("findings at %s or above", failOn)}
+	}
+	return nil
+}
+
+// readTriage reads the triage result stored in an index.
+func readTriage(path string) (*report.Triage, error) {
+	r, err := index.Open(path)
+	if err != nil {
+		return nil, &exitError{code: exitUsage, err: err}
+	}
+	defer r.Close()
+	res := &report.Triage{}
+	if err := r.Meta(res); err != nil {
+		return nil, fmt.Errorf("cannot read the triage stored in %s: %w", path, err)
+	}
+	return res, nil
+}
+
+// writeReportFile renders the report of res into path. It writes a
+// temporary file beside path and renames it, so that a reader never sees
+// half a report and a failed run leaves an older report in place.
+func writeReportFile(path string, format report.Format, res *report.Triage) error {
+	b, err := report.Render(report.New(res), format)
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("cannot write the report: %w", err)
+	}
+	_, werr := tmp.Write(b)
+	cerr := tmp.Close()
+	if werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Chmod(tmp.Name(), 0o644)
+	}
+	if werr == nil {
+		werr = os.Rename(tmp.Name(), path)
+	}
+	if werr != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("cannot write the report %s: %w", path, werr)
+	}
+	return nil
+}

@@ -1,0 +1,604 @@
+// Package report turns the result of a triage into a post-upgrade report:
+// a verdict, each node's Exchange build before and after the upgrade runs,
+// one timeline of setup runs, clustered-server operations, group moves,
+// failovers and findings, the findings with their evidence, and what
+// happened to every file. It renders the report as Markdown, as one
+// self-contained HTML page (inline CSS and SVG, nothing fetched) and as
+// JSON with the schema named by Schema.
+//
+// Everything a report shows comes from a Triage, which triage stores in
+// the index, so a report of an indexed bundle needs no second parse. The
+// same Triage always renders to the same bytes: times are UTC, lists are
+// sorted, and nothing run-specific (index path, current time, absolute
+// paths) is written.
+package report
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/exlog/exlog/detect"
+	"github.com/exlog/exlog/detect/builds"
+	"github.com/exlog/exlog/parse"
+)
+
+// Schema names the JSON form of a report; it changes only when a field
+// is renamed or removed, never when one is added.
+const Schema = "exlog.report/v1"
+
+// Report is the model every format renders. The JSON field names and
+// their order are a contract for pipelines (see the README).
+type Report struct {
+	Schema  string  `json:"schema"`
+	Bundle  string  `json:"bundle"`
+	Verdict Verdict `json:"verdict"`
+	// Start and End bound the bundle's timed events (UTC).
+	Start time.Time `json:"start,omitzero"`
+	End   time.Time `json:"end,omitzero"`
+	// Times says where the times come from and how far to trust them.
+	Times            []TimeSummary     `json:"times"`
+	Cluster          *ClusterSummary   `json:"cluster"`
+	Nodes            []NodeRow         `json:"nodes"`
+	ClusteredServers []ClusteredServer `json:"clustered_servers"`
+	Timeline         []Entry           `json:"timeline"`
+	Findings         []Finding         `json:"findings"`
+	Files            Files             `json:"files"`
+	// Notes are caveats about the report itself (a timeline cut short, an
+	// index written by an older exlog).
+	Notes []string `json:"notes"`
+}
+
+// Verdicts, from the highest finding severity.
+const (
+	Pass      = "pass"      // no finding above info
+	Attention = "attention" // warnings
+	Fail      = "fail"      // errors or critical findings
+)
+
+// Verdict says whether the upgrade went right.
+type Verdict struct {
+	Result   string          `json:"result"`
+	Highest  detect.Severity `json:"highest_severity"`
+	Critical int             `json:"critical"`
+	Error    int             `json:"error"`
+	Warning  int             `json:"warning"`
+	Info     int             `json:"info"`
+	Text     string          `json:"text"`
+}
+
+// TimeSummary folds the files whose times share a quality.
+type TimeSummary struct {
+	Quality parse.TimeQuality `json:"quality"`
+	Label   string            `json:"label"`
+	Events  int               `json:"events"`
+	Files   int               `json:"files"`
+	Formats []string          `json:"formats"`
+	// Offsets are the UTC offsets setup logs stated, with their zones.
+	Offsets []string  `json:"offsets"`
+	First   time.Time `json:"first,omitzero"`
+	Last    time.Time `json:"last,omitzero"`
+	Note    string    `json:"note"`
+}
+
+// Build is one Exchange build with its release name and where it was seen.
+type Build struct {
+	Build   string `json:"build"`
+	Release string `json:"release"`
+	// Seen lists the observation kinds (setup-succeeded, registry...).
+	Seen  []string `json:"seen"`
+	Where string   `json:"where"`
+}
+
+// Node statuses of the build matrix.
+const (
+	NodeUpgraded   = "upgraded"     // the last run succeeded and changed the build
+	NodeUnchanged  = "unchanged"    // the last run succeeded on the build already there
+	NodeFailed     = "failed"       // the last run failed
+	NodeIncomplete = "incomplete"   // the last run has no end
+	NodeNoRun      = "no-setup-run" // the bundle holds no setup run of the node
+	NodeUnknown    = "unknown"      // no build of the node is known
+)
+
+// NodeRow is one node of the build matrix.
+type NodeRow struct {
+	Name string `json:"name"`
+	// InCluster says the cluster logs or hive list the node.
+	InCluster bool `json:"in_cluster"`
+	// Before is the build the first setup run found; After the latest
+	// build known to be installed. Either is null when unknown.
+	Before *Build `json:"before"`
+	After  *Build `json:"after"`
+	// Target is the build the last setup run tried to install when that
+	// run did not succeed.
+	Target     *Build `json:"target,omitempty"`
+	Status     string `json:"status"`
+	SetupRuns  int    `json:"setup_runs"`
+	FailedRuns int    `json:"failed_runs"`
+	// Groups are the cluster groups the node held at the end.
+	Groups []string      `json:"groups"`
+	Events []SourceCount `json:"events"`
+}
+
+// SourceCount is a node's event count from one format.
+type SourceCount struct {
+	Format string `json:"format"`
+	Events int    `json:"events"`
+}
+
+// Clustered-server statuses.
+const (
+	CSUpgraded   = "upgraded"
+	CSFailed     = "upgrade-failed"
+	CSIncomplete = "upgrade-incomplete"
+	CSDone       = "done" // a /newCMS, /recoverCMS... run succeeded
+	CSUnknown    = "unknown"
+)
+
+// ClusteredServer is an Exchange virtual server (2000/2003 EVS) or
+// clustered mailbox server (2007 CMS) and its build where known.
+type ClusteredServer struct {
+	Name   string `json:"name"`
+	Kind   string `json:"kind"`
+	Owner  string `json:"owner,omitempty"`
+	Build  *Build `json:"build"`
+	Status string `json:"status"`
+	// Operation is the last setup action on it (upgradecms...), Where its
+	// evidence.
+	Operation string `json:"operation,omitempty"`
+	Where     string `json:"where,omitempty"`
+}
+
+// Finding is a detector's finding with its number in the report.
+type Finding struct {
+	ID string `json:"id"`
+	detect.Finding
+}
+
+// Files is what happened to every file of the bundle.
+type Files struct {
+	Total     int       `json:"total"`
+	Read      int       `json:"read"`
+	Events    int       `json:"events"`
+	Recovered int       `json:"recovered"`
+	Skipped   int       `json:"skipped"`
+	OK        int       `json:"ok"`
+	Partial   int       `json:"partial"`
+	Failed    int       `json:"failed"`
+	Unknown   int       `json:"unknown"`
+	Rejected  int       `json:"rejected"`
+	List      []FileRow `json:"list"`
+}
+
+// FileRow is one file: how it was read and what was skipped and why.
+type FileRow struct {
+	Path         string          `json:"path"`
+	Format       string          `json:"format"`
+	Node         string          `json:"node"`
+	Size         int64           `json:"size"`
+	Events       int             `json:"events"`
+	Recovered    int             `json:"recovered"`
+	Skipped      int             `json:"skipped"`
+	Status       string          `json:"status"`
+	Error        string          `json:"error"`
+	Problems     []parse.Problem `json:"problems"`
+	MoreProblems int             `json:"more_problems"`
+	// Times are the time qualities of the file's events, best first.
+	Times []parse.TimeQuality `json:"times"`
+}
+
+// New makes the report of a triage. It does not change t.
+func New(t *Triage) *Report {
+	r := &Report{
+		Schema: Schema, Bundle: t.Bundle, Start: utc(t.Start), End: utc(t.End),
+		Cluster: t.Cluster, Nodes: []NodeRow{}, ClusteredServers: []ClusteredServer{},
+		Timeline: []Entry{}, Findings: []Finding{}, Notes: []string{},
+	}
+	fs := slices.Clone(t.Findings)
+	detect.SortFindings(fs)
+	for i, f := range fs {
+		r.Findings = append(r.Findings, Finding{ID: "F" + strconv.Itoa(i+1), Finding: f})
+	}
+	r.Verdict = verdictOf(r.Findings)
+	r.Times = timeSummaries(t.Times)
+	r.Timeline = append(r.Timeline, t.Timeline...)
+	quality := fileQualities(t.Times)
+	for _, f := range r.Findings {
+		r.Timeline = append(r.Timeline, findingEntry(f, quality))
+	}
+	sortEntries(r.Timeline)
+	r.Nodes = nodeRows(t)
+	r.ClusteredServers = clusteredServers(t, r.Nodes)
+	r.Files = filesOf(t.Files, t.Times)
+	if t.TimelineOmitted > 0 {
+		r.Notes = append(r.Notes, fmt.Sprintf("The timeline shows the first %d group moves; %d later moves are left out (the findings summarise them, and exlog search lists them all).", maxMoves, t.TimelineOmitted))
+	}
+	if t.Times == nil && t.Timeline == nil && len(t.Files) > 0 {
+		r.Notes = append(r.Notes, "This index was written by an older exlog that stored no timeline or time sources; run exlog triage again for a full report.")
+	}
+	return r
+}
+
+func utc(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.UTC()
+}
+
+func verdictOf(fs []Finding) Verdict {
+	v := Verdict{}
+	for _, f := range fs {
+		v.Highest = max(v.Highest, f.Severity)
+		switch f.Severity {
+		case detect.Critical:
+			v.Critical++
+		case detect.Error:
+			v.Error++
+		case detect.Warning:
+			v.Warning++
+		case detect.Info:
+			v.Info++
+		}
+	}
+	var parts []string
+	for _, c := range []struct {
+		n    int
+		name string
+	}{{v.Critical, "critical"}, {v.Error, "error"}, {v.Warning, "warning"}, {v.Info, "info"}} {
+		if c.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", c.n, c.name))
+		}
+	}
+	counts := "no findings"
+	if len(parts) > 0 {
+		counts = strings.Join(parts, ", ") + " finding"
+		if len(fs) > 1 {
+			counts += "s"
+		}
+	}
+	switch {
+	case v.Highest >= detect.Error:
+		v.Result = Fail
+		v.Text = "The upgrade needs fixing: " + counts + "."
+	case v.Highest == detect.Warning:
+		v.Result = Attention
+		v.Text = "The upgrade needs attention: " + counts + "."
+	default:
+		v.Result = Pass
+		v.Text = "No problem found: " + counts + "."
+	}
+	return v
+}
+
+// qualityLabel and qualityNote explain a time quality to a reader.
+func qualityLabel(q parse.TimeQuality) string {
+	switch q {
+	case parse.TimeUTC:
+		return "UTC"
+	case parse.TimeLocalKnownOffset:
+		return "local time, known offset"
+	case parse.TimeLocalUnknownOffset:
+		return "local time, unknown offset"
+	case parse.TimeOfDayOnly:
+		return "time of day only"
+	case parse.TimeNone:
+		return "no time"
+	}
+	return string(q)
+}
+
+func qualityNote(q parse.TimeQuality) string {
+	switch q {
+	case parse.TimeUTC:
+		return "recorded in UTC or with an offset: exact"
+	case parse.TimeLocalKnownOffset:
+		return "written in local time with the offset stated in the log; converted to UTC"
+	case parse.TimeLocalUnknownOffset:
+		return "written in the server's local time without an offset and shown as if UTC: may be off by the server's UTC offset"
+	case parse.TimeOfDayOnly:
+		return "only a time of day was written; the date comes from the file's modification time"
+	case parse.TimeNone:
+		return "records without a time (registry values, inventories); not on the timeline"
+	}
+	return ""
+}
+
+func timeSummaries(ts []TimeSource) []TimeSummary {
+	by := map[parse.TimeQuality]*TimeSummary{}
+	files := map[parse.TimeQuality]map[string]bool{}
+	for _, s := range ts {
+		sum := by[s.Quality]
+		if sum == nil {
+			sum = &TimeSummary{Quality: s.Quality, Label: qualityLabel(s.Quality), Note: qualityNote(s.Quality),
+				Formats: []string{}, Offsets: []string{}}
+			by[s.Quality] = sum
+			files[s.Quality] = map[string]bool{}
+		}
+		sum.Events += s.Events
+		files[s.Quality][s.File] = true
+		if s.Format != "" && !slices.Contains(sum.Formats, s.Format) {
+			sum.Formats = append(sum.Formats, s.Format)
+		}
+		if s.Offset != "" {
+			o := s.Offset
+			if s.Zone != "" {
+				o += " " + s.Zone
+			}
+			if !slices.Contains(sum.Offsets, o) {
+				sum.Offsets = append(sum.Offsets, o)
+			}
+		}
+		if !s.First.IsZero() && (sum.First.IsZero() || s.First.Before(sum.First)) {
+			sum.First = s.First.UTC()
+		}
+		if s.Last.After(sum.Last) {
+			sum.Last = s.Last.UTC()
+		}
+	}
+	out := []TimeSummary{}
+	for q, s := range by {
+		s.Files = len(files[q])
+		slices.Sort(s.Formats)
+		slices.Sort(s.Offsets)
+		out = append(out, *s)
+	}
+	slices.SortFunc(out, func(a, b TimeSummary) int { return qualityRank(a.Quality) - qualityRank(b.Quality) })
+	return out
+}
+
+// findingEntry places a finding on the timeline, on its nodes' lanes.
+func findingEntry(f Finding, quality map[string]parse.TimeQuality) Entry {
+	e := Entry{Time: utc(f.Start), End: utc(f.End), Kind: KindFinding, Severity: f.Severity, Finding: f.ID,
+		Nodes: slices.Clone(f.Nodes), Groups: slices.Clone(f.Groups), Summary: f.Summary}
+	if f.End.Equal(f.Start) {
+		e.End = time.Time{}
+	}
+	if len(f.Evidence) > 0 {
+		e.Where = Where(f.Evidence[0])
+		e.TimeQuality = quality[f.Evidence[0].File]
+	}
+	return e
+}
+
+// nodeRunning reports whether a setup mode changes the node's own
+// binaries: /PrepareAD and clustered-server actions do not.
+func nodeRunning(e Entry) bool {
+	return e.Kind == KindSetupRun && !strings.HasPrefix(strings.ToLower(e.Mode), "prepare")
+}
+
+func nodeRows(t *Triage) []NodeRow {
+	sums := map[string]*NodeSummary{}
+	var names []string
+	for i := range t.Nodes {
+		n := &t.Nodes[i]
+		sums[n.Name] = n
+		names = append(names, n.Name)
+	}
+	inCluster := map[string]bool{}
+	held := map[string][]string{}
+	if t.Cluster != nil {
+		for _, n := range t.Cluster.Nodes {
+			inCluster[n] = true
+			if sums[n] == nil && !slices.Contains(names, n) {
+				names = append(names, n)
+			}
+		}
+		for _, g := range t.Cluster.Groups {
+			if g.Owner != "" {
+				held[g.Owner] = append(held[g.Owner], g.Name)
+			}
+		}
+	}
+	slices.Sort(names)
+	rows := []NodeRow{}
+	for _, name := range names {
+		row := NodeRow{Name: name, InCluster: inCluster[name], Groups: held[name], Events: []SourceCount{}}
+		if row.Groups == nil {
+			row.Groups = []string{}
+		}
+		slices.Sort(row.Groups)
+		s := sums[name]
+		if s != nil {
+			for f, n := range s.Events {
+				row.Events = append(row.Events, SourceCount{Format: f, Events: n})
+			}
+			slices.SortFunc(row.Events, func(a, b SourceCount) int { return strings.Compare(a.Format, b.Format) })
+			if s.Build != "" {
+				row.After = buildOf(s, s.Build)
+			}
+		}
+		var runs []Entry
+		for _, e := range t.Timeline {
+			if e.Node == name && nodeRunning(e) {
+				runs = append(runs, e)
+			}
+		}
+		row.SetupRuns = len(runs)
+		for _, e := range runs {
+			if e.Result == detect.RunFailed {
+				row.FailedRuns++
+			}
+		}
+		for _, e := range runs {
+			if e.From != "" {
+				row.Before = buildOf(s, e.From)
+				break
+			}
+		}
+		switch {
+		case len(runs) == 0 && row.After == nil:
+			row.Status = NodeUnknown
+		case len(runs) == 0:
+			row.Status = NodeNoRun
+			row.Before = row.After
+		default:
+			last := runs[len(runs)-1]
+			switch last.Result {
+			case detect.RunSucceeded:
+				row.Status = NodeUpgraded
+				if row.Before != nil && row.After != nil && sameBuild(row.Before.Build, row.After.Build) {
+					row.Status = NodeUnchanged
+				}
+			case detect.RunFailed:
+				row.Status = NodeFailed
+			default:
+				row.Status = NodeIncomplete
+			}
+			if last.Result != detect.RunSucceeded && last.To != "" {
+				row.Target = buildOf(s, last.To)
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+func sameBuild(a, b string) bool {
+	va, oka := builds.Parse(a)
+	vb, okb := builds.Parse(b)
+	if oka && okb {
+		return va.SameBuild(vb)
+	}
+	return a == b
+}
+
+// buildOf describes a build of a node with what the inventory says of it.
+func buildOf(s *NodeSummary, build string) *Build {
+	b := &Build{Build: build, Release: builds.ReleaseName(build), Seen: []string{}}
+	if s == nil {
+		return b
+	}
+	for _, bs := range s.Builds {
+		if bs.Build == build {
+			b.Seen = append(b.Seen, bs.Seen...)
+			b.Where = bs.Where
+			if bs.Release != "" {
+				b.Release = bs.Release
+			}
+			break
+		}
+	}
+	return b
+}
+
+// clusteredServers lists the Exchange groups of the cluster and the
+// groups clustered-server setup actions worked on, with their build where
+// a successful action shows it.
+func clusteredServers(t *Triage, nodes []NodeRow) []ClusteredServer {
+	kind := "clustered server"
+	for _, n := range nodes {
+		for _, b := range []*Build{n.After, n.Before} {
+			if b == nil {
+				continue
+			}
+			switch {
+			case strings.HasPrefix(b.Build, "6."):
+				kind = "EVS"
+			case strings.HasPrefix(b.Build, "8."):
+				kind = "CMS"
+			}
+		}
+	}
+	var out []ClusteredServer
+	index := map[string]int{}
+	add := func(name string) *ClusteredServer {
+		key := strings.ToLower(name)
+		if i, ok := index[key]; ok {
+			return &out[i]
+		}
+		index[key] = len(out)
+		out = append(out, ClusteredServer{Name: name, Kind: kind, Status: CSUnknown})
+		return &out[len(out)-1]
+	}
+	if t.Cluster != nil {
+		for _, g := range t.Cluster.Groups {
+			if g.Exchange {
+				add(g.Name).Owner = g.Owner
+			}
+		}
+	}
+	for _, e := range t.Timeline {
+		if e.Kind != KindClusteredServer {
+			continue
+		}
+		name := e.Group
+		if name == "" {
+			name = "(clustered server on " + e.Node + ")"
+		}
+		cs := add(name)
+		cs.Operation, cs.Where = e.Mode, e.Where
+		if strings.HasPrefix(e.To, "8.") {
+			cs.Kind = "CMS"
+		}
+		upgrade := strings.EqualFold(e.Mode, "upgradecms")
+		switch {
+		case e.Result == detect.RunSucceeded && upgrade:
+			cs.Status = CSUpgraded
+		case e.Result == detect.RunSucceeded:
+			cs.Status = CSDone
+		case e.Result == detect.RunFailed:
+			cs.Status = CSFailed
+		default:
+			cs.Status = CSIncomplete
+		}
+		// A failed action leaves the last build a successful one showed.
+		if e.Result == detect.RunSucceeded && e.To != "" {
+			cs.Build = &Build{Build: e.To, Release: builds.ReleaseName(e.To), Seen: []string{e.Mode + " succeeded"}, Where: e.Where}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b ClusteredServer) int { return strings.Compare(a.Name, b.Name) })
+	if out == nil {
+		out = []ClusteredServer{}
+	}
+	return out
+}
+
+func filesOf(reps []*parse.Report, ts []TimeSource) Files {
+	qual := map[string][]parse.TimeQuality{}
+	for _, s := range ts {
+		if !slices.Contains(qual[s.File], s.Quality) {
+			qual[s.File] = append(qual[s.File], s.Quality)
+		}
+	}
+	fs := Files{List: []FileRow{}}
+	for _, r := range reps {
+		row := FileRow{Path: r.Path, Format: r.Format, Node: r.Node, Size: r.Size, Events: r.Events,
+			Recovered: r.Recovered, Skipped: r.Skipped, Status: r.Status, Error: r.Error,
+			Problems: slices.Clone(r.Problems), MoreProblems: r.MoreProblems, Times: qual[r.Path]}
+		if row.Problems == nil {
+			row.Problems = []parse.Problem{}
+		}
+		if row.Times == nil {
+			row.Times = []parse.TimeQuality{}
+		}
+		slices.SortFunc(row.Times, func(a, b parse.TimeQuality) int { return qualityRank(a) - qualityRank(b) })
+		fs.Total++
+		if r.Events > 0 {
+			fs.Read++
+		}
+		fs.Events += r.Events
+		fs.Recovered += r.Recovered
+		fs.Skipped += r.Skipped
+		switch r.Status {
+		case parse.StatusOK:
+			fs.OK++
+		case parse.StatusPartial:
+			fs.Partial++
+		case parse.StatusFailed:
+			fs.Failed++
+		case parse.StatusUnknown:
+			fs.Unknown++
+		case parse.StatusRejected:
+			fs.Rejected++
+		}
+		fs.List = append(fs.List, row)
+	}
+	slices.SortStableFunc(fs.List, func(a, b FileRow) int { return strings.Compare(a.Path, b.Path) })
+	return fs
+}
+
+func itoa(n int) string    { return strconv.Itoa(n) }
+func utoa(n uint64) string { return strconv.FormatUint(n, 10) }

@@ -1,0 +1,93 @@
+package detect
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/exlog/exlog/detect/builds"
+	"github.com/exlog/exlog/parse"
+)
+
+// Setup run results, as SetupRun.Result reports them.
+const (
+	RunSucceeded  = "success"
+	RunFailed     = "failed"
+	RunIncomplete = "incomplete" // no end, or an end without a clear result
+)
+
+// SetupRun is one run of Exchange setup on a node, read from the
+// setup-run summary event the setup-log parser emits. Reports draw the
+// upgrade timeline from these.
+type SetupRun struct {
+	Node string `json:"node"`
+	// Start is when the run began; End when it ended or last wrote a
+	// line. Both are zero when the log gave no usable time.
+	Start time.Time `json:"start,omitzero"`
+	End   time.Time `json:"end,omitzero"`
+	// Mode is setup's mode or action switch (Upgrade, Install, upgradecms).
+	Mode string `json:"mode,omitempty"`
+	// From is the build the run found installed; To the build it installs
+	// (empty where the log does not say, as in 2000/2003 progress logs).
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
+	// Result is RunSucceeded, RunFailed or RunIncomplete.
+	Result string `json:"result"`
+	// CMS is the clustered mailbox server named on the command line
+	// (/cmsName), if any.
+	CMS      string   `json:"cms,omitempty"`
+	Evidence Evidence `json:"evidence"`
+}
+
+// Duration is End - Start, or 0 when either is unknown.
+func (r SetupRun) Duration() time.Duration {
+	if r.Start.IsZero() || r.End.IsZero() {
+		return 0
+	}
+	return r.End.Sub(r.Start)
+}
+
+// ClusteredServerModes are the setup actions that work on a clustered
+// server (an Exchange 2007 clustered mailbox server) rather than on the
+// node's own binaries.
+var ClusteredServerModes = []string{"upgradecms", "newcms", "recovercms", "removecms", "clearlocalcms"}
+
+// IsClusteredServerMode reports whether a setup mode acts on a clustered
+// server.
+func IsClusteredServerMode(mode string) bool {
+	return slices.Contains(ClusteredServerModes, strings.ToLower(mode))
+}
+
+// SetupRunOf reads a setup-run summary event; ok is false for any other
+// event.
+func SetupRunOf(e *parse.Event) (r SetupRun, ok bool) {
+	if e.Kind != "setup-run" {
+		return SetupRun{}, false
+	}
+	r = SetupRun{Node: parse.ShortNode(e.Node), Mode: e.Field("mode"), From: buildName(e.Field("previous_version")),
+		To: buildName(e.Field("setup_version")), CMS: e.Field("param.cmsname"), Evidence: EvidenceOf(e)}
+	switch e.Field("result") {
+	case "success":
+		r.Result = RunSucceeded
+	case "failed":
+		r.Result = RunFailed
+	default:
+		r.Result = RunIncomplete
+	}
+	if !e.Time.IsZero() && e.TimeQuality != parse.TimeNone {
+		r.Start = e.Time.UTC()
+		if t, err := time.Parse(time.RFC3339Nano, e.Field("end")); err == nil && t.After(r.Start) {
+			r.End = t.UTC()
+		}
+	}
+	return r, true
+}
+
+// buildName normalises a build number the way build observations do
+// (08.01.0240.006 -> 8.1.240.6).
+func buildName(s string) string {
+	if v, ok := builds.Parse(s); ok {
+		return v.String()
+	}
+	return s
+}
