@@ -417,6 +417,16 @@ func (c *ClusterFacts) addLogPolicy(e *parse.Event) {
 // 2000/2003 and "<Resource> (<CMS>)" on 2007.
 var exchangeResourceGroup = regexp.MustCompile(`\(([^()]+)\)\s*$`)
 
+// Spelling returns how the owner timeline spells a group name (group
+// names match case-insensitively), or false when it never saw the group.
+func (c *ClusterFacts) Spelling(group string) (string, bool) {
+	if c == nil {
+		return "", false
+	}
+	g, ok := c.canon[strings.ToLower(strings.TrimSpace(group))]
+	return g, ok
+}
+
 // GroupOf returns the group a resource belongs to, or "" when the bundle
 // does not say.
 func (c *ClusterFacts) GroupOf(resource string) string {

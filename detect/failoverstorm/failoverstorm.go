@@ -146,10 +146,8 @@ func run(p *detect.Pass) error {
 
 // canonical spells a group as the owner timeline does.
 func canonical(f *detect.Facts, g string) string {
-	for _, k := range f.Groups() {
-		if strings.EqualFold(k, g) {
-			return k
-		}
+	if c, ok := f.Cluster.Spelling(g); ok {
+		return c
 	}
 	return g
 }

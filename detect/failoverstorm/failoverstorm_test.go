@@ -247,7 +247,9 @@ func TestFlappingAndQuorum(t *testing.T) {
 	removed := func(reporter string, min float64, node string) *parse.Event {
 		return ev(w2016, reporter, min, "action", "node-removed", "node_name", node)
 	}
-	lost := func(reporter string, min float64) *parse.Event { return ev(w2016, reporter, min, "action", "quorum-lost") }
+	lost := func(reporter string, min float64) *parse.Event {
+		return ev(w2016, reporter, min, "action", "quorum-lost")
+	}
 	var evs []*parse.Event
 	for _, at := range []float64{0, 20, 45} {
 		// Each removal is logged by both surviving nodes.
