@@ -215,3 +215,40 @@ func TestParseNDJSONCorpus(t *testing.T) {
 		t.Fatalf("%d lines, %d error records; the file has %d [ERROR] lines", lines, errors, wantErrors)
 	}
 }
+
+// The acceptance bundles of issues 3 and 4: every format exlog reads, in
+// one zip with nested zips, each file in the table with its format.
+func TestTriageAllFormats(t *testing.T) {
+	bundle := filepath.Join(fixtures.Dir(), "bundles", "all-formats.zip")
+	res, _ := triageToJSON(t, "--no-index", bundle)
+	want := map[string]string{
+		"NODE1/Exchange Server Setup Progress.log": parse.SourceSetupLog,
+		"NODE1/System.evt":                         parse.SourceEVT,
+		"NODE1/Application.evt":                    parse.SourceEVT,
+		"NODE1/cluster.log":                        parse.SourceClusterLog,
+		"NODE1/NODE1_Cluster_Hive.reg":             parse.SourceRegistry,
+		"NODE1/NODE1_Exchange_Registry_Hive.reg":   parse.SourceRegistry,
+		"NODE1/cluster-group.txt":                  parse.SourceInventory,
+		"EX16-N1-321.zip!/Windows_Event_Logs/Windows-Logs.zip!/System.evtx":      parse.SourceEVTX,
+		"EX16-N1-321.zip!/Windows_Event_Logs/Windows-Logs.zip!/Application.evtx": parse.SourceEVTX,
+		"EX16-N1-321.zip!/Cluster_Information.zip!/EX16-N1_cluster.log":          parse.SourceClusterLog,
+		"EX16-N1-321.zip!/Cluster_Information.zip!/EX16-N1_GetClusterNode.txt":   parse.SourceInventory,
+		"EX16-N1-321.zip!/ExchangeSetupLogs/ExchangeSetup.log":                   parse.SourceSetupLog,
+	}
+	got := map[string]*parse.Report{}
+	for _, f := range res.Files {
+		got[f.Path] = f
+	}
+	for path, format := range want {
+		f := got[path]
+		switch {
+		case f == nil:
+			t.Errorf("%s missing from the file table", path)
+		case f.Format != format || f.Events == 0 || (f.Status != parse.StatusOK && f.Status != parse.StatusPartial):
+			t.Errorf("%s: format %s, %d events, status %s %s", path, f.Format, f.Events, f.Status, f.Error)
+		}
+	}
+	if len(res.Files) != len(want) {
+		t.Errorf("%d files in the table, want %d", len(res.Files), len(want))
+	}
+}

@@ -7,6 +7,7 @@ package formats
 import (
 	"github.com/exlog/exlog/parse"
 	"github.com/exlog/exlog/parse/clusterlog"
+	"github.com/exlog/exlog/parse/evt"
 	"github.com/exlog/exlog/parse/evtx"
 	"github.com/exlog/exlog/parse/inventory"
 	"github.com/exlog/exlog/parse/regexport"
@@ -17,6 +18,7 @@ import (
 func All() []parse.Parser {
 	return []parse.Parser{
 		&evtx.Parser{},
+		evt.Parser{},
 		regexport.Parser{},
 		setuplog.Parser{},
 		clusterlog.Parser{},
