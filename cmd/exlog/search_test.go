@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/exlog/exlog/detect"
+	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/index"
 	"github.com/exlog/exlog/parse"
 )
@@ -591,5 +593,64 @@ func TestMarked(t *testing.T) {
 	// A cut inside a span closes the mark before the ellipsis.
 	if got := marked(msg, spans, 30); got != "Group EVS1 could not be "+markOn+"broug"+markOff+"…" {
 		t.Fatalf("cut %q", got)
+	}
+}
+
+// On the fixture bundle, search counts agree with the fixture files and
+// with triage's own per-node counts.
+func TestSearchFixtureBundle(t *testing.T) {
+	idx := filepath.Join(t.TempDir(), "setup-collector.exlog")
+	bundle := filepath.Join(fixtures.Dir(), "bundles", "setup-collector.zip")
+	code, out, errOut := exlogRun(t, "triage", "--format", "json", "--index", idx, bundle)
+	if code != exitOK {
+		t.Fatalf("triage: exit %d %s", code, errOut)
+	}
+	var tri struct {
+		Nodes []struct {
+			Name   string         `json:"name"`
+			Events map[string]int `json:"events"`
+		} `json:"nodes"`
+	}
+	if err := json.Unmarshal([]byte(out), &tri); err != nil {
+		t.Fatal(err)
+	}
+	lines := func(name, substr string) int {
+		b, err := os.ReadFile(filepath.Join(fixtures.Dir(), "setuplogs", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Count(string(b), substr)
+	}
+	// The bundle holds ex2013-success.log once and the 2007 log twice (the
+	// log and a .bak copy of it).
+	for _, tc := range []struct {
+		args   []string
+		substr string
+	}{
+		{[]string{`"Setup version"`}, "Setup version:"},
+		{[]string{"--node", "EX16-N1,EXCCR-N2", "--level", "warning"}, "[WARNING]"},
+	} {
+		want := lines("ex2013-success.log", tc.substr) + 2*lines("ex2007-sp1-upgrade-success.log", tc.substr)
+		got := strings.TrimSpace(searchOK(t, append([]string{"--index", idx, "--count"}, tc.args...)...))
+		if got != strconv.Itoa(want) || want == 0 {
+			t.Errorf("%q: %s hits, the fixtures have %d lines with %q", tc.args, got, want, tc.substr)
+		}
+	}
+	res, _ := searchJSONOf(t, "--index", idx, "--facet", "node")
+	byNode := map[string]int{}
+	for _, v := range res.Facets[0].Values {
+		byNode[v.Value] = v.Count
+	}
+	for _, n := range tri.Nodes {
+		sum := 0
+		for _, c := range n.Events {
+			sum += c
+		}
+		if byNode[n.Name] != sum || sum == 0 {
+			t.Errorf("node %s: facet %d, triage %d", n.Name, byNode[n.Name], sum)
+		}
+	}
+	if len(byNode) != len(tri.Nodes) {
+		t.Errorf("facet nodes %v, triage nodes %d", byNode, len(tri.Nodes))
 	}
 }
