@@ -764,3 +764,61 @@ func TestOpenWaitsForSwap(t *testing.T) {
 		t.Fatalf("%v hits, error %v", res, err)
 	}
 }
+
+func TestParseTime(t *testing.T) {
+	now := time.Date(2024, 6, 11, 12, 30, 0, 0, time.UTC)
+	tests := []struct {
+		in   string
+		end  bool
+		want time.Time
+	}{
+		{"2024-06-11T10:00:00Z", false, time.Date(2024, 6, 11, 10, 0, 0, 0, time.UTC)},
+		{"2024-06-11T10:00:00+02:00", false, time.Date(2024, 6, 11, 8, 0, 0, 0, time.UTC)},
+		{"2024-06-11T10:00:00.250Z", false, time.Date(2024, 6, 11, 10, 0, 0, 250e6, time.UTC)},
+		{"2024-06-11T10:00:00", false, time.Date(2024, 6, 11, 10, 0, 0, 0, time.UTC)},
+		{"2024-06-11 10:00", false, time.Date(2024, 6, 11, 10, 0, 0, 0, time.UTC)},
+		{"2024-06-11", false, time.Date(2024, 6, 11, 0, 0, 0, 0, time.UTC)},
+		{"2024-06-11", true, time.Date(2024, 6, 12, 0, 0, 0, 0, time.UTC)},
+		{"2h", false, now.Add(-2 * time.Hour)},
+		{"90m", true, now.Add(-90 * time.Minute)},
+		{"3d", false, now.Add(-72 * time.Hour)},
+		{"1w", false, now.Add(-7 * 24 * time.Hour)},
+		{"now", true, now},
+	}
+	for _, tc := range tests {
+		got, err := ParseTime(tc.in, now, tc.end)
+		if err != nil || !got.Equal(tc.want) {
+			t.Errorf("ParseTime(%q, end=%v) = %v, %v; want %v", tc.in, tc.end, got, err, tc.want)
+		}
+	}
+	for _, bad := range []string{"yesterday", "2h30m", "11/06/2024", "-2h", "2024-13-01"} {
+		if _, err := ParseTime(bad, now, false); err == nil {
+			t.Errorf("ParseTime(%q) accepted", bad)
+		}
+	}
+}
+
+func TestParseEventIDs(t *testing.T) {
+	const top = 1<<31 - 1
+	tests := []struct {
+		in   string
+		want string
+	}{
+		{"1069", "[{1069 1069}]"},
+		{"1069, 1205-1207", "[{1069 1069} {1205 1207}]"},
+		{">=4000", fmt.Sprintf("[{4000 %d}]", top)},
+		{">4000", fmt.Sprintf("[{4001 %d}]", top)},
+		{"<=10,<5", "[{0 10} {0 4}]"},
+	}
+	for _, tc := range tests {
+		got, err := ParseEventIDs(tc.in)
+		if err != nil || fmt.Sprint(got) != tc.want {
+			t.Errorf("ParseEventIDs(%q) = %v, %v; want %s", tc.in, got, err, tc.want)
+		}
+	}
+	for _, bad := range []string{"", "x", "10-5", "<0", "1069-", "99999999999"} {
+		if _, err := ParseEventIDs(bad); err == nil {
+			t.Errorf("ParseEventIDs(%q) accepted", bad)
+		}
+	}
+}

@@ -96,7 +96,6 @@ type searchOptions struct {
 	findings, count, highlight            bool
 	limit, context, top                   int
 	fs                                    *pflag.FlagSet
-	now                                   func() time.Time // for tests; time.Now when nil
 }
 
 func (o *searchOptions) run(ctx context.Context, e *env, args []string) error {
@@ -189,9 +188,6 @@ func (o *searchOptions) request(args []string) (*index.Request, time.Duration, e
 		return nil, 0, err
 	}
 	now := time.Now
-	if o.now != nil {
-		now = o.now
-	}
 	q := index.Query{
 		Text:  strings.Join(args, " "),
 		Nodes: o.nodes, Sources: o.sources, Providers: o.providers, Levels: o.levels, Files: o.files,
