@@ -526,10 +526,11 @@ const (
 )
 
 var (
-	// stackLimit and depthEvery (a mask: check when ops&depthEvery == 0)
-	// are variables so that TestReaderBudget can tighten them.
-	stackLimit = maxStackFrames
-	depthEvery = 1023
+	// readerBudget, stackLimit and depthEvery (a mask: check when
+	// ops&depthEvery == 0) are variables so that tests can tighten them.
+	readerBudget = maxReaderOps
+	stackLimit   = maxStackFrames
+	depthEvery   = 1023
 	// mostOps is the largest number of reader operations a record needed
 	// so far in this process, for TestReaderBudget.
 	mostOps atomic.Int64
@@ -537,8 +538,8 @@ var (
 
 func (g *guardedReader) tick() {
 	g.ops++
-	if g.ops > maxReaderOps {
-		panic(runaway(fmt.Sprintf("record needs more than %d reads; parsing given up", maxReaderOps)))
+	if g.ops > readerBudget {
+		panic(runaway(fmt.Sprintf("record needs more than %d reads; parsing given up", readerBudget)))
 	}
 	if g.ops&depthEvery == 0 && tooDeep() {
 		panic(runaway("record nests templates without end (a reference cycle); parsing given up"))
