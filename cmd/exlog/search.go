@@ -8,11 +8,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/tw"
 	"github.com/spf13/pflag"
 
 	"github.com/exlog/exlog/detect"
@@ -769,6 +773,13 @@ func timeMark(ev *parse.Event) string {
 	return ""
 }
 
+// tableRow is one row before the message column gets its width.
+type tableRow struct {
+	cells []string
+	text  string   // the message (or summary) for the last column
+	spans [][2]int // matched words in text
+}
+
 func (o *searchOptions) printTable(e *env, out *searchOutput) error {
 	w := e.stdout
 	multi := len(out.Indexes) > 1
@@ -804,27 +815,30 @@ func (o *searchOptions) printTable(e *env, out *searchOutput) error {
 		return nil
 	}
 
+	// Every column but the last is short; the last (message, summary, or
+	// the last of --fields) gets what is left of the width, so that each
+	// event stays on one line where the screen allows.
 	var header []string
-	var cells func(h *index.Hit) []string
-	highlight := o.highlight && e.color()
+	var row func(h *index.Hit) tableRow
+	approx := false
 	switch {
 	case len(o.fields) > 0:
 		header = o.fields
-		cells = func(h *index.Hit) []string {
-			r := make([]string, len(o.fields))
-			for i, f := range o.fields {
-				r[i] = text(value(h, f))
-				if f == "message" && highlight {
-					r[i] = marked(r[i], h.Spans, 200)
-				} else if f == "message" || f == "summary" || f == "explanation" {
-					r[i] = oneLine(r[i], 200)
-				}
+		last := o.fields[len(o.fields)-1]
+		row = func(h *index.Hit) tableRow {
+			r := tableRow{}
+			for _, f := range o.fields[:len(o.fields)-1] {
+				r.cells = append(r.cells, oneLine(text(value(h, f)), 60))
+			}
+			r.text = text(value(h, last))
+			if last == "message" || last == "summary" {
+				r.spans = h.Spans
 			}
 			return r
 		}
 	case o.findings:
 		header = []string{"Severity", "Detector", "Nodes / groups", "Time (UTC)", "Summary"}
-		cells = func(h *index.Hit) []string {
+		row = func(h *index.Hit) tableRow {
 			f := h.Finding
 			scope := strings.Join(f.Nodes, ", ")
 			if len(f.Groups) > 0 {
@@ -834,73 +848,91 @@ func (o *searchOptions) printTable(e *env, out *searchOutput) error {
 			if f.Cause != "" {
 				det += " (" + f.Cause + ")"
 			}
-			summary := oneLine(f.Summary, 200)
-			if highlight {
-				summary = marked(f.Summary, h.Spans, 200)
-			}
-			return []string{e.severity(f.Severity), det, scope, utcText(f.Start), summary}
+			return tableRow{cells: []string{e.severity(f.Severity), det, scope, utcText(f.Start)}, text: f.Summary, spans: h.Spans}
 		}
 	default:
 		header = []string{"Time (UTC)", "Node", "Level", "ID", "Where", "Message"}
-		cells = func(h *index.Hit) []string {
+		row = func(h *index.Hit) tableRow {
 			ev := h.Event
 			id := ""
 			if ev.EventID != 0 {
 				id = strconv.Itoa(ev.EventID)
 			}
-			msg := oneLine(ev.Message, 200)
-			if highlight {
-				msg = marked(ev.Message, h.Spans, 200)
+			if timeMark(ev) != "" {
+				approx = true
 			}
-			return []string{utcText(ev.Time) + timeMark(ev), ev.Node, ev.Level, id, position(shortPath(ev.File, 40), ev), msg}
+			return tableRow{
+				cells: []string{utcText(ev.Time) + timeMark(ev), ev.Node, ev.Level, id, position(shortPath(ev.File, 40), ev)},
+				text:  ev.Message, spans: h.Spans,
+			}
 		}
 	}
 	if multi {
 		header = append([]string{"Bundle"}, header...)
-		inner := cells
-		cells = func(h *index.Hit) []string { return append([]string{h.Bundle}, inner(h)...) }
+		inner := row
+		row = func(h *index.Hit) tableRow {
+			r := inner(h)
+			r.cells = append([]string{h.Bundle}, r.cells...)
+			return r
+		}
 	}
 	if out.context != nil {
 		header = append([]string{"#"}, header...)
-		inner := cells
-		cells = func(h *index.Hit) []string { return append([]string{""}, inner(h)...) }
+		inner := row
+		row = func(h *index.Hit) tableRow {
+			r := inner(h)
+			r.cells = append([]string{""}, r.cells...)
+			return r
+		}
 	}
-	t := e.table(w, header...)
-	approx := false
+
+	var rows []tableRow
 	var shown map[string]bool // events of the previous group, printed once
 	for i, h := range out.hits {
-		if h.Event != nil && timeMark(h.Event) != "" {
-			approx = true
-		}
 		c := o.contextOf(out, h)
 		if c == nil {
-			if err := t.Append(cells(h)); err != nil {
-				return err
-			}
+			rows = append(rows, row(h))
 			continue
 		}
 		group := map[string]bool{}
 		for _, b := range c[0] {
 			if !shown[b.ID] {
-				if err := t.Append(cells(b)); err != nil {
-					return err
-				}
+				rows = append(rows, row(b))
 			}
 			group[b.ID] = true
 		}
-		r := cells(h)
-		r[0] = strconv.Itoa(i + 1)
-		if err := t.Append(r); err != nil {
-			return err
-		}
+		r := row(h)
+		r.cells[0] = strconv.Itoa(i + 1)
+		rows = append(rows, r)
 		group[h.ID] = true
 		for _, a := range c[1] {
-			if err := t.Append(cells(a)); err != nil {
-				return err
-			}
+			rows = append(rows, row(a))
 			group[a.ID] = true
 		}
 		shown = group
+	}
+
+	budget, fits := lastColumnWidth(e, header, rows)
+	highlight := o.highlight && e.color()
+	t := e.table(w, header...)
+	if fits {
+		// Give the last column its room explicitly: left to itself the
+		// table wraps every long cell at an even share of the width.
+		widths := tw.Mapper[int, int]{}
+		for i, c := range columnWidths(header, rows) {
+			widths[i] = c + 2
+		}
+		widths[len(header)-1] = budget + 2
+		t.Options(tablewriter.WithColumnWidths(widths))
+	}
+	for _, r := range rows {
+		last := oneLine(r.text, budget)
+		if highlight && len(r.spans) > 0 {
+			last = marked(r.text, r.spans, budget)
+		}
+		if err := t.Append(append(r.cells, last)); err != nil {
+			return err
+		}
 	}
 	if err := t.Render(); err != nil {
 		return err
@@ -912,6 +944,41 @@ func (o *searchOptions) printTable(e *env, out *searchOutput) error {
 		fmt.Fprintf(w, "Next page: --after %s\n", out.Next)
 	}
 	return nil
+}
+
+var ansiEscape = regexp.MustCompile("\x1b\\[[0-9;]*m")
+
+// lastColumnWidth is the room left for the last column once the others
+// take their widest cell and the borders theirs. Below 40 characters the
+// row does not fit (fits is false): the text is cut at 40 and the table
+// wraps cells to stay within the terminal.
+func lastColumnWidth(e *env, header []string, rows []tableRow) (n int, fits bool) {
+	width := e.width
+	if width == 0 {
+		width = 160 // as env.table bounds a pipe or a file
+	}
+	used := 1 + 3*len(header) // "│ " and " │" around every cell
+	for _, w := range columnWidths(header, rows) {
+		used += w
+	}
+	if width-used < 40 {
+		return 40, false
+	}
+	return width - used, true
+}
+
+// columnWidths are the display widths of all columns but the last.
+func columnWidths(header []string, rows []tableRow) []int {
+	widths := make([]int, len(header)-1)
+	for i := range widths {
+		widths[i] = utf8.RuneCountInString(header[i])
+	}
+	for _, r := range rows {
+		for i, c := range r.cells {
+			widths[i] = max(widths[i], utf8.RuneCountInString(ansiEscape.ReplaceAllString(c, "")))
+		}
+	}
+	return widths
 }
 
 func printFacet(e *env, f *index.Facet, total uint64) error {
