@@ -47,7 +47,7 @@ looks at, and the references behind it.`,
 				fmt.Fprintln(e.stdout, "No detectors are built into this exlog.")
 				return nil
 			}
-			t := e.table(e.stdout, "ID", "Title", "Looks at", "References")
+			t := e.fitTable(e.stdout, "ID", "Title", "Looks at", "References")
 			for _, r := range rows {
 				if err := t.Append([]string{r.ID, r.Title, r.Looks, strings.Join(r.References, "; ")}); err != nil {
 					return err

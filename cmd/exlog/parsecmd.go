@@ -80,7 +80,7 @@ func (o *parseOptions) run(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	} else {
-		t := e.table(out, "Time (UTC)", "Node", "File", "Line", "Level", "Message")
+		t := e.fitTable(out, "Time (UTC)", "Node", "File", "Line", "Level", "Message")
 		defer t.Render()
 		emit = func(ev *parse.Event) error {
 			pos := strconv.Itoa(ev.Line)

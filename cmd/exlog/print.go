@@ -44,7 +44,7 @@ func printFiles(e *env, files []*parse.Report, all bool) error {
 		}
 	}
 	fmt.Fprintln(w)
-	t := e.table(w, "File", "Format", "Node", "Events", "Status", "Problems")
+	t := e.fitTable(w, "File", "Format", "Node", "Events", "Status", "Problems")
 	hidden := 0
 	for _, f := range files {
 		if f.Status == parse.StatusUnknown && !all {
@@ -94,7 +94,7 @@ func printNodes(e *env, nodes []nodeSummary) error {
 	if len(nodes) == 0 {
 		return nil
 	}
-	t := e.table(w, "Node", "Exchange build", "Release", "Seen as", "First seen (UTC)", "Where")
+	t := e.fitTable(w, "Node", "Exchange build", "Release", "Seen as", "First seen (UTC)", "Where")
 	for _, n := range nodes {
 		if len(n.Builds) == 0 {
 			if err := t.Append([]string{n.Name, "unknown", "", sourcesText(n.Events), "", ""}); err != nil {
@@ -156,7 +156,7 @@ func printFindings(e *env, fs []detect.Finding) error {
 		}
 	}
 	fmt.Fprintln(w)
-	t := e.table(w, "#", "Severity", "Detector", "Nodes / groups", "Time (UTC)", "Summary", "Evidence")
+	t := e.fitTable(w, "#", "Severity", "Detector", "Nodes / groups", "Time (UTC)", "Summary", "Evidence")
 	for i, f := range fs {
 		scope := strings.Join(f.Nodes, ", ")
 		if len(f.Groups) > 0 {
