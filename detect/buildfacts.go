@@ -1,12 +1,167 @@
 package detect
 
 import (
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/exlog/exlog/detect/builds"
 	"github.com/exlog/exlog/parse"
 )
+
+// Kinds of build observation (BuildObs.Kind). Only some say that the build
+// was in place on the node (see BuildObs.Installed).
+const (
+	// BuildSetupSucceeded: a setup run that lays down binaries (install,
+	// upgrade) completed with this build, or MSExchangeSetup 1001 said so.
+	BuildSetupSucceeded = "setup-succeeded"
+	// BuildSetupFailed: a run of this build did not complete.
+	BuildSetupFailed = "setup-failed"
+	// BuildSetupStarted: a run of this build with no end (or
+	// MSExchangeSetup 1000).
+	BuildSetupStarted = "setup-started"
+	// BuildPrevious: the build a run upgraded from, as of the run's start.
+	BuildPrevious = "previous"
+	// BuildInstalled: setup's "locally installed version" when it differs
+	// from the setup build, i.e. what the node ran before setup changed it.
+	BuildInstalled = "installed"
+	// BuildRegistry: ConfiguredVersion of a role key.
+	BuildRegistry = "registry"
+	// BuildUnpacked: UnpackedVersion of a role key; the binaries are on
+	// disk but the role may not be configured with them.
+	BuildUnpacked = "unpacked"
+	// BuildEvent: an event naming the build the node ran, such as ESE 100
+	// ("The database engine 6.05.7226.0000 started").
+	BuildEvent = "event"
+	// BuildBanner: a version banner of an Exchange service or display
+	// string ("POP3 server version 6.5.7638.1", "Version 6.5 (Build
+	// 7638.2: Service Pack 2)").
+	BuildBanner = "banner"
+	// BuildSetupEventStarted and BuildSetupEventSucceeded: MSExchangeSetup
+	// 1000 ("Exchange Setup (build X) was started") and 1001 ("...
+	// completed successfully"). They are kept apart from the setup-run
+	// kinds because one run logs both events and a summary.
+	BuildSetupEventStarted   = "setup-event-started"
+	BuildSetupEventSucceeded = "setup-event-succeeded"
+)
+
+// Installed reports whether the observation says the build was in place
+// (as opposed to an attempt, binaries not yet configured, or a setup run
+// such as /PrepareAD or /upgradeCMS that does not change the node's
+// binaries).
+func (b BuildObs) Installed() bool {
+	switch b.Kind {
+	case BuildSetupFailed, BuildSetupStarted, BuildUnpacked, BuildSetupEventStarted:
+		return false
+	case BuildSetupSucceeded:
+		return !noBinaryModes[strings.ToLower(b.Mode)]
+	}
+	return true
+}
+
+// timed reports whether the observation has a time; registry exports have
+// none.
+func (b BuildObs) timed() bool { return !b.Time.IsZero() }
+
+// Current returns the node's latest build known to be installed, or
+// ok=false. Observations without a time (registry exports) count as the
+// latest, since a bundle is collected after the logs it holds were
+// written.
+func (n *Node) Current() (BuildObs, bool) {
+	for i := len(n.Builds) - 1; i >= 0; i-- {
+		if n.Builds[i].Installed() && n.Builds[i].Kind != BuildPrevious {
+			return n.Builds[i], true
+		}
+	}
+	for i := len(n.Builds) - 1; i >= 0; i-- {
+		if n.Builds[i].Kind == BuildPrevious {
+			return n.Builds[i], true
+		}
+	}
+	return BuildObs{}, false
+}
+
+// BuildAt returns the build the node ran at time t as far as timed
+// observations show: the latest one at or before t that says what was in
+// place (a build seen running, a completed setup, the build a setup run
+// started from), else the first such observation after t that no setup
+// activity precedes. ok is false when there is neither.
+func (n *Node) BuildAt(t time.Time) (BuildObs, bool) {
+	var best BuildObs
+	found := false
+	for _, b := range n.Builds {
+		if b.timed() && !b.Time.After(t) && b.Installed() {
+			best, found = b, true
+		}
+	}
+	if found {
+		return best, true
+	}
+	if after := n.BuildsAfter(t); len(after) > 0 {
+		return after[0], true
+	}
+	return BuildObs{}, false
+}
+
+// BuildsAfter returns the node's timed observations after t that say what
+// ran before any new setup activity: builds seen running, and the build a
+// setup run started from. The list stops at the first setup run's outcome,
+// since the build may change there.
+func (n *Node) BuildsAfter(t time.Time) []BuildObs {
+	var out []BuildObs
+	for _, b := range n.Builds {
+		if !b.timed() || !b.Time.After(t) {
+			continue
+		}
+		switch b.Kind {
+		case BuildPrevious, BuildInstalled:
+			return append(out, b) // the state as the run found it
+		case BuildSetupStarted, BuildSetupFailed, BuildSetupSucceeded, BuildUnpacked,
+			BuildSetupEventStarted, BuildSetupEventSucceeded:
+			if noBinaryModes[strings.ToLower(b.Mode)] {
+				continue // /upgradeCMS and the like leave the binaries alone
+			}
+			return out
+		}
+		if b.Installed() {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// BuildKey reduces a build to major.minor.build, the part every source
+// agrees on: ESE writes "08.01.0240.005" for the build setup calls
+// 8.1.240.6. It returns "" for text that is not a build.
+func BuildKey(s string) string {
+	v, ok := builds.Parse(s)
+	if !ok || v[2] < 0 {
+		return ""
+	}
+	return strconv.Itoa(v[0]) + "." + strconv.Itoa(v[1]) + "." + strconv.Itoa(v[2])
+}
+
+// CompareBuilds orders two builds on major.minor.build; ok is false when
+// either is not a build.
+func CompareBuilds(a, b string) (cmp int, ok bool) {
+	va, oka := builds.Parse(a)
+	vb, okb := builds.Parse(b)
+	if !oka || !okb {
+		return 0, false
+	}
+	for i := range 3 {
+		if va[i] != vb[i] {
+			if va[i] < vb[i] {
+				return -1, true
+			}
+			return 1, true
+		}
+	}
+	return 0, true
+}
 
 func obs(e *parse.Event, t time.Time, build, kind string) BuildObs {
 	v, ok := builds.Parse(build)
@@ -16,7 +171,21 @@ func obs(e *parse.Event, t time.Time, build, kind string) BuildObs {
 	return BuildObs{Time: t, Build: build, Release: builds.ReleaseName(build), Kind: kind, Evidence: EvidenceOf(e)}
 }
 
-// buildsOf reads the build observations an event carries.
+// Setup modes that prepare Active Directory or act on a clustered mailbox
+// server: they do not change the binaries of the node they run on, so
+// their setup build says nothing about the node's build.
+var noBinaryModes = map[string]bool{
+	"prepareschema": true, "preparead": true, "preparealldomains": true, "preparedomain": true,
+	"prepareallhybrid": true, "preparelegacyexchangepermissions": true,
+	"upgradecms": true, "recovercms": true, "clearlocalcms": true, "newcms": true, "removecms": true,
+}
+
+// IsUpgradeCMS reports whether a setup-run summary is a /upgradeCMS run.
+func IsUpgradeCMS(e *parse.Event) bool {
+	return e.Kind == "setup-run" && (e.Field("param.upgradecms") != "" || strings.EqualFold(e.Field("mode"), "upgradecms"))
+}
+
+// buildsOf reads the build observations an event carries about its node.
 func buildsOf(e *parse.Event) []BuildObs {
 	var out []BuildObs
 	switch {
@@ -28,30 +197,671 @@ func buildsOf(e *parse.Event) []BuildObs {
 		}
 		mode := e.Field("mode")
 		if p := e.Field("previous_version"); p != "" {
-			b := obs(e, start, p, "previous")
+			b := obs(e, start, p, BuildPrevious)
 			b.Mode = mode
 			out = append(out, b)
 		}
-		if v := e.Field("setup_version"); v != "" {
-			kind := "setup-started"
+		sv := e.Field("setup_version")
+		if iv := e.Field("installed_version"); iv != "" && BuildKey(iv) != "" && BuildKey(iv) != BuildKey(sv) &&
+			BuildKey(iv) != BuildKey(e.Field("previous_version")) {
+			b := obs(e, start, iv, BuildInstalled)
+			b.Mode = mode
+			out = append(out, b)
+		}
+		if sv != "" {
+			kind := BuildSetupStarted
 			switch e.Field("result") {
 			case "success":
-				kind = "setup-succeeded"
+				kind = BuildSetupSucceeded
 			case "failed":
-				kind = "setup-failed"
+				kind = BuildSetupFailed
 			}
-			b := obs(e, end, v, kind)
+			b := obs(e, end, sv, kind)
 			b.Mode = mode
+			if mode == "" && IsUpgradeCMS(e) {
+				b.Mode = "upgradecms"
+			}
 			out = append(out, b)
 		}
-	case e.Source == parse.SourceRegistry && strings.EqualFold(e.Field("value_name"), "ConfiguredVersion"):
-		if _, ok := builds.Parse(e.Field("value")); ok {
-			out = append(out, obs(e, e.Time, e.Field("value"), "registry"))
+	case e.Source == parse.SourceRegistry:
+		if e.Field("deleted") != "" || isCMSRole(e.Field("exchange_role")) {
+			return nil // a CMS's version is the clustered server's, not the node's
+		}
+		kind := ""
+		switch strings.ToLower(e.Field("value_name")) {
+		case "configuredversion":
+			kind = BuildRegistry
+		case "unpackedversion":
+			kind = BuildUnpacked
+		}
+		if kind != "" && BuildKey(e.Field("value")) != "" {
+			out = append(out, obs(e, e.Time, e.Field("value"), kind))
 		}
 	case (e.Source == parse.SourceEVTX || e.Source == parse.SourceEVT) && e.Field("version") != "":
-		if _, ok := builds.Parse(e.Field("version")); ok {
-			out = append(out, obs(e, e.Time, e.Field("version"), "event"))
+		if BuildKey(e.Field("version")) == "" {
+			return nil
 		}
+		v := e.Field("version")
+		if e.Field("provider_family") == "ese" {
+			// ESE's revision is its own ("6.05.7638.0000" runs on
+			// 6.5.7638.2): only major.minor.build name the Exchange build.
+			v = BuildKey(v)
+		}
+		kind := BuildEvent
+		switch e.Field("action") {
+		case "setup-started":
+			kind = BuildSetupEventStarted
+		case "setup-succeeded":
+			kind = BuildSetupEventSucceeded
+		}
+		out = append(out, obs(e, e.Time, v, kind))
+	default:
+		if v := bannerBuild(e); v != "" {
+			out = append(out, obs(e, e.Time, v, BuildBanner))
+		}
+	}
+	return out
+}
+
+func isCMSRole(role string) bool { return strings.EqualFold(role, "ClusteredMailboxServer") }
+
+// Version banners of Exchange services and display strings; the
+// surrounding text must name Exchange, so that a Windows "Version 6.0
+// (Build 6002: Service Pack 2)" is never read as an Exchange build.
+var (
+	reDisplayBuild = regexp.MustCompile(`Version \d{1,2}\.\d{1,2} \(Build \d{1,5}(?:\.\d{1,5})?(?:: [^)]{0,60})?\)`)
+	reServerBanner = regexp.MustCompile(`(?i)Exchange[\w ]{0,40}? server version (\d{1,2}\.\d{1,2}\.\d{1,5}(?:\.\d{1,5})?)\b`)
+)
+
+// bannerBuild returns the Exchange build a version banner in an event log
+// or setup log line names, or "".
+func bannerBuild(e *parse.Event) string {
+	if e.Source != parse.SourceEVTX && e.Source != parse.SourceEVT && e.Source != parse.SourceSetupLog {
+		return ""
+	}
+	msg := e.Message
+	if len(msg) > 4096 {
+		msg = msg[:4096]
+	}
+	if !strings.Contains(msg, "ersion") || !strings.Contains(msg, "Exchange") {
+		return ""
+	}
+	var v string
+	if m := reServerBanner.FindStringSubmatch(msg); m != nil {
+		v = m[1]
+	} else if m := reDisplayBuild.FindString(msg); m != "" {
+		if p, ok := builds.Parse(m); ok {
+			v = p.String()
+		}
+	}
+	if v == "" {
+		return ""
+	}
+	p, _ := builds.Parse(v)
+	switch p[0] {
+	case 6, 8, 14, 15:
+	default:
+		return ""
+	}
+	if _, m := builds.Lookup(v); m == builds.NoMatch {
+		return ""
+	}
+	return v
+}
+
+// Texts of an Exchange 2003 virtual server upgrade (Cluster Administrator,
+// System Attendant resource, "Upgrade Exchange Virtual Server").
+const (
+	evsUpgradeAsked = "upgrade exchange virtual server"
+	evsUpgradedOK   = "exchange virtual server has been upgraded successfully"
+)
+
+// evsText says whether an event reports an EVS upgrade: asked (the menu
+// command ran) or done (the success message).
+func evsText(e *parse.Event) (asked, done bool) {
+	switch e.Source {
+	case parse.SourceClusterLog, parse.SourceSetupLog, parse.SourceEVTX, parse.SourceEVT:
+	default:
+		return false, false
+	}
+	if !strings.Contains(e.Message, "irtual") && !strings.Contains(e.Message, "IRTUAL") {
+		return false, false
+	}
+	low := strings.ToLower(e.Message)
+	if strings.Contains(low, evsUpgradedOK) {
+		return false, true
+	}
+	return strings.Contains(low, evsUpgradeAsked), false
+}
+
+// versionSelect picks the events the version facts read beyond those
+// DeriveFacts already keeps; it is called for every event of a bundle, so
+// it tests cheap things first.
+func versionSelect(e *parse.Event) bool {
+	switch e.Source {
+	case parse.SourceRegistry:
+		vn := e.Field("value_name")
+		if e.Field("cluster_node_id") != "" {
+			switch strings.ToLower(vn) {
+			case "buildnumber", "majorversion", "minorversion", "csdversion", "nodename":
+				return true
+			}
+		}
+		return strings.EqualFold(vn, "ClusterName")
+	case parse.SourceInventory:
+		return e.Field("build_number") != "" || e.Field("cluster") != ""
+	case parse.SourceClusterLog:
+		if e.Field("build_number") != "" || e.Field("cluster") != "" {
+			return true
+		}
+	case parse.SourceEVTX, parse.SourceEVT:
+		if e.Field("cluster") != "" && e.Field("action") == "node-joined" {
+			return true
+		}
+	}
+	if asked, done := evsText(e); asked || done {
+		return true
+	}
+	return bannerBuild(e) != ""
+}
+
+// Kinds of ServerBuild.
+const (
+	// ServerEVSUpgraded: "The Exchange Virtual Server has been upgraded
+	// successfully" on the node that ran the upgrade.
+	ServerEVSUpgraded = "evs-upgraded"
+	// ServerCMSUpgraded: a /upgradeCMS setup run completed successfully.
+	ServerCMSUpgraded = "cms-upgraded"
+	// ServerCMSRegistry: ConfiguredVersion under ...\v8.0\
+	// ClusteredMailboxServer in a node's registry export.
+	ServerCMSRegistry = "cms-registry"
+)
+
+// ServerBuild is one observation of a clustered server's own build: the
+// build its configuration was raised to, which nodes must run to host it.
+type ServerBuild struct {
+	// Time is when the upgrade completed; zero for registry values.
+	Time time.Time `json:"time,omitzero"`
+	// Server is the clustered server's group; "" when the bundle does not
+	// say which one.
+	Server string `json:"server"`
+	// Node is where the upgrade ran or whose registry holds the value.
+	Node    string `json:"node"`
+	Build   string `json:"build,omitempty"`
+	Release string `json:"release,omitempty"`
+	Kind    string `json:"kind"`
+	// Evidence holds the lines that show the upgrade (the success line
+	// first, then the request), then the observation the build was read
+	// from when that is another record.
+	Evidence []Evidence `json:"evidence"`
+}
+
+func (s ServerBuild) timed() bool { return !s.Time.IsZero() }
+
+// WindowsBuild is one observation of a cluster node's Windows version.
+type WindowsBuild struct {
+	Node string `json:"node"`
+	// Major, Minor and Build are -1 when the source does not give them.
+	Major int `json:"major"`
+	Minor int `json:"minor"`
+	Build int `json:"build"`
+	// CSD is the service pack ("Service Pack 2"); HasCSD says the source
+	// gave the value, even empty.
+	CSD    string `json:"csd,omitempty"`
+	HasCSD bool   `json:"has_csd,omitempty"`
+	// Source is "cluster hive", "inventory" or "cluster log".
+	Source   string     `json:"source"`
+	Evidence []Evidence `json:"evidence"`
+}
+
+// String prints the version: "6.0.6002 Service Pack 2", "build 14393".
+func (w WindowsBuild) String() string {
+	s := "build " + strconv.Itoa(w.Build)
+	if w.Major >= 0 && w.Minor >= 0 {
+		s = strconv.Itoa(w.Major) + "." + strconv.Itoa(w.Minor) + "." + strconv.Itoa(w.Build)
+	}
+	if w.CSD != "" {
+		s += " " + w.CSD
+	}
+	return s
+}
+
+// SameAs reports whether two observations name the same Windows build,
+// comparing only what both give.
+func (w WindowsBuild) SameAs(o WindowsBuild) bool {
+	if w.Build != o.Build {
+		return false
+	}
+	if w.Major >= 0 && o.Major >= 0 && (w.Major != o.Major || w.Minor != o.Minor) {
+		return false
+	}
+	if w.HasCSD && o.HasCSD && !strings.EqualFold(strings.TrimSpace(w.CSD), strings.TrimSpace(o.CSD)) {
+		return false
+	}
+	return true
+}
+
+// VersionFacts are the build facts beyond each node's Exchange build.
+type VersionFacts struct {
+	// Servers holds, by group name, each clustered server's own build
+	// observations in time order (untimed ones last). The key "" holds
+	// observations whose server the bundle does not name.
+	Servers map[string][]ServerBuild
+	// Windows holds each cluster node's Windows version observations.
+	Windows map[string][]WindowsBuild
+	// ClusterOf maps a node to the name of its cluster where the bundle
+	// says it (cluster hive, inventories, join events).
+	ClusterOf map[string]string
+
+	hive        map[hiveKey]*hiveNode
+	hiveOrder   []hiveKey
+	fileCluster map[string]string
+	evs         []*parse.Event
+	cmsRuns     []*parse.Event
+	cmsReg      []*parse.Event
+}
+
+type hiveKey struct{ file, id string }
+
+type hiveNode struct {
+	name                string
+	major, minor, build int
+	csd                 string
+	hasCSD              bool
+	ev                  []Evidence
+}
+
+func newVersionFacts() *VersionFacts {
+	return &VersionFacts{
+		Servers:     map[string][]ServerBuild{},
+		Windows:     map[string][]WindowsBuild{},
+		ClusterOf:   map[string]string{},
+		hive:        map[hiveKey]*hiveNode{},
+		fileCluster: map[string]string{},
+	}
+}
+
+func (v *VersionFacts) setCluster(node, cluster string) {
+	node, cluster = parse.ShortNode(node), strings.TrimSpace(cluster)
+	if node == "" || cluster == "" {
+		return
+	}
+	if _, ok := v.ClusterOf[node]; !ok {
+		v.ClusterOf[node] = strings.ToUpper(cluster)
+	}
+}
+
+// addVersionEvent feeds one event into the version facts; DeriveFacts calls
+// it for every selected event in time order.
+func (f *Facts) addVersionEvent(e *parse.Event) {
+	v := f.Versions
+	switch e.Source {
+	case parse.SourceRegistry:
+		v.addRegistry(e)
+		return
+	case parse.SourceInventory:
+		if c := e.Field("cluster"); c != "" {
+			v.setCluster(e.Field("node"), c)
+		}
+		if e.Field("inventory") == "node" && e.Field("build_number") != "" {
+			w := WindowsBuild{Node: parse.ShortNode(e.Field("node")), Major: atoi(e.Field("major_version")),
+				Minor: atoi(e.Field("minor_version")), Build: atoi(e.Field("build_number")), Source: "inventory",
+				Evidence: []Evidence{EvidenceOf(e)}}
+			if csd, ok := e.Fields["csd_version"]; ok {
+				w.CSD, w.HasCSD = csd, true
+			}
+			v.addWindows(w)
+		}
+		return
+	case parse.SourceClusterLog:
+		if b := e.Field("build_number"); b != "" {
+			n := e.Field("current_node")
+			if n == "" {
+				n = e.Node
+			}
+			v.addWindows(WindowsBuild{Node: parse.ShortNode(n), Major: -1, Minor: -1, Build: atoi(b),
+				Source: "cluster log", Evidence: []Evidence{EvidenceOf(e)}})
+		}
+	}
+	if c := e.Field("cluster"); c != "" && e.Field("action") == "node-joined" {
+		v.setCluster(e.Node, c)
+	}
+	if IsUpgradeCMS(e) && e.Field("result") == "success" && e.Node != "" {
+		v.cmsRuns = append(v.cmsRuns, e)
+	}
+	if asked, done := evsText(e); asked || done {
+		v.evs = append(v.evs, e)
+	}
+}
+
+func atoi(s string) int {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+func (v *VersionFacts) addRegistry(e *parse.Event) {
+	vn := strings.ToLower(e.Field("value_name"))
+	if e.Field("deleted") != "" {
+		return
+	}
+	if vn == "clustername" {
+		// The hive's root key: HKLM\Cluster, or a loaded hive's root.
+		if k := e.Field("key"); strings.Count(strings.Trim(k, `\`), `\`) <= 1 {
+			v.fileCluster[e.File] = e.Field("value")
+			v.setCluster(e.Node, e.Field("value"))
+		}
+		return
+	}
+	if vn == "configuredversion" && isCMSRole(e.Field("exchange_role")) {
+		v.cmsReg = append(v.cmsReg, e)
+		return
+	}
+	id := e.Field("cluster_node_id")
+	if id == "" {
+		return
+	}
+	k := hiveKey{e.File, id}
+	h := v.hive[k]
+	if h == nil {
+		h = &hiveNode{major: -1, minor: -1, build: -1}
+		v.hive[k] = h
+		v.hiveOrder = append(v.hiveOrder, k)
+	}
+	if n := e.Field("cluster_node"); n != "" {
+		h.name = n
+	}
+	switch vn {
+	case "nodename":
+		h.name = parse.ShortNode(e.Field("value"))
+		return
+	case "buildnumber":
+		h.build = atoi(e.Field("value"))
+	case "majorversion":
+		h.major = atoi(e.Field("value"))
+	case "minorversion":
+		h.minor = atoi(e.Field("value"))
+	case "csdversion":
+		h.csd, h.hasCSD = e.Field("value"), true
+	default:
+		return
+	}
+	h.ev = append(h.ev, EvidenceOf(e))
+}
+
+// addWindows adds an observation, merging it into an identical one from
+// another source or file (each node's export of the cluster hive lists
+// every node).
+func (v *VersionFacts) addWindows(w WindowsBuild) {
+	if w.Node == "" || w.Build < 0 {
+		return
+	}
+	list := v.Windows[w.Node]
+	for i := range list {
+		o := &list[i]
+		if o.Build == w.Build && o.Major == w.Major && o.Minor == w.Minor && o.CSD == w.CSD && o.HasCSD == w.HasCSD {
+			o.Evidence = append(o.Evidence, w.Evidence...)
+			if !strings.Contains(o.Source, w.Source) {
+				o.Source += ", " + w.Source
+			}
+			return
+		}
+	}
+	v.Windows[w.Node] = append(list, w)
+}
+
+// finishVersions resolves what needs the whole bundle: the cluster hive's
+// node values, and the clustered servers' builds, which need the owner
+// timeline and the nodes' build timelines.
+func (f *Facts) finishVersions() {
+	v := f.Versions
+	for _, k := range v.hiveOrder {
+		h := v.hive[k]
+		if h.name != "" {
+			v.addWindows(WindowsBuild{Node: parse.ShortNode(h.name), Major: h.major, Minor: h.minor, Build: h.build,
+				CSD: h.csd, HasCSD: h.hasCSD, Source: "cluster hive", Evidence: h.ev})
+			v.setCluster(h.name, v.fileCluster[k.file])
+		}
+	}
+	v.hive, v.hiveOrder = nil, nil
+	for _, e := range v.cmsRuns {
+		end := e.Time
+		if t, err := time.Parse(time.RFC3339Nano, e.Field("end")); err == nil {
+			end = t
+		}
+		sb := ServerBuild{Time: end, Node: parse.ShortNode(e.Node), Kind: ServerCMSUpgraded, Evidence: []Evidence{EvidenceOf(e)}}
+		sb.Server = e.Field("param.cmsname")
+		if sb.Server == "" || sb.Server == "true" {
+			sb.Server = f.exchangeGroupOn(sb.Node, end)
+		}
+		sb.Build = e.Field("setup_version")
+		if sb.Build == "" {
+			if n := f.Node(sb.Node); n != nil {
+				if b, ok := n.BuildAt(end); ok {
+					sb.Build = b.Build
+					sb.Evidence = append(sb.Evidence, b.Evidence)
+				}
+			}
+		}
+		v.addServer(f, sb)
+	}
+	for _, e := range v.cmsReg {
+		sb := ServerBuild{Node: parse.ShortNode(e.Node), Build: e.Field("value"),
+			Kind: ServerCMSRegistry, Evidence: []Evidence{EvidenceOf(e)}}
+		sb.Server = f.onlyExchangeGroup()
+		v.addServer(f, sb)
+	}
+	f.resolveEVS()
+	v.evs, v.cmsRuns, v.cmsReg = nil, nil, nil
+	for s, list := range v.Servers {
+		sort.SliceStable(list, func(i, j int) bool {
+			a, b := list[i], list[j]
+			if a.timed() != b.timed() {
+				return a.timed()
+			}
+			return a.Time.Before(b.Time)
+		})
+		v.Servers[s] = list
+	}
+}
+
+func (v *VersionFacts) addServer(f *Facts, sb ServerBuild) {
+	if p, ok := builds.Parse(sb.Build); ok {
+		sb.Build = p.String()
+		sb.Release = builds.ReleaseName(sb.Build)
+	}
+	if sb.Server != "" && f.Cluster != nil {
+		sb.Server = f.Cluster.groupName(sb.Server)
+	}
+	v.Servers[sb.Server] = append(v.Servers[sb.Server], sb)
+}
+
+// evsWindow bounds how long before the success message the "Upgrade
+// Exchange Virtual Server" request line may be to belong to it.
+const evsWindow = 30 * time.Minute
+
+// resolveEVS turns the virtual-server upgrade lines into server builds:
+// which virtual server (named in the line, or the one Exchange group the
+// node hosted then) and which build (the node's binaries at that time,
+// which the upgrade requires to be the new ones).
+func (f *Facts) resolveEVS() {
+	v := f.Versions
+	var asked []*parse.Event
+	for _, e := range v.evs {
+		a, done := evsText(e)
+		if a && !done {
+			asked = append(asked, e)
+			continue
+		}
+		node := parse.ShortNode(e.Node)
+		untimed := e.Time.IsZero()
+		sb := ServerBuild{Time: e.Time, Node: node, Kind: ServerEVSUpgraded,
+			Evidence: []Evidence{EvidenceOf(e)}}
+		sb.Server = f.evsName(e)
+		for i := len(asked) - 1; i >= 0; i-- {
+			r := asked[i]
+			if parse.ShortNode(r.Node) == node && !r.Time.After(e.Time) && e.Time.Sub(r.Time) <= evsWindow {
+				if sb.Server == "" {
+					sb.Server = f.evsName(r)
+				}
+				sb.Evidence = append(sb.Evidence, EvidenceOf(r))
+				asked = slices.Delete(asked, i, i+1)
+				break
+			}
+		}
+		if sb.Server == "" && !untimed {
+			sb.Server = f.exchangeGroupOn(node, e.Time)
+		}
+		if n := f.Node(node); n != nil && !untimed {
+			// The upgrade needs the node's new binaries, so a build seen
+			// just after it (the store starting) counts as much as one
+			// seen before.
+			b, ok := n.BuildAt(e.Time)
+			if after := n.BuildsAfter(e.Time); len(after) > 0 {
+				if c, cok := CompareBuilds(after[0].Build, b.Build); !ok || (cok && c > 0) {
+					b, ok = after[0], true
+				}
+			}
+			if ok {
+				sb.Build = b.Build
+				sb.Evidence = append(sb.Evidence, b.Evidence)
+			}
+		} else if n != nil {
+			if b, ok := n.Current(); ok {
+				sb.Build = b.Build
+				sb.Evidence = append(sb.Evidence, b.Evidence)
+			}
+		}
+		v.addServer(f, sb)
+	}
+}
+
+// reEVSName reads a virtual server's name from an Exchange resource name
+// ("Exchange System Attendant - (EVS1)") or from "virtual server 'EVS1'".
+var reEVSName = regexp.MustCompile(`\(([^()]{1,63})\)\s*$|(?i:virtual server)[ :]+['"<]?([A-Za-z0-9][A-Za-z0-9_.-]{0,62})['">]?`)
+
+func (f *Facts) evsName(e *parse.Event) string {
+	if g := e.Field("group"); g != "" {
+		return g
+	}
+	if r := e.Field("resource"); r != "" {
+		if g := f.Cluster.GroupOf(r); g != "" {
+			return g
+		}
+		if m := reEVSName.FindStringSubmatch(r); m != nil && m[1] != "" {
+			return strings.TrimSpace(m[1])
+		}
+	}
+	if m := reEVSName.FindStringSubmatch(e.Message); m != nil && m[2] != "" {
+		name := strings.TrimRight(m[2], ".")
+		if _, known := f.Cluster.canon[strings.ToLower(name)]; known {
+			return name
+		}
+	}
+	return ""
+}
+
+// coreGroup reports the cluster's own groups, which never hold Exchange.
+func coreGroup(g string) bool {
+	switch strings.ToLower(g) {
+	case "cluster group", "available storage":
+		return true
+	}
+	return false
+}
+
+// exchangeGroupOn returns the one Exchange group node hosted at t, or "".
+func (f *Facts) exchangeGroupOn(node string, t time.Time) string {
+	var ex, other []string
+	for _, g := range f.Hosting(node, t) {
+		switch {
+		case coreGroup(g):
+		case f.Cluster.IsExchangeGroup(g):
+			ex = append(ex, g)
+		default:
+			other = append(other, g)
+		}
+	}
+	switch {
+	case len(ex) == 1:
+		return ex[0]
+	case len(ex) == 0 && len(other) == 1:
+		return other[0]
+	}
+	return ""
+}
+
+// onlyExchangeGroup returns the bundle's single Exchange group, or "".
+func (f *Facts) onlyExchangeGroup() string {
+	var found string
+	for _, g := range f.Groups() {
+		if f.Cluster.IsExchangeGroup(g) {
+			if found != "" {
+				return ""
+			}
+			found = g
+		}
+	}
+	return found
+}
+
+// ServerBuildAt returns the latest timed build observation of a clustered
+// server at or before t.
+func (v *VersionFacts) ServerBuildAt(server string, t time.Time) (ServerBuild, bool) {
+	var best ServerBuild
+	found := false
+	for _, s := range v.Servers[server] {
+		if s.timed() && !s.Time.After(t) && s.Build != "" {
+			best, found = s, true
+		}
+	}
+	return best, found
+}
+
+// ClusterNodes groups the bundle's cluster nodes by cluster: nodes the
+// bundle names a cluster for go under that name (upper-cased); the others
+// join the only named cluster when there is exactly one, else the group
+// "". Non-cluster servers (no cluster log, event, hive entry or
+// inventory) are left out.
+func (f *Facts) ClusterNodes() map[string][]string {
+	v := f.Versions
+	all := map[string]bool{}
+	if f.Cluster != nil {
+		for _, n := range f.Cluster.Nodes {
+			all[n] = true
+		}
+	}
+	for n := range v.ClusterOf {
+		all[n] = true
+	}
+	for n := range v.Windows {
+		all[n] = true
+	}
+	names := map[string]bool{}
+	for _, c := range v.ClusterOf {
+		names[c] = true
+	}
+	only := ""
+	if len(names) == 1 {
+		for c := range names {
+			only = c
+		}
+	}
+	out := map[string][]string{}
+	for n := range all {
+		if n == "" {
+			continue
+		}
+		c, ok := v.ClusterOf[n]
+		if !ok {
+			c = only
+		}
+		out[c] = append(out[c], n)
+	}
+	for c := range out {
+		slices.Sort(out[c])
 	}
 	return out
 }

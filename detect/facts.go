@@ -21,6 +21,10 @@ type Facts struct {
 	// Cluster holds the rest of what the cluster logs and events say
 	// (owners.go).
 	Cluster *ClusterFacts
+	// Versions holds the builds of the clustered servers themselves, the
+	// Windows builds of cluster nodes and which cluster each node belongs
+	// to (buildfacts.go).
+	Versions *VersionFacts
 }
 
 // Node is what the bundle says about one server.
@@ -38,34 +42,12 @@ type BuildObs struct {
 	Time    time.Time `json:"time,omitzero"`
 	Build   string    `json:"build"`
 	Release string    `json:"release,omitempty"`
-	// Kind says what the observation means: "setup-succeeded" (a setup
-	// run completed with this build), "setup-failed" (a run of this build
-	// did not complete), "setup-started" (a run with no end), "previous"
-	// (the build a run upgraded from), "registry" (ConfiguredVersion),
-	// "event" (an event log naming the build).
+	// Kind says what the observation means; see the Build* constants in
+	// buildfacts.go.
 	Kind string `json:"kind"`
 	// Mode is the setup mode for setup observations ("Upgrade", "Install").
 	Mode     string   `json:"mode,omitempty"`
 	Evidence Evidence `json:"evidence"`
-}
-
-// Installed reports whether the observation says the build was in place
-// (as opposed to an attempt that failed).
-func (b BuildObs) Installed() bool { return b.Kind != "setup-failed" && b.Kind != "setup-started" }
-
-// Current returns the node's latest build known to be installed, or ok=false.
-func (n *Node) Current() (BuildObs, bool) {
-	for i := len(n.Builds) - 1; i >= 0; i-- {
-		if n.Builds[i].Installed() && n.Builds[i].Kind != "previous" {
-			return n.Builds[i], true
-		}
-	}
-	for i := len(n.Builds) - 1; i >= 0; i-- {
-		if n.Builds[i].Kind == "previous" {
-			return n.Builds[i], true
-		}
-	}
-	return BuildObs{}, false
 }
 
 // factSelect picks the events DeriveFacts reads; they are kept whatever
@@ -84,12 +66,12 @@ func factSelect(e *parse.Event) bool {
 	case e.Field("version") != "" && (e.Source == parse.SourceEVTX || e.Source == parse.SourceEVT):
 		return true
 	}
-	return false
+	return versionSelect(e)
 }
 
 // DeriveFacts computes the facts from events sorted by SortEvents.
 func DeriveFacts(events []*parse.Event) *Facts {
-	f := &Facts{Owners: map[string][]OwnerChange{}, Cluster: newClusterFacts()}
+	f := &Facts{Owners: map[string][]OwnerChange{}, Cluster: newClusterFacts(), Versions: newVersionFacts()}
 	nodes := map[string]*Node{}
 	node := func(name string) *Node {
 		name = parse.ShortNode(name)
@@ -110,6 +92,7 @@ func DeriveFacts(events []*parse.Event) *Facts {
 			}
 		}
 		f.addClusterEvent(e)
+		f.addVersionEvent(e)
 		if e.Node == "" {
 			continue
 		}
@@ -130,6 +113,7 @@ func DeriveFacts(events []*parse.Event) *Facts {
 		f.Nodes = append(f.Nodes, n)
 	}
 	slices.SortFunc(f.Nodes, func(a, b *Node) int { return strings.Compare(a.Name, b.Name) })
+	f.finishVersions()
 	return f
 }
 

@@ -8,13 +8,17 @@ import (
 	"github.com/exlog/exlog/detect/error5018"
 	"github.com/exlog/exlog/detect/failoverstorm"
 	"github.com/exlog/exlog/detect/setupfailure"
+	"github.com/exlog/exlog/detect/upgradecms"
+	"github.com/exlog/exlog/detect/versionmismatch"
 )
 
 // Detectors returns the detectors exlog runs.
 func Detectors() []*detect.Detector {
 	return []*detect.Detector{
+		versionmismatch.Detector,
 		error5018.Detector,
 		failoverstorm.Detector,
+		upgradecms.Detector,
 		setupfailure.Detector,
 	}
 }
