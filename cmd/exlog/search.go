@@ -8,15 +8,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/tw"
 	"github.com/spf13/pflag"
 
 	"github.com/exlog/exlog/detect"
@@ -912,19 +908,9 @@ func (o *searchOptions) printTable(e *env, out *searchOutput) error {
 		shown = group
 	}
 
-	budget, fits := lastColumnWidth(e, header, rows)
+	budget := lastColumnWidth(e, header, rows)
 	highlight := o.highlight && e.color()
-	t := e.table(w, header...)
-	if fits {
-		// Give the last column its room explicitly: left to itself the
-		// table wraps every long cell at an even share of the width.
-		widths := tw.Mapper[int, int]{}
-		for i, c := range columnWidths(header, rows) {
-			widths[i] = c + 2
-		}
-		widths[len(header)-1] = budget + 2
-		t.Options(tablewriter.WithColumnWidths(widths))
-	}
+	t := e.fitTable(w, header...)
 	for _, r := range rows {
 		last := oneLine(r.text, budget)
 		if highlight && len(r.spans) > 0 {
@@ -946,45 +932,30 @@ func (o *searchOptions) printTable(e *env, out *searchOutput) error {
 	return nil
 }
 
-var ansiEscape = regexp.MustCompile("\x1b\\[[0-9;]*m")
-
 // lastColumnWidth is the room left for the last column once the others
-// take their widest cell and the borders theirs. Below 40 characters the
-// row does not fit (fits is false): the text is cut at 40 and the table
-// wraps cells to stay within the terminal.
-func lastColumnWidth(e *env, header []string, rows []tableRow) (n int, fits bool) {
+// take their widest cell and the borders theirs, so that the text can be
+// cut to one line. Below 40 characters the row cannot fit; the table then
+// wraps the text instead.
+func lastColumnWidth(e *env, header []string, rows []tableRow) int {
 	width := e.width
 	if width == 0 {
-		width = 160 // as env.table bounds a pipe or a file
+		width = 160 // as env.fitTable assumes for a pipe or a file
 	}
 	used := 1 + 3*len(header) // "│ " and " │" around every cell
-	for _, w := range columnWidths(header, rows) {
-		used += w
-	}
-	if width-used < 40 {
-		return 40, false
-	}
-	return width - used, true
-}
-
-// columnWidths are the display widths of all columns but the last.
-func columnWidths(header []string, rows []tableRow) []int {
-	widths := make([]int, len(header)-1)
-	for i := range widths {
-		widths[i] = utf8.RuneCountInString(header[i])
-	}
-	for _, r := range rows {
-		for i, c := range r.cells {
-			widths[i] = max(widths[i], utf8.RuneCountInString(ansiEscape.ReplaceAllString(c, "")))
+	for i := range header[:len(header)-1] {
+		n := cellWidth(header[i])
+		for _, r := range rows {
+			n = max(n, cellWidth(r.cells[i]))
 		}
+		used += n
 	}
-	return widths
+	return max(40, width-used)
 }
 
 func printFacet(e *env, f *index.Facet, total uint64) error {
 	w := e.stdout
 	fmt.Fprintf(w, "Top %s values over %d matches\n", f.Name, total)
-	t := e.table(w, f.Name, "Count", "Share")
+	t := e.fitTable(w, f.Name, "Count", "Share")
 	share := func(n int) string {
 		if f.Total == 0 {
 			return ""
@@ -1025,7 +996,7 @@ func (o *searchOptions) printHistogram(e *env, out *searchOutput) error {
 	for _, b := range h.Buckets {
 		peak = max(peak, b.Count)
 	}
-	t := e.table(w, unit, "Count", "")
+	t := e.fitTable(w, unit, "Count", "")
 	for _, b := range h.Buckets {
 		bar := ""
 		if peak > 0 {
