@@ -2,6 +2,7 @@ package detect
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,7 +36,10 @@ type SetupRun struct {
 	Result string `json:"result"`
 	// CMS is the clustered mailbox server named on the command line
 	// (/cmsName), if any.
-	CMS      string   `json:"cms,omitempty"`
+	CMS string `json:"cms,omitempty"`
+	// LastLine is the run's last line in its log; Evidence points at its
+	// first.
+	LastLine int      `json:"last_line,omitempty"`
 	Evidence Evidence `json:"evidence"`
 }
 
@@ -66,6 +70,15 @@ func SetupRunOf(e *parse.Event) (r SetupRun, ok bool) {
 	}
 	r = SetupRun{Node: parse.ShortNode(e.Node), Mode: e.Field("mode"), From: buildName(e.Field("previous_version")),
 		To: buildName(e.Field("setup_version")), CMS: e.Field("param.cmsname"), Evidence: EvidenceOf(e)}
+	if r.CMS == "true" { // /cmsName given without a value
+		r.CMS = ""
+	}
+	// Without a previous-version line, the locally installed version setup
+	// reported is what the run found, when it differs from the new build.
+	if inst := buildName(e.Field("installed_version")); r.From == "" && inst != "" && inst != r.To && !IsClusteredServerMode(r.Mode) {
+		r.From = inst
+	}
+	r.LastLine, _ = strconv.Atoi(e.Field("last_line"))
 	switch e.Field("result") {
 	case "success":
 		r.Result = RunSucceeded

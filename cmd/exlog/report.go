@@ -122,7 +122,7 @@ func (o *reportOptions) run(ctx context.Context, e *env, args []string) error {
 	if len(args) > 0 && !readAnything(res.Files) {
 		return &exitError{code: exitNothing, err: fmt.Errorf("nothing in %s could be read: no file held events exlog recognises", strings.Join(args, ", "))}
 	}
-	if failOn != detect.SevNone && rep.Verdict.Highest >= failOn {
+	if failOn != detect.SevNone && detect.Highest(res.Findings) >= failOn {
 		return &exitError{code: exitFindings, err: fmt.Errorf("findings at %s or above", failOn)}
 	}
 	return nil

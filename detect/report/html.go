@@ -32,6 +32,8 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"uncertain": uncertain,
 	"details":   detailKeys,
 	"itoa":      itoa,
+	"clusters":  clusterNames,
+	"windows":   hasWindows,
 	"svg":       func(r *Report) template.HTML { return template.HTML(timelineSVG(r)) },
 	"paras": func(s string) []string {
 		var out []string
@@ -140,6 +142,7 @@ a { color: var(--info); }
 <dt>Bundle</dt><dd>{{.Bundle}}</dd>
 <dt>Covers</dt><dd>{{if .Start.IsZero}}no timed event{{else}}{{span .Start .End}} UTC ({{duration .Start .End}}){{end}}</dd>
 <dt>Cluster</dt><dd>{{with .Cluster}}{{if .Kind}}{{.Kind}}{{else}}cluster{{end}}: {{if .Nodes}}{{join .Nodes ", "}}{{else}}no node named{{end}}{{else}}none seen in the bundle{{end}}</dd>
+{{with .Cluster}}{{if .Names}}<dt>Cluster names</dt><dd>{{clusters .}}</dd>{{end}}{{end}}
 {{with .Cluster}}{{if .Groups}}<dt>Groups at the end</dt><dd>{{range $i, $g := .Groups}}{{if $i}}; {{end}}{{$g.Name}}{{if $g.Exchange}} (Exchange){{end}}{{if $g.Owner}} on {{$g.Owner}}{{end}}{{end}}</dd>{{end}}{{end}}
 <dt>Nodes</dt><dd>{{range $i, $n := .Nodes}}{{if $i}}, {{end}}{{$n.Name}}{{else}}none named{{end}}</dd>
 <dt>Files</dt><dd>{{.Files.Total}}, of which {{.Files.Read}} held events ({{.Files.Events}} events)</dd>
@@ -155,10 +158,10 @@ a { color: var(--info); }
 <section id="builds">
 <h2>Builds</h2>
 {{if .Nodes}}<p class="note">Each node's Exchange build before the bundle's first setup run and the latest build known to be installed.</p>
-<table id="build-matrix">
-<thead><tr><th>Node</th><th>Before</th><th>After</th><th>Status</th><th>Setup runs</th><th>Groups held at the end</th><th>After seen in</th></tr></thead>
+{{$win := windows .Nodes}}<table id="build-matrix">
+<thead><tr><th>Node</th><th>Before</th><th>After</th><th>Status</th><th>Setup runs</th><th>Groups held at the end</th><th>After seen in</th>{{if $win}}<th>Windows</th>{{end}}</tr></thead>
 <tbody>{{range .Nodes}}
-<tr><td><strong>{{.Name}}</strong></td><td>{{build .Before}}</td><td>{{build .After}}</td><td class="st-{{.Status}}">{{status .}}</td><td class="num">{{.SetupRuns}}{{if .FailedRuns}} ({{.FailedRuns}} failed){{end}}</td><td>{{join .Groups ", "}}</td><td class="path"><code>{{with .After}}{{.Where}}{{end}}</code></td></tr>{{end}}
+<tr><td><strong>{{.Name}}</strong></td><td>{{build .Before}}</td><td>{{build .After}}</td><td class="st-{{.Status}}">{{status .}}</td><td class="num">{{.SetupRuns}}{{if .FailedRuns}} ({{.FailedRuns}} failed){{end}}</td><td>{{join .Groups ", "}}</td><td class="path"><code>{{with .After}}{{.Where}}{{end}}</code></td>{{if $win}}<td>{{.Windows}}</td>{{end}}</tr>{{end}}
 </tbody></table>{{else}}<p>No node is named in the bundle.</p>{{end}}
 {{if .ClusteredServers}}<h3>Clustered servers</h3>
 <table id="clustered-servers">

@@ -4,22 +4,65 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
+	"unicode"
 )
 
 // maxFileProblems bounds the problems listed per file in Markdown and
 // HTML; the JSON form keeps every one the parser recorded.
 const maxFileProblems = 5
 
-// mdEscaper escapes the characters that Markdown on GitHub, GitLab and
-// similar forges would read as markup in running text.
-var mdEscaper = strings.NewReplacer(
-	`\`, `\\`, "`", "\\`", `*`, `\*`, `_`, `\_`, `[`, `\[`, `]`, `\]`,
-	`<`, `\<`, `>`, `\>`, `|`, `\|`, `#`, `\#`, "\r\n", " ", "\n", " ", "\r", " ",
-)
+// md escapes running text for Markdown as GitHub, GitLab and similar
+// forges read it, folding it onto one line. Only what could turn into
+// markup inline is escaped, so the raw file stays readable: "->" and
+// "error_code" are left alone, "*", "`", "[", "<" and a pipe are not. Text
+// that starts a line goes through mdLine as well.
+func md(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	prev := rune(' ')
+	rs := []rune(s)
+	for i, r := range rs {
+		next := rune(' ')
+		if i+1 < len(rs) {
+			next = rs[i+1]
+		}
+		switch r {
+		case '\r', '\n':
+			if r == '\n' || next != '\n' {
+				b.WriteByte(' ')
+			}
+			prev = ' '
+			continue
+		case '\\', '`', '*', '[', ']', '<', '|', '~':
+			b.WriteByte('\\')
+		case '_':
+			// Underscores inside a word never make emphasis.
+			if !isWordRune(prev) || !isWordRune(next) {
+				b.WriteByte('\\')
+			}
+		}
+		b.WriteRune(r)
+		prev = r
+	}
+	return b.String()
+}
 
-// md escapes running text and folds it onto one line.
-func md(s string) string { return mdEscaper.Replace(s) }
+// blockStart matches what would open a heading, quote, list or rule at
+// the start of a line.
+var blockStart = regexp.MustCompile(`^(#|>|[-+=]|\d+[.)])`)
+
+// mdLine escapes text that starts a line of its own.
+func mdLine(s string) string {
+	s = md(s)
+	if m := blockStart.FindString(s); m != "" {
+		s = m[:len(m)-1] + "\\" + s[len(m)-1:]
+	}
+	return s
+}
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
 // code writes s as an inline code span, safe inside a table cell.
 func code(s string) string {
@@ -114,6 +157,9 @@ func mdHeader(m *mdw, r *Report) {
 			nodes = strings.Join(c.Nodes, ", ")
 		}
 		m.p("- **Cluster:** %s: %s\n", md(kind), md(nodes))
+		if len(c.Names) > 0 {
+			m.p("- **Cluster names:** %s\n", md(clusterNames(c)))
+		}
 		var groups []string
 		for _, g := range c.Groups {
 			s := g.Name
@@ -162,7 +208,12 @@ func mdBuilds(m *mdw, r *Report) {
 		m.p("No node is named in the bundle.\n\n")
 	} else {
 		m.p("Each node's Exchange build before the bundle's first setup run and the latest build known to be installed.\n\n")
-		m.header("Node", "Before", "After", "Status", "Setup runs", "Groups held at the end", "After seen in")
+		windows := hasWindows(r.Nodes)
+		head := []string{"Node", "Before", "After", "Status", "Setup runs", "Groups held at the end", "After seen in"}
+		if windows {
+			head = append(head, "Windows")
+		}
+		m.header(head...)
 		for _, n := range r.Nodes {
 			runs := itoa(n.SetupRuns)
 			if n.FailedRuns > 0 {
@@ -172,8 +223,12 @@ func mdBuilds(m *mdw, r *Report) {
 			if n.After != nil && n.After.Where != "" {
 				seen = code(n.After.Where)
 			}
-			m.row("**"+md(n.Name)+"**", md(buildText(n.Before)), md(buildText(n.After)), md(statusText(n)), runs,
-				md(strings.Join(n.Groups, ", ")), seen)
+			cells := []string{"**" + md(n.Name) + "**", md(buildText(n.Before)), md(buildText(n.After)), md(statusText(n)), runs,
+				md(strings.Join(n.Groups, ", ")), seen}
+			if windows {
+				cells = append(cells, md(n.Windows))
+			}
+			m.row(cells...)
 		}
 		m.p("\n")
 	}
@@ -284,7 +339,7 @@ func mdFindings(m *mdw, r *Report) {
 func mdParagraphs(m *mdw, text string) {
 	for _, para := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n") {
 		if para = strings.TrimSpace(para); para != "" {
-			m.p("%s\n\n", md(para))
+			m.p("%s\n\n", mdLine(para))
 		}
 	}
 }

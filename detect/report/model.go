@@ -60,13 +60,15 @@ const (
 
 // Verdict says whether the upgrade went right.
 type Verdict struct {
-	Result   string          `json:"result"`
-	Highest  detect.Severity `json:"highest_severity"`
-	Critical int             `json:"critical"`
-	Error    int             `json:"error"`
-	Warning  int             `json:"warning"`
-	Info     int             `json:"info"`
-	Text     string          `json:"text"`
+	Result string `json:"result"`
+	// Highest is the most severe finding's severity: critical, error,
+	// warning, info, or none.
+	Highest  string `json:"highest_severity"`
+	Critical int    `json:"critical"`
+	Error    int    `json:"error"`
+	Warning  int    `json:"warning"`
+	Info     int    `json:"info"`
+	Text     string `json:"text"`
 }
 
 // TimeSummary folds the files whose times share a quality.
@@ -94,12 +96,13 @@ type Build struct {
 
 // Node statuses of the build matrix.
 const (
-	NodeUpgraded   = "upgraded"     // the last run succeeded and changed the build
-	NodeUnchanged  = "unchanged"    // the last run succeeded on the build already there
-	NodeFailed     = "failed"       // the last run failed
-	NodeIncomplete = "incomplete"   // the last run has no end
-	NodeNoRun      = "no-setup-run" // the bundle holds no setup run of the node
-	NodeUnknown    = "unknown"      // no build of the node is known
+	NodeUpgraded   = "upgraded"        // the last run succeeded and changed the build
+	NodeUnchanged  = "unchanged"       // the last run succeeded on the build already there
+	NodeSucceeded  = "setup-succeeded" // the last run succeeded; the builds it changed are not known
+	NodeFailed     = "failed"          // the last run failed
+	NodeIncomplete = "incomplete"      // the last run has no end
+	NodeNoRun      = "no-setup-run"    // the bundle holds no setup run of the node
+	NodeUnknown    = "unknown"         // no build of the node is known
 )
 
 // NodeRow is one node of the build matrix.
@@ -118,8 +121,10 @@ type NodeRow struct {
 	SetupRuns  int    `json:"setup_runs"`
 	FailedRuns int    `json:"failed_runs"`
 	// Groups are the cluster groups the node held at the end.
-	Groups []string      `json:"groups"`
-	Events []SourceCount `json:"events"`
+	Groups []string `json:"groups"`
+	// Windows is the node's Windows version, where the bundle shows it.
+	Windows string        `json:"windows,omitempty"`
+	Events  []SourceCount `json:"events"`
 }
 
 // SourceCount is a node's event count from one format.
@@ -133,8 +138,8 @@ const (
 	CSUpgraded   = "upgraded"
 	CSFailed     = "upgrade-failed"
 	CSIncomplete = "upgrade-incomplete"
-	CSDone       = "done" // a /newCMS, /recoverCMS... run succeeded
-	CSUnknown    = "unknown"
+	CSDone       = "done"         // a /newCMS, /recoverCMS... run succeeded
+	CSNone       = "no-operation" // the bundle shows no setup action on it
 )
 
 // ClusteredServer is an Exchange virtual server (2000/2003 EVS) or
@@ -203,6 +208,16 @@ func New(t *Triage) *Report {
 	}
 	r.Verdict = verdictOf(r.Findings)
 	r.Times = timeSummaries(t.Times)
+	// Every event counts towards the span, not only those the detectors
+	// kept.
+	for _, ts := range r.Times {
+		if !ts.First.IsZero() && (r.Start.IsZero() || ts.First.Before(r.Start)) {
+			r.Start = ts.First
+		}
+		if ts.Last.After(r.End) {
+			r.End = ts.Last
+		}
+	}
 	r.Timeline = append(r.Timeline, t.Timeline...)
 	quality := fileQualities(t.Times)
 	for _, f := range r.Findings {
@@ -230,8 +245,9 @@ func utc(t time.Time) time.Time {
 
 func verdictOf(fs []Finding) Verdict {
 	v := Verdict{}
+	var high detect.Severity
 	for _, f := range fs {
-		v.Highest = max(v.Highest, f.Severity)
+		high = max(high, f.Severity)
 		switch f.Severity {
 		case detect.Critical:
 			v.Critical++
@@ -259,11 +275,12 @@ func verdictOf(fs []Finding) Verdict {
 			counts += "s"
 		}
 	}
+	v.Highest = high.String()
 	switch {
-	case v.Highest >= detect.Error:
+	case high >= detect.Error:
 		v.Result = Fail
 		v.Text = "The upgrade needs fixing: " + counts + "."
-	case v.Highest == detect.Warning:
+	case high == detect.Warning:
 		v.Result = Attention
 		v.Text = "The upgrade needs attention: " + counts + "."
 	default:
@@ -395,7 +412,7 @@ func nodeRows(t *Triage) []NodeRow {
 	slices.Sort(names)
 	rows := []NodeRow{}
 	for _, name := range names {
-		row := NodeRow{Name: name, InCluster: inCluster[name], Groups: held[name], Events: []SourceCount{}}
+		row := NodeRow{Name: name, InCluster: inCluster[name], Groups: held[name], Windows: t.Windows[name], Events: []SourceCount{}}
 		if row.Groups == nil {
 			row.Groups = []string{}
 		}
@@ -438,9 +455,13 @@ func nodeRows(t *Triage) []NodeRow {
 			last := runs[len(runs)-1]
 			switch last.Result {
 			case detect.RunSucceeded:
-				row.Status = NodeUpgraded
-				if row.Before != nil && row.After != nil && sameBuild(row.Before.Build, row.After.Build) {
+				switch {
+				case row.After == nil:
+					row.Status = NodeSucceeded
+				case row.Before != nil && sameBuild(row.Before.Build, row.After.Build):
 					row.Status = NodeUnchanged
+				default:
+					row.Status = NodeUpgraded
 				}
 			case detect.RunFailed:
 				row.Status = NodeFailed
@@ -484,21 +505,16 @@ func buildOf(s *NodeSummary, build string) *Build {
 	return b
 }
 
-// clusteredServers lists the Exchange groups of the cluster and the
-// groups clustered-server setup actions worked on, with their build where
-// a successful action shows it.
+// clusteredServers lists the Exchange groups of the cluster, the servers
+// whose own build the bundle shows, and those clustered-server setup
+// actions worked on: each with its latest known build and the outcome of
+// the latest action.
 func clusteredServers(t *Triage, nodes []NodeRow) []ClusteredServer {
 	kind := "clustered server"
 	for _, n := range nodes {
 		for _, b := range []*Build{n.After, n.Before} {
-			if b == nil {
-				continue
-			}
-			switch {
-			case strings.HasPrefix(b.Build, "6."):
-				kind = "EVS"
-			case strings.HasPrefix(b.Build, "8."):
-				kind = "CMS"
+			if b != nil {
+				kind = serverKind(b.Build, kind)
 			}
 		}
 	}
@@ -510,7 +526,7 @@ func clusteredServers(t *Triage, nodes []NodeRow) []ClusteredServer {
 			return &out[i]
 		}
 		index[key] = len(out)
-		out = append(out, ClusteredServer{Name: name, Kind: kind, Status: CSUnknown})
+		out = append(out, ClusteredServer{Name: name, Kind: kind, Status: CSNone})
 		return &out[len(out)-1]
 	}
 	if t.Cluster != nil {
@@ -520,20 +536,59 @@ func clusteredServers(t *Triage, nodes []NodeRow) []ClusteredServer {
 			}
 		}
 	}
+	unnamed := func(node string) string {
+		if node == "" {
+			return "(clustered server)"
+		}
+		return "(clustered server on " + node + ")"
+	}
+	// Untimed observations (registry values) first, so that a build an
+	// upgrade showed later wins.
+	obs := slices.Clone(t.Servers)
+	slices.SortStableFunc(obs, func(a, b ServerObs) int {
+		if a.Time.IsZero() != b.Time.IsZero() {
+			if a.Time.IsZero() {
+				return -1
+			}
+			return 1
+		}
+		return a.Time.Compare(b.Time)
+	})
+	for _, o := range obs {
+		name := o.Server
+		if name == "" {
+			name = unnamed(o.Node)
+		}
+		cs := add(name)
+		switch {
+		case strings.HasPrefix(o.Kind, "evs"):
+			cs.Kind = "EVS"
+		case strings.HasPrefix(o.Kind, "cms"):
+			cs.Kind = "CMS"
+		}
+		if o.Build != "" {
+			cs.Build = &Build{Build: o.Build, Release: o.Release, Seen: []string{o.Kind}, Where: o.Where}
+			if cs.Build.Release == "" {
+				cs.Build.Release = builds.ReleaseName(o.Build)
+			}
+		}
+	}
 	for _, e := range t.Timeline {
 		if e.Kind != KindClusteredServer {
 			continue
 		}
 		name := e.Group
 		if name == "" {
-			name = "(clustered server on " + e.Node + ")"
+			name = unnamed(e.Node)
 		}
 		cs := add(name)
 		cs.Operation, cs.Where = e.Mode, e.Where
-		if strings.HasPrefix(e.To, "8.") {
+		if e.Mode == ModeUpgradeEVS {
+			cs.Kind = "EVS"
+		} else if strings.HasPrefix(strings.ToLower(e.Mode), "upgradecms") || strings.HasSuffix(strings.ToLower(e.Mode), "cms") {
 			cs.Kind = "CMS"
 		}
-		upgrade := strings.EqualFold(e.Mode, "upgradecms")
+		upgrade := e.Mode == ModeUpgradeEVS || strings.EqualFold(e.Mode, "upgradecms")
 		switch {
 		case e.Result == detect.RunSucceeded && upgrade:
 			cs.Status = CSUpgraded
@@ -544,8 +599,8 @@ func clusteredServers(t *Triage, nodes []NodeRow) []ClusteredServer {
 		default:
 			cs.Status = CSIncomplete
 		}
-		// A failed action leaves the last build a successful one showed.
-		if e.Result == detect.RunSucceeded && e.To != "" {
+		// A failed action leaves the build the last observation showed.
+		if e.Result == detect.RunSucceeded && e.To != "" && (cs.Build == nil || !sameBuild(cs.Build.Build, e.To)) {
 			cs.Build = &Build{Build: e.To, Release: builds.ReleaseName(e.To), Seen: []string{e.Mode + " succeeded"}, Where: e.Where}
 		}
 	}
@@ -554,6 +609,18 @@ func clusteredServers(t *Triage, nodes []NodeRow) []ClusteredServer {
 		out = []ClusteredServer{}
 	}
 	return out
+}
+
+// serverKind names the kind of clustered server a build's product has:
+// virtual servers up to Exchange 2003, clustered mailbox servers in 2007.
+func serverKind(build, otherwise string) string {
+	switch {
+	case strings.HasPrefix(build, "6."):
+		return "EVS"
+	case strings.HasPrefix(build, "8."):
+		return "CMS"
+	}
+	return otherwise
 }
 
 func filesOf(reps []*parse.Report, ts []TimeSource) Files {

@@ -141,6 +141,8 @@ func statusText(n NodeRow) string {
 		return "upgraded"
 	case NodeUnchanged:
 		return "setup succeeded, build unchanged"
+	case NodeSucceeded:
+		return "setup succeeded"
 	case NodeFailed:
 		if n.Target != nil {
 			return "upgrade to " + builds.Describe(n.Target.Build) + " failed"
@@ -163,6 +165,9 @@ func kindText(e Entry) string {
 	case KindSetupRun:
 		return "setup run"
 	case KindClusteredServer:
+		if e.Mode == ModeUpgradeEVS {
+			return "virtual server upgrade"
+		}
 		return "clustered-server setup"
 	case KindGroupMove:
 		return "group move"
@@ -214,4 +219,27 @@ func evidenceTime(s string) string {
 		return s
 	}
 	return t.UTC().Format(stamp)
+}
+
+// clusterNames lists the named clusters with their nodes.
+func clusterNames(c *ClusterSummary) string {
+	parts := make([]string, 0, len(c.Names))
+	for _, n := range c.Names {
+		name := n.Name
+		if name == "" {
+			name = "unnamed"
+		}
+		parts = append(parts, name+" ("+strings.Join(n.Nodes, ", ")+")")
+	}
+	return strings.Join(parts, "; ")
+}
+
+// hasWindows reports whether any node's Windows version is known.
+func hasWindows(nodes []NodeRow) bool {
+	for _, n := range nodes {
+		if n.Windows != "" {
+			return true
+		}
+	}
+	return false
 }

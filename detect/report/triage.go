@@ -35,6 +35,23 @@ type Triage struct {
 	// TimelineOmitted counts group moves left out of Timeline to bound
 	// its size on a long failover storm.
 	TimelineOmitted int `json:"timeline_omitted,omitempty"`
+	// Servers are the clustered servers' own build observations (EVS
+	// upgrades, /upgradeCMS runs, CMS ConfiguredVersion).
+	Servers []ServerObs `json:"servers,omitempty"`
+	// Windows is each cluster node's Windows version, as last seen.
+	Windows map[string]string `json:"windows,omitempty"`
+}
+
+// ServerObs is one observation of a clustered server's build.
+type ServerObs struct {
+	Server  string    `json:"server"`
+	Node    string    `json:"node,omitempty"`
+	Time    time.Time `json:"time,omitzero"`
+	Build   string    `json:"build,omitempty"`
+	Release string    `json:"release,omitempty"`
+	// Kind is evs-upgraded, cms-upgraded or cms-registry.
+	Kind  string `json:"kind"`
+	Where string `json:"where,omitempty"`
 }
 
 // NodeSummary is one row group of the node inventory.
@@ -167,6 +184,15 @@ type ClusterSummary struct {
 	Kind   string         `json:"kind,omitempty"`
 	Nodes  []string       `json:"nodes"`
 	Groups []GroupSummary `json:"groups"`
+	// Names are the clusters the bundle names, with their nodes; nodes of
+	// no named cluster are under "".
+	Names []NamedCluster `json:"names,omitempty"`
+}
+
+// NamedCluster is a cluster name and its nodes.
+type NamedCluster struct {
+	Name  string   `json:"name"`
+	Nodes []string `json:"nodes"`
 }
 
 // GroupSummary is one cluster group: an Exchange virtual server, a
@@ -237,7 +263,42 @@ func (t *Triage) AddFacts(f *detect.Facts, c *Collector) {
 	}
 	quality := fileQualities(t.Times)
 	t.Cluster = clusterOf(f)
+	t.Servers = serversOf(f)
 	t.Timeline, t.TimelineOmitted = timelineOf(f, runs, quality)
+	if v := f.Versions; v != nil {
+		for node, ws := range v.Windows {
+			if len(ws) > 0 && node != "" {
+				if t.Windows == nil {
+					t.Windows = map[string]string{}
+				}
+				t.Windows[node] = ws[len(ws)-1].String()
+			}
+		}
+	}
+}
+
+// serversOf lists the clustered servers' build observations by server,
+// in the order the facts hold them.
+func serversOf(f *detect.Facts) []ServerObs {
+	if f.Versions == nil {
+		return nil
+	}
+	names := make([]string, 0, len(f.Versions.Servers))
+	for n := range f.Versions.Servers {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	var out []ServerObs
+	for _, n := range names {
+		for _, sb := range f.Versions.Servers[n] {
+			o := ServerObs{Server: sb.Server, Node: sb.Node, Time: utc(sb.Time), Build: sb.Build, Release: sb.Release, Kind: sb.Kind}
+			if len(sb.Evidence) > 0 {
+				o.Where = Where(sb.Evidence[0])
+			}
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // fileQualities maps each file to the quality of its timed events, when
@@ -270,6 +331,18 @@ func clusterOf(f *detect.Facts) *ClusterSummary {
 		return nil
 	}
 	cs := &ClusterSummary{Nodes: append([]string{}, c.Nodes...), Groups: []GroupSummary{}}
+	if f.Versions != nil {
+		named := f.ClusterNodes()
+		for name, nodes := range named {
+			if name == "" && len(named) == 1 {
+				continue // no cluster is named: the node list says it all
+			}
+			nodes = slices.Clone(nodes)
+			slices.Sort(nodes)
+			cs.Names = append(cs.Names, NamedCluster{Name: name, Nodes: nodes})
+		}
+		slices.SortFunc(cs.Names, func(a, b NamedCluster) int { return strings.Compare(a.Name, b.Name) })
+	}
 	var kinds []string
 	if c.Legacy {
 		kinds = append(kinds, "server cluster (Windows 2000/2003)")
@@ -298,23 +371,16 @@ func timelineOf(f *detect.Facts, runs []detect.SetupRun, quality map[string]pars
 			From: r.From, To: r.To, Result: r.Result, Where: Where(r.Evidence), TimeQuality: quality[r.Evidence.File]}
 		if detect.IsClusteredServerMode(r.Mode) {
 			e.Kind = KindClusteredServer
-			e.Group = r.CMS
-			// Without /cmsName, the clustered server is the Exchange group
-			// the node held when setup ran, if the bundle says which.
-			if e.Group == "" && !r.Start.IsZero() {
-				for _, g := range f.Hosting(r.Node, r.Start) {
-					if f.Cluster.IsExchangeGroup(g) {
-						e.Group = g
-						break
-					}
-				}
-			}
+			e.Group = clusteredServerOf(f, r)
 		}
 		if d := r.Duration(); d > 0 {
 			e.Duration = d.Round(time.Second).String()
 		}
-		e.Summary = runSummary(e)
 		out = append(out, e)
+	}
+	out = addEVSUpgrades(f, out, runs, quality)
+	for i := range out {
+		out[i].Summary = runSummary(out[i])
 	}
 	var moves []Entry
 	for _, g := range f.Groups() {
@@ -362,9 +428,104 @@ func timelineOf(f *detect.Facts, runs []detect.SetupRun, quality map[string]pars
 	return out, omitted
 }
 
+// ModeUpgradeEVS is the mode of a timeline entry for Exchange 2000/2003's
+// "Upgrade Exchange Virtual Server", which Cluster Administrator starts.
+const ModeUpgradeEVS = "upgrade-evs"
+
+// clusteredServerOf names the clustered server a /upgradeCMS-like run
+// worked on: /cmsName, else the server the build facts tied the run to,
+// else the one Exchange group the node held then, else the bundle's only
+// Exchange group.
+func clusteredServerOf(f *detect.Facts, r detect.SetupRun) string {
+	if r.CMS != "" {
+		return r.CMS
+	}
+	if f.Versions != nil {
+		for _, list := range f.Versions.Servers {
+			for _, sb := range list {
+				if sb.Server != "" && len(sb.Evidence) > 0 && sb.Evidence[0].DocID == r.Evidence.DocID {
+					return sb.Server
+				}
+			}
+		}
+	}
+	exchange := func(gs []string) string {
+		found := ""
+		for _, g := range gs {
+			if f.Cluster.IsExchangeGroup(g) {
+				if found != "" {
+					return ""
+				}
+				found = g
+			}
+		}
+		return found
+	}
+	if !r.Start.IsZero() {
+		if g := exchange(f.Hosting(r.Node, r.Start)); g != "" {
+			return g
+		}
+	}
+	return exchange(f.Groups())
+}
+
+// addEVSUpgrades puts each "Upgrade Exchange Virtual Server" on the
+// timeline: the setup run whose lines hold the success message becomes
+// that upgrade; one logged outside any run gets an entry of its own.
+func addEVSUpgrades(f *detect.Facts, out []Entry, runs []detect.SetupRun, quality map[string]parse.TimeQuality) []Entry {
+	if f.Versions == nil {
+		return out
+	}
+	byWhere := map[string]int{}
+	for i, e := range out {
+		byWhere[e.Where] = i
+	}
+	var names []string
+	for n := range f.Versions.Servers {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		for _, sb := range f.Versions.Servers[n] {
+			if sb.Kind != detect.ServerEVSUpgraded || len(sb.Evidence) == 0 {
+				continue
+			}
+			ev := sb.Evidence[0]
+			done := false
+			for _, r := range runs {
+				if r.Evidence.File == ev.File && r.Node == sb.Node && r.Evidence.Line <= ev.Line && ev.Line <= r.LastLine {
+					if i, ok := byWhere[Where(r.Evidence)]; ok {
+						e := &out[i]
+						e.Kind, e.Mode, e.Group = KindClusteredServer, ModeUpgradeEVS, sb.Server
+						if sb.Build != "" {
+							e.To = sb.Build
+						}
+						done = true
+					}
+					break
+				}
+			}
+			if done || sb.Time.IsZero() {
+				continue
+			}
+			out = append(out, Entry{Time: sb.Time.UTC(), Kind: KindClusteredServer, Node: sb.Node, Group: sb.Server,
+				Mode: ModeUpgradeEVS, To: sb.Build, Result: detect.RunSucceeded, Where: Where(ev), TimeQuality: quality[ev.File]})
+		}
+	}
+	return out
+}
+
 func runSummary(e Entry) string {
+	if e.Kind != KindSetupRun && e.Kind != KindClusteredServer {
+		return e.Summary
+	}
 	var b strings.Builder
 	switch {
+	case e.Mode == ModeUpgradeEVS:
+		b.WriteString("Upgrade Exchange Virtual Server")
+		if e.Group != "" {
+			b.WriteString(" " + e.Group)
+		}
 	case e.Kind == KindClusteredServer:
 		b.WriteString("Setup /" + e.Mode)
 		if e.Group != "" {
@@ -378,6 +539,8 @@ func runSummary(e Entry) string {
 	switch {
 	case e.From != "" && e.To != "" && e.From != e.To:
 		b.WriteString(" from " + e.From + " to " + e.To)
+	case e.To != "" && e.Kind == KindClusteredServer:
+		b.WriteString(" to " + e.To)
 	case e.To != "":
 		b.WriteString(" of " + e.To)
 	case e.From != "":
