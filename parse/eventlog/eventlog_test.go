@@ -287,3 +287,21 @@ func TestFamilies(t *testing.T) {
 		}
 	}
 }
+
+func TestFormatSID(t *testing.T) {
+	// S-1-5-21-308926384-506822093-3341789130-1106 (the netlogon corpus
+	// record's user), encoded by hand.
+	b := []byte{1, 5, 0, 0, 0, 0, 0, 5, 21, 0, 0, 0}
+	for _, v := range []uint32{308926384, 506822093, 3341789130, 1106} {
+		b = append(b, byte(v), byte(v>>8), byte(v>>16), byte(v>>24))
+	}
+	if got := FormatSID(b); got != "S-1-5-21-308926384-506822093-3341789130-1106" {
+		t.Errorf("FormatSID = %q", got)
+	}
+	if got := FormatSID([]byte{1, 1, 0, 0, 0, 0, 0, 5, 18, 0, 0, 0}); got != "S-1-5-18" {
+		t.Errorf("FormatSID = %q", got)
+	}
+	if got := FormatSID([]byte{1, 9, 0}); got != "" {
+		t.Errorf("FormatSID of 3 bytes = %q", got)
+	}
+}

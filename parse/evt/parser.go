@@ -411,7 +411,7 @@ func (f *logFile) decode(pos, size int, intact bool, how string) (ev *parse.Even
 	rec.Computer, _ = utf16z(body[recordFixed+n : namesEnd])
 	if sidLen > 0 {
 		if sidOff >= recordFixed && sidOff+sidLen <= len(body) {
-			rec.UserSID = sidString(body[sidOff : sidOff+sidLen])
+			rec.UserSID = eventlog.FormatSID(body[sidOff : sidOff+sidLen])
 		} else {
 			why = append(why, "the user SID lies outside the record")
 		}
@@ -476,31 +476,4 @@ func utf16z(b []byte) (string, int) {
 		used += 2
 	}
 	return string(utf16.Decode(u)), used
-}
-
-// sidString formats a binary Windows security identifier (revision,
-// sub-authority count, 48-bit big-endian authority, 32-bit little-endian
-// sub-authorities) as S-1-5-21-....
-func sidString(b []byte) string {
-	if len(b) < 8 {
-		return ""
-	}
-	count := int(b[1])
-	if len(b) < 8+4*count {
-		count = (len(b) - 8) / 4
-	}
-	var auth uint64
-	for _, c := range b[2:8] {
-		auth = auth<<8 | uint64(c)
-	}
-	var s strings.Builder
-	s.WriteString("S-")
-	s.WriteString(strconv.Itoa(int(b[0])))
-	s.WriteString("-")
-	s.WriteString(strconv.FormatUint(auth, 10))
-	for i := 0; i < count; i++ {
-		s.WriteString("-")
-		s.WriteString(strconv.FormatUint(uint64(binary.LittleEndian.Uint32(b[8+4*i:])), 10))
-	}
-	return s.String()
 }

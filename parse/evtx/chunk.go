@@ -102,13 +102,16 @@ func (s *recordSpan) covers(id uint64, t time.Time) bool {
 
 // chunkDecoder decodes the records of one chunk.
 type chunkDecoder struct {
-	job      chunkJob
-	in       *parse.Input
-	checksum bool
-	res      chunkResult
-	c        goevtx.Chunk
-	failed   failRun
-	plans    map[planKey][]*plan
+	job       chunkJob
+	in        *parse.Input
+	checksum  bool
+	res       chunkResult
+	c         goevtx.Chunk
+	failed    failRun
+	templates map[planKey]*template
+	// partial counts records read with values missing or uncertain.
+	partial      int
+	partialFirst string
 }
 
 func (d *chunkDecoder) where() string {
@@ -184,6 +187,11 @@ func (d *chunkDecoder) run() {
 		}
 	}
 
+	defer func() {
+		if d.partial > 0 {
+			d.problem("%d record(s) read with some values missing or uncertain (flagged inserts_uncertain); the first, %s", d.partial, d.partialFirst)
+		}
+	}()
 	chainEnd := d.walk(chunkDataStart, end, cut)
 	if !freeOK {
 		end = chainEnd
@@ -415,6 +423,12 @@ func (d *chunkDecoder) record(off, size int, how string, carved bool) *parse.Eve
 		d.flushFailures()
 	}
 	rec.Recovered = how
+	if rec.Uncertain != "" {
+		if d.partial == 0 {
+			d.partialFirst = fmt.Sprintf("record ID %d: %s", rec.RecordID, rec.Uncertain)
+		}
+		d.partial++
+	}
 	ev := eventlog.ToEvent(&rec, d.in, parse.SourceEVTX)
 	if how == "" || how == "resync" || how == "truncated" {
 		d.res.span.add(rec.RecordID, rec.Time)
@@ -422,8 +436,8 @@ func (d *chunkDecoder) record(off, size int, how string, carved bool) *parse.Eve
 	return ev
 }
 
-// decode runs golang-evtx on one record and renders the result, turning
-// any panic of the library into an error.
+// decode renders one record (see render.go), turning any panic into an
+// error.
 func (d *chunkDecoder) decode(off, size int, carved bool) (rec eventlog.Record, err error) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -435,48 +449,33 @@ func (d *chunkDecoder) decode(off, size int, carved bool) (rec eventlog.Record, 
 	headerID := binary.LittleEndian.Uint64(data[off+8:])
 	written := filetime(binary.LittleEndian.Uint64(data[off+16:]))
 
-	// The reader ends with the record: names and templates a record uses
+	// The view ends with the record: names and templates a record uses
 	// are defined where they are first used, at or before it, so nothing
 	// later in the chunk is needed, and damage cannot pull in what follows.
 	view := data[:off+size]
-	rd := &guardedReader{Reader: bytes.NewReader(view)}
-	if _, err := rd.Reader.Seek(int64(off+recordHeader), io.SeekStart); err != nil {
+	if d.templates == nil {
+		d.templates = map[planKey]*template{}
+	}
+	r := renderer{data: view, templates: d.templates}
+	nodes, err := r.tree(off+recordHeader, 0)
+	if err == errNotInstance {
+		// Not a template instance (rare: a fragment of plain elements):
+		// let golang-evtx parse the whole record.
+		nodes, err = d.libraryRecord(&r, view, off)
+	}
+	if err != nil {
 		return rec, err
 	}
-	elt, perr := goevtx.Parse(rd, &d.c, false)
-	rd.done()
-	frag, ok := elt.(*goevtx.Fragment)
-	if !ok {
-		if perr != nil {
-			return rec, perr
-		}
-		return rec, fmt.Errorf("record does not start with a binary XML fragment")
-	}
-	ti, ok := frag.BinXMLElement.(*goevtx.TemplateInstance)
-	if !ok {
-		if perr != nil {
-			return rec, perr
-		}
-		return rec, fmt.Errorf("record holds no template instance")
-	}
 	// The instance names its template by the first four bytes of the
-	// template's GUID (true of every record in the corpus). A mismatch means
-	// the template at that offset is not the one the record was written
-	// with: always so for old records carved from slack whose template
-	// was overwritten.
-	tmplMatch := uint32(ti.Definition.Header.Unknown2) == binary.LittleEndian.Uint32(ti.Definition.Data.ID[:4])
-	if !tmplMatch && carved {
+	// template's GUID (true of every record in the corpus). A mismatch
+	// means the template at that offset is not the one the record was
+	// written with: always so for old records carved from slack whose
+	// template was overwritten.
+	if r.mismatch && carved {
 		return rec, errors.New("the record's template was overwritten")
 	}
-	if d.plans == nil {
-		d.plans = map[planKey][]*plan{}
-	}
-	r := renderer{data: view, plans: d.plans}
-	ev := findEvent(r.tree(ti, off+recordHeader, 0))
+	ev := findEvent(nodes)
 	if ev == nil || !toRecord(ev, &rec) {
-		if perr != nil && perr != io.EOF {
-			return rec, perr
-		}
 		return rec, errNoSystem
 	}
 	if rec.RecordID == 0 {
@@ -487,10 +486,7 @@ func (d *chunkDecoder) decode(off, size int, carved bool) (rec eventlog.Record, 
 	}
 	rec.Offset = d.job.off + int64(off)
 	var why []string
-	if perr != nil && perr != io.EOF {
-		why = append(why, "the record decoded with an error ("+perr.Error()+"); some values may be missing")
-	}
-	if !tmplMatch {
+	if r.mismatch {
 		why = append(why, "the template the record refers to is not the one it was written with; values may be mislabelled")
 	}
 	why = append(why, r.uncertain...)
@@ -499,6 +495,27 @@ func (d *chunkDecoder) decode(off, size int, carved bool) (rec eventlog.Record, 
 	}
 	rec.Uncertain = strings.Join(why, "; ")
 	return rec, nil
+}
+
+// libraryRecord renders a record golang-evtx parses whole.
+func (d *chunkDecoder) libraryRecord(r *renderer, view []byte, off int) ([]*xnode, error) {
+	rd := &guardedReader{Reader: bytes.NewReader(view)}
+	if _, err := rd.Reader.Seek(int64(off+recordHeader), io.SeekStart); err != nil {
+		return nil, err
+	}
+	elt, perr := goevtx.Parse(rd, &d.c, false)
+	rd.done()
+	frag, ok := elt.(*goevtx.Fragment)
+	if !ok {
+		if perr != nil {
+			return nil, perr
+		}
+		return nil, errors.New("record does not start with a binary XML fragment")
+	}
+	if perr != nil && perr != io.EOF {
+		r.uncertain = append(r.uncertain, "the record decoded with an error ("+perr.Error()+"); some values may be missing")
+	}
+	return r.embedded(frag, 0).kids, nil
 }
 
 // guardedReader is the reader golang-evtx parses a record from. Its

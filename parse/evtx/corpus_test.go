@@ -76,7 +76,7 @@ var corpusMinimums = []struct {
 	{"app-no-crc32-esent-spp.evtx", 17, 17, parse.StatusOK, ""},
 	{"corrupt-bad-chunk-magic-dirty.evtx", 270, 301, parse.StatusPartial, "bad chunk signature"},
 	{"corrupt-dns-analytical-malformed.evtx", 5, 5, parse.StatusOK, ""},
-	{"corrupt-vss-rdpcorets-panics-golang-evtx.evtx", 1911, 1952, parse.StatusPartial, "could not be decoded"},
+	{"corrupt-vss-rdpcorets-panics-golang-evtx.evtx", 1911, 1975, parse.StatusPartial, "values missing or uncertain"},
 	{"derived-system-scm-truncated-at-1000000.evtx", 2794, 2795, parse.StatusPartial, "file ends inside"},
 	{"exchange-mgmt-cmdletlogs-issue201.evtx", 1, 1, parse.StatusOK, ""},
 	{"exchange-mgmt-cmdletlogs-wec-forwarded.evtx", 1, 1, parse.StatusOK, ""},

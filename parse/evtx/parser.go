@@ -1,26 +1,32 @@
 // Package evtx reads Windows XML event logs (.evtx, Vista/2008 and later)
 // into normalized events, using github.com/0xrawsec/golang-evtx for the
-// binary XML and guarding the user against its known faults:
+// binary XML templates and guarding the user against its known faults:
 //
 //   - its channel iterators panic inside their own goroutines on damaged
-//     input, which kills the process: exlog drives the chunk and record
-//     level itself, with recover() around every chunk and every record;
+//     input, which kills the process: exlog drives chunks and records
+//     itself, with recover() around every chunk and every record, and a
+//     guarded reader that stops the template-reference cycles on which
+//     golang-evtx would recurse until a fatal stack overflow;
 //   - it trusts the header's chunk count and refuses truncated files:
 //     exlog walks every 64 KiB slot after the 4 KiB header up to the end
 //     of the stream;
 //   - it loses the provider name of classic sources, drops empty insertion
-//     strings and decodes some values as "Unknown value": exlog renders
-//     the element tree itself, re-reads the raw bytes of string arrays and
-//     unknown values, and marks an event inserts_uncertain when it cannot;
+//     strings, decodes SizeT and most arrays as "Unknown value" and reads
+//     BOOLs other than 1 as false: golang-evtx parses the template
+//     definitions (once per chunk), exlog decodes the substitution values
+//     from the record bytes and renders the element tree itself (see
+//     render.go), and marks an event inserts_uncertain where a value could
+//     not be read;
 //   - it logs through the standard logger: see stdlog.go.
 //
 // The file is read as a stream (no Seek): the header, then one slot after
 // the other, handed to a bounded pool of workers; events come out in file
 // order (chunk by chunk, each chunk's records in record order), whatever
-// the worker scheduling. Records carved from unused chunk space come last,
-// flagged recovered=slack, unless they repeat a record already read.
-// golang-evtx's process-global carving mode is not used: exlog carves on
-// its own, per chunk.
+// the worker scheduling. A wrapped log therefore starts at the slot that
+// happens to come first, not at its oldest record. Records carved from
+// unused chunk space come last, flagged recovered=slack, unless they repeat
+// a record already read. golang-evtx's process-global carving mode is not
+// used: exlog carves on its own, per chunk.
 package evtx
 
 import (

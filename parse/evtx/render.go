@@ -1,23 +1,44 @@
 package evtx
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	goevtx "github.com/0xrawsec/golang-evtx/evtx"
+	"golang.org/x/text/encoding/charmap"
+
+	"github.com/exlog/exlog/parse/eventlog"
 )
 
-// xnode is one XML element of a rendered record, in document order. exlog
-// walks golang-evtx's element tree itself instead of using its GoEvtxMap:
-// the map loses element order, collapses <Provider Name="X"/> into a key
-// named X, panics on repeated names, and cannot say which inserts it
-// dropped.
+// How a record is rendered.
+//
+// An EVTX record is binary XML: a template instance naming a template
+// definition (element names, attributes, literal text and numbered
+// substitutions), followed by the substitution values. golang-evtx parses
+// the template definitions: exlog asks it once per template and chunk
+// (goevtx.TemplateDefinitionData.Parse) and compiles the element tree into
+// a plan. The values are fixed-size or length-prefixed fields, which exlog
+// decodes itself from the record bytes, because golang-evtx's decoding of
+// them is both lossy (empty strings dropped from string arrays, SizeT and
+// most arrays not decoded, BOOL read as 1 only, some arrays misread as
+// strings) and slow (reflection for every 2-byte character, and embedded
+// templates re-parsed for every record).
+//
+// The result is an xnode tree in document order: exlog does not use
+// golang-evtx's GoEvtxMap, which loses element order, collapses
+// <Provider Name="X"/> into a key named X and panics on repeated names.
+
+// xnode is one XML element of a rendered record.
 type xnode struct {
 	name  string
 	attrs []xattr
@@ -72,110 +93,16 @@ func (x *xnode) attr(name string) (xattr, bool) {
 // nest a handful of levels, a crafted one could nest thousands.
 const maxDepth = 48
 
-// renderer turns one record's template instance into xnodes. data is the
-// whole chunk, so that raw value bytes can be re-read where golang-evtx
-// decodes them lossily.
-type renderer struct {
-	data []byte
-	// uncertain collects why insert positions may be wrong.
-	uncertain []string
-	// truncatedNesting is set when maxDepth cut the tree.
-	truncatedNesting bool
-	// plans caches compiled templates for the chunk (may be nil).
-	plans map[planKey][]*plan
-}
+// Binary XML tokens and value types exlog reads itself.
+const (
+	tokFragment = 0x0f
+	tokInstance = 0x0c
+	typeBinXML  = 0x21
+	typeArray   = 0x80
+)
 
-// instance is a template instance with the byte offset of its first value
-// in the chunk (valuesAt < 0 when it could not be located).
-type instance struct {
-	ti       *goevtx.TemplateInstance
-	valuesAt int
-	// offsets[i] is the chunk offset of value i (valid when valuesAt >= 0).
-	offsets []int
-}
-
-// locate finds where the values of ti start, by reading the instance
-// header that begins at fragment offset pos (0x0f fragment header, 0x0c
-// template instance token, definition header, optional inline definition,
-// value count and descriptors). It checks its reading against what
-// golang-evtx parsed; any disagreement leaves the offsets unknown.
-func (r *renderer) locate(ti *goevtx.TemplateInstance, pos int) instance {
-	in := instance{ti: ti, valuesAt: -1}
-	d := r.data
-	le32 := func(p int) (int, bool) {
-		if p < 0 || p+4 > len(d) {
-			return 0, false
-		}
-		return int(int32(binary.LittleEndian.Uint32(d[p:]))), true
-	}
-	if pos < 0 || pos+4+10 > len(d) {
-		return in
-	}
-	p := pos
-	if d[p] == 0x0f {
-		// A fragment header precedes the instance in records; embedded
-		// binary XML values start with the instance itself.
-		p += 4
-	}
-	if d[p] != 0x0c {
-		return in
-	}
-	p += 1 + 1 + 4
-	defAt, ok := le32(p)
-	if !ok {
-		return in
-	}
-	p += 4
-	if defAt == p {
-		size, ok := le32(p + 20)
-		if !ok || size < 0 || p+24+size > len(d) {
-			return in
-		}
-		p += 24 + size
-	}
-	n, ok := le32(p)
-	if !ok || n != len(ti.Data.ValDescs) || p+4+4*n > len(d) {
-		return in
-	}
-	p += 4
-	offs := make([]int, n)
-	at := p + 4*n
-	for i := 0; i < n; i++ {
-		q := p + 4*i
-		size := int(binary.LittleEndian.Uint16(d[q:]))
-		vt := d[q+2]
-		if size != int(ti.Data.ValDescs[i].Size) || vt != uint8(ti.Data.ValDescs[i].ValType) {
-			return in
-		}
-		offs[i] = at
-		at += size
-	}
-	if at > len(d) {
-		return in
-	}
-	in.valuesAt = p + 4*n
-	in.offsets = offs
-	return in
-}
-
-// raw returns the bytes of value i, or nil when they cannot be located.
-func (r *renderer) raw(in instance, i int) []byte {
-	if in.valuesAt < 0 || i < 0 || i >= len(in.offsets) {
-		return nil
-	}
-	start := in.offsets[i]
-	end := start + int(in.ti.Data.ValDescs[i].Size)
-	if start < 0 || end > len(r.data) || start > end {
-		return nil
-	}
-	return r.data[start:end]
-}
-
-// plan is a template compiled once per chunk: element names decoded and the
-// content reduced to literal text or substitution indexes, so that each
-// record only plugs in its values. golang-evtx hands back the same
-// definition for every record of a template, and re-decoding the names
-// per record cost a fifth of the parse time.
+// plan is a template definition compiled once per chunk: element names
+// decoded and the content reduced to literal text or substitution indexes.
 type plan struct {
 	name  string
 	attrs []planAttr
@@ -189,18 +116,25 @@ type planAttr struct {
 }
 
 // planItem is literal text, a substitution (sub >= 0), or an element
-// rendered per record (elem).
+// golang-evtx parsed inside the definition itself (elem), rendered as is.
 type planItem struct {
 	text string
 	sub  int
 	elem goevtx.Element
 }
 
-// planKey names a template within a chunk: where its definition is and
-// its GUID, so a carved record pointing at a reused offset gets no stale
-// plan.
+// template is a compiled template definition.
+type template struct {
+	plans []*plan
+	guid  [16]byte
+	// err is set when golang-evtx could only parse part of the definition.
+	err error
+}
+
+// planKey names a template within a chunk: where its definition is and its
+// GUID, so a carved record pointing at a reused offset gets no stale plan.
 type planKey struct {
-	off  int32
+	off  int
 	guid [16]byte
 }
 
@@ -248,40 +182,164 @@ func compile(n *goevtx.Node, depth int) *plan {
 	return p
 }
 
-// plansFor returns the compiled top elements of ti's template.
-func (r *renderer) plansFor(ti *goevtx.TemplateInstance) []*plan {
-	k := planKey{off: ti.Definition.Header.DataOffset, guid: ti.Definition.Data.ID}
-	if r.plans != nil {
-		if p, ok := r.plans[k]; ok {
-			return p
-		}
-	}
-	root, _ := goevtx.NodeTree(ti.Definition.Data.Elements, 0)
+func compileElements(es []goevtx.Element) []*plan {
+	root, _ := goevtx.NodeTree(es, 0)
 	var out []*plan
 	for _, c := range root.Child {
 		if p := compile(c, 1); p != nil {
 			out = append(out, p)
 		}
 	}
-	if r.plans != nil {
-		r.plans[k] = out
-	}
 	return out
 }
 
-// tree renders the element tree of a template instance whose fragment
-// starts at chunk offset pos.
-func (r *renderer) tree(ti *goevtx.TemplateInstance, pos int, depth int) []*xnode {
-	if ti == nil {
-		return nil
+// renderer renders the records of one chunk.
+type renderer struct {
+	// data is the chunk up to the end of the record being rendered.
+	data []byte
+	// templates caches compiled templates for the chunk.
+	templates map[planKey]*template
+	// uncertain collects why values may be wrong or missing.
+	uncertain []string
+	// truncatedNesting is set when maxDepth cut the tree.
+	truncatedNesting bool
+	// mismatch is set when a record's template ID differs from the GUID
+	// of the definition it points at (an overwritten template).
+	mismatch bool
+}
+
+// value is one substitution value: its type from the descriptor, its bytes
+// and their chunk offset.
+type value struct {
+	typ uint8
+	raw []byte
+	at  int
+	// text, when hasText, is a value golang-evtx already decoded.
+	text    string
+	hasText bool
+}
+
+// instance is a template instance ready to render.
+type instance struct {
+	tmpl *template
+	vals []value
+}
+
+var (
+	errNotInstance = errors.New("binary XML does not start with a template instance")
+	errOutside     = errors.New("template instance runs past the end of the record")
+)
+
+func le32(b []byte, p int) (int, bool) {
+	if p < 0 || p+4 > len(b) {
+		return 0, false
 	}
+	return int(int32(binary.LittleEndian.Uint32(b[p:]))), true
+}
+
+// instanceAt reads the template instance at chunk offset pos: an optional
+// fragment header (records have one, embedded values do not), the
+// instance header, the definition when it is inline, the value count, the
+// value descriptors and the values.
+func (r *renderer) instanceAt(pos int) (instance, error) {
+	d := r.data
+	p := pos
+	if p >= 0 && p < len(d) && d[p] == tokFragment {
+		p += 4
+	}
+	if p < 0 || p+10 > len(d) || d[p] != tokInstance {
+		return instance{}, errNotInstance
+	}
+	id := binary.LittleEndian.Uint32(d[p+2:])
+	defAt, _ := le32(d, p+6)
+	p += 10
+	tmpl, err := r.template(defAt)
+	if err != nil {
+		return instance{}, err
+	}
+	if binary.LittleEndian.Uint32(tmpl.guid[:4]) != id {
+		r.mismatch = true
+	}
+	if defAt == p {
+		size, ok := le32(d, p+20)
+		if !ok || size < 0 || p+24+size > len(d) {
+			return instance{}, errOutside
+		}
+		p += 24 + size
+	}
+	n, ok := le32(d, p)
+	if !ok || n < 0 || p+4+4*n > len(d) {
+		return instance{}, errOutside
+	}
+	p += 4
+	vals := make([]value, n)
+	at := p + 4*n
+	for i := range vals {
+		q := p + 4*i
+		size := int(binary.LittleEndian.Uint16(d[q:]))
+		if at+size > len(d) {
+			r.uncertain = append(r.uncertain, fmt.Sprintf("values %d and later run past the end of the record and were left out", i))
+			vals = vals[:i]
+			break
+		}
+		vals[i] = value{typ: d[q+2], raw: d[at : at+size], at: at}
+		at += size
+	}
+	if tmpl.err != nil {
+		r.uncertain = append(r.uncertain, "its template could only be partly decoded ("+tmpl.err.Error()+")")
+	}
+	return instance{tmpl: tmpl, vals: vals}, nil
+}
+
+// template returns the compiled definition at chunk offset off, asking
+// golang-evtx to parse it on first use in the chunk.
+func (r *renderer) template(off int) (*template, error) {
+	d := r.data
+	if off < chunkDataStart || off+24 > len(d) {
+		return nil, fmt.Errorf("template definition offset 0x%x is outside the chunk's records", off)
+	}
+	var k planKey
+	k.off = off
+	copy(k.guid[:], d[off+4:off+20])
+	if t, ok := r.templates[k]; ok {
+		return t, nil
+	}
+	rd := &guardedReader{Reader: bytes.NewReader(d)}
+	if _, err := rd.Reader.Seek(int64(off), io.SeekStart); err != nil {
+		return nil, err
+	}
+	var def goevtx.TemplateDefinitionData
+	perr := def.Parse(rd)
+	rd.done()
+	t := &template{guid: def.ID, plans: compileElements(def.Elements)}
+	if perr != nil && perr != io.EOF {
+		if len(t.plans) == 0 {
+			return nil, fmt.Errorf("template definition at 0x%x: %w", off, perr)
+		}
+		t.err = perr
+	}
+	if r.templates != nil {
+		r.templates[k] = t
+	}
+	return t, nil
+}
+
+// tree renders the template instance at chunk offset pos.
+func (r *renderer) tree(pos int, depth int) ([]*xnode, error) {
 	if depth > maxDepth {
 		r.truncatedNesting = true
-		return nil
+		return nil, nil
 	}
-	in := r.locate(ti, pos)
+	in, err := r.instanceAt(pos)
+	if err != nil {
+		return nil, err
+	}
+	return r.render(in, depth), nil
+}
+
+func (r *renderer) render(in instance, depth int) []*xnode {
 	var out []*xnode
-	for _, p := range r.plansFor(ti) {
+	for _, p := range in.tmpl.plans {
 		if x := r.node(p, in, depth+1); x != nil {
 			out = append(out, x)
 		}
@@ -292,9 +350,13 @@ func (r *renderer) tree(ti *goevtx.TemplateInstance, pos int, depth int) []*xnod
 func (r *renderer) item(it planItem, in instance, depth int) rendered {
 	switch {
 	case it.sub >= 0:
-		return r.subst(it.sub, in, depth)
+		if it.sub >= len(in.vals) {
+			// A substitution past the values: damaged or carved data.
+			return rendered{null: true}
+		}
+		return r.value(in.vals[it.sub], depth)
 	case it.elem != nil:
-		return r.content(it.elem, in, depth)
+		return r.embedded(it.elem, depth)
 	}
 	return one(it.text)
 }
@@ -352,200 +414,197 @@ type rendered struct {
 
 func one(s string) rendered { return rendered{vals: []string{s}} }
 
-// content renders a content element: literal text, an entity, or a
-// substitution resolved against the instance's values.
-func (r *renderer) content(e goevtx.Element, in instance, depth int) rendered {
+// embedded renders a template instance golang-evtx parsed along with
+// something else (inside a template definition, or a record that is not a
+// template instance), using the values it decoded itself.
+func (r *renderer) embedded(e goevtx.Element, depth int) rendered {
+	var ti *goevtx.TemplateInstance
 	switch v := e.(type) {
-	case nil:
-		return rendered{null: true}
-	case *goevtx.ValueText:
-		return one(v.String())
-	case *goevtx.CharEntityRef:
-		return one(string(rune(uint16(v.Value))))
-	case *goevtx.BinXMLEntityReference:
-		return one(v.String())
-	case *goevtx.NormalSubstitution:
-		return r.subst(int(v.SubID), in, depth)
-	case *goevtx.OptionalSubstitution:
-		return r.subst(int(v.SubID), in, depth)
 	case *goevtx.Fragment:
-		ti, _ := v.BinXMLElement.(*goevtx.TemplateInstance)
-		return rendered{kids: r.tree(ti, int(v.Offset), depth+1)}
+		ti, _ = v.BinXMLElement.(*goevtx.TemplateInstance)
 	case *goevtx.TemplateInstance:
-		return rendered{kids: r.tree(v, -1, depth+1)}
+		ti = v
 	}
-	return rendered{null: true}
-}
-
-func (r *renderer) subst(i int, in instance, depth int) rendered {
-	if in.ti == nil || i < 0 || i >= len(in.ti.Data.Values) {
-		// A substitution pointing past the values: damaged or carved data.
+	if ti == nil || depth > maxDepth {
 		return rendered{null: true}
 	}
-	var vt uint8
-	if i < len(in.ti.Data.ValDescs) {
-		vt = uint8(in.ti.Data.ValDescs[i].ValType)
-	}
-	at := -1
-	if in.valuesAt >= 0 && i < len(in.offsets) {
-		at = in.offsets[i]
-	}
-	return r.value(in.ti.Data.Values[i], vt, r.raw(in, i), at, depth)
+	return rendered{kids: r.render(libraryInstance(ti), depth+1)}
 }
 
-// value renders one substitution value. vt is the value type from the
-// descriptor, raw its bytes and at its chunk offset, when located.
-func (r *renderer) value(val goevtx.Element, vt uint8, raw []byte, at int, depth int) rendered {
-	switch v := val.(type) {
-	case nil:
-		return rendered{null: true}
-	case *goevtx.ValueNull:
-		return rendered{null: true}
-	case *goevtx.ValueString:
-		return one(v.String())
-	case *goevtx.AnsiString:
-		return one(strings.TrimRight(v.String(), "\x00"))
-	case *goevtx.ValueStringTable:
-		return r.stringTable(v, vt, raw)
-	case *goevtx.ValueHexInt32:
-		if len(raw) == 4 {
-			return one(fmt.Sprintf("0x%08x", binary.LittleEndian.Uint32(raw)))
+// libraryInstance wraps a template instance golang-evtx decoded, values
+// included. Only their text is used: golang-evtx's Value() recurses without
+// end on its hex types, and its embedded XML values are not followed.
+func libraryInstance(ti *goevtx.TemplateInstance) instance {
+	in := instance{tmpl: &template{plans: compileElements(ti.Definition.Data.Elements)}}
+	for _, v := range ti.Data.Values {
+		val := value{typ: 0x00, at: -1}
+		switch v.(type) {
+		case *goevtx.Fragment, *goevtx.TemplateInstance, *goevtx.ValueNull, nil:
+		default:
+			if s, ok := v.(goevtx.Value); ok {
+				val = value{text: s.String(), hasText: true, at: -1}
+			}
 		}
-		return one(v.String())
-	case *goevtx.ValueHexInt64:
-		if len(raw) == 8 {
-			return one(fmt.Sprintf("0x%016x", binary.LittleEndian.Uint64(raw)))
-		}
-		return one(v.String())
-	case *goevtx.ValueFileTime:
-		t := fileTimeOf(v)
-		return rendered{vals: []string{formatTime(t)}, t: t}
-	case *goevtx.ValueSysTime:
-		t := sysTimeOf(v)
-		return rendered{vals: []string{formatTime(t)}, t: t}
-	case *goevtx.ValueBinary:
-		b, _ := v.Value().([]byte)
-		return one(strings.ToUpper(hex.EncodeToString(b)))
-	case *goevtx.ValueGUID:
-		return one("{" + v.String() + "}")
-	case *goevtx.ValueArrayUInt16, *goevtx.ValueArrayUInt64:
-		if s, ok := decodeArray(vt, raw); ok {
-			return rendered{vals: s, arr: true}
-		}
-		return one(fmt.Sprint(v.(goevtx.Value).Value()))
-	case *goevtx.UnkVal:
-		return r.unknown(v)
-	case *goevtx.Fragment:
-		// Fragment.Offset is where the embedded fragment starts in the
-		// chunk, which locate needs to find its own values.
-		ti, _ := v.BinXMLElement.(*goevtx.TemplateInstance)
-		return rendered{kids: r.tree(ti, int(v.Offset), depth+1)}
-	case *goevtx.TemplateInstance:
-		return rendered{kids: r.tree(v, at, depth+1)}
-	case *goevtx.ValueBool:
-		// Windows reads any non-zero BOOL as true; golang-evtx only 1.
-		if len(raw) == 4 {
-			return one(strconv.FormatBool(binary.LittleEndian.Uint32(raw) != 0))
-		}
-		return one(v.String())
-	case *goevtx.ValueInt8, *goevtx.ValueUInt8, *goevtx.ValueInt16,
-		*goevtx.ValueUInt16, *goevtx.ValueInt32, *goevtx.ValueUInt32, *goevtx.ValueInt64,
-		*goevtx.ValueUInt64, *goevtx.ValueReal32, *goevtx.ValueReal64, *goevtx.ValueSID:
-		// Their String methods are plain; Value() is avoided on purpose:
-		// on the hex types it recurses without end in v1.2.9.
-		return one(v.(fmt.Stringer).String())
+		in.vals = append(in.vals, val)
 	}
-	if s, ok := val.(fmt.Stringer); ok {
-		return one(s.String())
-	}
-	return rendered{null: true}
+	return in
 }
 
-// stringTable renders an array value that golang-evtx decoded as strings.
-// Two faults are handled here: it drops empty strings (shifting every later
-// insert), and it reads some non-string arrays as strings (its array-type
-// test matches any type with the low bit set). The raw bytes, when
-// located, are decoded again; otherwise a dropped empty string is detected
-// from the size and reported.
-func (r *renderer) stringTable(v *goevtx.ValueStringTable, vt uint8, raw []byte) rendered {
-	if vt != 0 && vt != 0x81 {
-		if s, ok := decodeArray(vt, raw); ok {
+// value decodes one substitution value by the type its descriptor gives.
+func (r *renderer) value(v value, depth int) rendered {
+	if v.hasText {
+		return one(v.text)
+	}
+	raw := v.raw
+	le16 := func() uint16 { return binary.LittleEndian.Uint16(raw) }
+	le32 := func() uint32 { return binary.LittleEndian.Uint32(raw) }
+	le64 := func() uint64 { return binary.LittleEndian.Uint64(raw) }
+	size := len(raw)
+	switch t := v.typ; {
+	case t == 0x00:
+		return rendered{null: true}
+	case t == 0x01:
+		return one(utf16String(raw))
+	case t == 0x02:
+		return one(ansiString(raw))
+	case t == 0x03 && size == 1:
+		return one(strconv.Itoa(int(int8(raw[0]))))
+	case t == 0x04 && size == 1:
+		return one(strconv.Itoa(int(raw[0])))
+	case t == 0x05 && size == 2:
+		return one(strconv.Itoa(int(int16(le16()))))
+	case t == 0x06 && size == 2:
+		return one(strconv.Itoa(int(le16())))
+	case t == 0x07 && size == 4:
+		return one(strconv.Itoa(int(int32(le32()))))
+	case t == 0x08 && size == 4:
+		return one(strconv.FormatUint(uint64(le32()), 10))
+	case t == 0x09 && size == 8:
+		return one(strconv.FormatInt(int64(le64()), 10))
+	case t == 0x0a && size == 8:
+		return one(strconv.FormatUint(le64(), 10))
+	case t == 0x0b && size == 4:
+		return one(strconv.FormatFloat(float64(math.Float32frombits(le32())), 'g', -1, 32))
+	case t == 0x0c && size == 8:
+		return one(strconv.FormatFloat(math.Float64frombits(le64()), 'g', -1, 64))
+	case t == 0x0d && size == 4:
+		// Windows reads any non-zero BOOL as true.
+		return one(strconv.FormatBool(le32() != 0))
+	case t == 0x0e:
+		return one(strings.ToUpper(hex.EncodeToString(raw)))
+	case t == 0x0f && size == 16:
+		return one(guidString(raw))
+	case t == 0x10 && size == 4:
+		// SizeT, a pointer-sized number: Windows shows it as 0x1f4.
+		return one(fmt.Sprintf("0x%x", le32()))
+	case t == 0x10 && size == 8:
+		return one(fmt.Sprintf("0x%x", le64()))
+	case t == 0x11 && size == 8:
+		tm := filetime(le64())
+		return rendered{vals: []string{formatTime(tm)}, t: tm}
+	case t == 0x12 && size == 16:
+		tm := systemtime(raw)
+		return rendered{vals: []string{formatTime(tm)}, t: tm}
+	case t == 0x13:
+		return one(eventlog.FormatSID(raw))
+	case t == 0x14 && size == 4:
+		return one(fmt.Sprintf("0x%08x", le32()))
+	case t == 0x15 && size == 8:
+		return one(fmt.Sprintf("0x%016x", le64()))
+	case t == typeBinXML:
+		if v.at < 0 || size == 0 {
+			return rendered{null: true}
+		}
+		kids, err := r.tree(v.at, depth+1)
+		if err != nil {
+			r.uncertain = append(r.uncertain, "an embedded XML value could not be decoded ("+err.Error()+")")
+			return rendered{null: true}
+		}
+		return rendered{kids: kids}
+	case t&typeArray != 0:
+		if s, ok := decodeArray(t, raw); ok {
 			return rendered{vals: s, arr: true}
 		}
 	}
-	if raw != nil && vt == 0x81 {
-		return rendered{vals: splitUTF16Z(raw), arr: true}
+	// A type exlog does not decode (EvtHandle, EvtXml) or a size that does
+	// not fit the type: keep the bytes.
+	if size == 0 {
+		return one("")
 	}
-	parts, _ := v.Value().([]goevtx.UTF16String)
-	out := make([]string, 0, len(parts))
-	used := 0
-	for _, p := range parts {
-		out = append(out, p.ToString())
-		used += len(p) + 1
+	return one(fmt.Sprintf("(value type 0x%02x, %d bytes) %X", v.typ, size, raw))
+}
+
+// utf16String decodes a UTF-16LE value; Windows counts a terminating NUL in
+// some sizes, which is dropped.
+func utf16String(b []byte) string {
+	n := len(b) / 2
+	for n > 0 && b[2*n-2] == 0 && b[2*n-1] == 0 {
+		n--
 	}
-	if dropped := int(v.Size)/2 - used; dropped > 0 && vt == 0x81 {
-		r.uncertain = append(r.uncertain, fmt.Sprintf(
-			"%d empty insertion string(s) were dropped by the EVTX decoder and their raw bytes could not be located; inserts after the first empty one may be shifted", dropped))
+	// Plain ASCII is the common case and needs no UTF-16 decoding.
+	ascii := true
+	for i := 0; i < n; i++ {
+		if b[2*i+1] != 0 || b[2*i] >= 0x80 {
+			ascii = false
+			break
+		}
 	}
-	return rendered{vals: out, arr: true}
+	if ascii {
+		s := make([]byte, n)
+		for i := range s {
+			s[i] = b[2*i]
+		}
+		return string(s)
+	}
+	u := make([]uint16, n)
+	for i := range u {
+		u[i] = binary.LittleEndian.Uint16(b[2*i:])
+	}
+	return string(utf16.Decode(u))
+}
+
+// ansiString decodes an 8-bit string value: UTF-8 when valid, else
+// Windows-1252, the usual ANSI code page.
+func ansiString(b []byte) string {
+	b = bytes.TrimRight(b, "\x00")
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	s, err := charmap.Windows1252.NewDecoder().Bytes(b)
+	if err != nil {
+		return string(bytes.ToValidUTF8(b, []byte("\uFFFD")))
+	}
+	return string(s)
 }
 
 // splitUTF16Z splits a NUL-separated UTF-16LE string array, keeping empty
 // items; the terminator of the last item does not start a new one.
 func splitUTF16Z(b []byte) []string {
-	n := len(b) / 2
-	u := make([]uint16, n)
-	for i := 0; i < n; i++ {
-		u[i] = binary.LittleEndian.Uint16(b[2*i:])
-	}
 	var out []string
 	start := 0
+	n := len(b) / 2
 	for i := 0; i < n; i++ {
-		if u[i] == 0 {
-			out = append(out, string(utf16.Decode(u[start:i])))
+		if b[2*i] == 0 && b[2*i+1] == 0 {
+			out = append(out, utf16String(b[2*start:2*i]))
 			start = i + 1
 		}
 	}
 	if start < n {
-		out = append(out, string(utf16.Decode(u[start:])))
+		out = append(out, utf16String(b[2*start:2*n]))
 	}
 	return out
 }
 
-// unknown renders a value golang-evtx has no decoder for (SizeT, Real32,
-// most arrays). Its offset in the chunk is known, so the common types are
-// decoded here; anything else keeps the library's descriptive text.
-func (r *renderer) unknown(v *goevtx.UnkVal) rendered {
-	size := int(v.Desc.Size)
-	start := int(v.Offset)
-	if start >= 0 && size >= 0 && start+size <= len(r.data) {
-		raw := r.data[start : start+size]
-		vt := uint8(v.Desc.ValType)
-		switch {
-		case vt == 0x10 && (size == 4 || size == 8):
-			// SizeT, a pointer-sized number: Windows shows it as 0x1f4.
-			if size == 4 {
-				return one(fmt.Sprintf("0x%x", binary.LittleEndian.Uint32(raw)))
-			}
-			return one(fmt.Sprintf("0x%x", binary.LittleEndian.Uint64(raw)))
-		case vt == 0x0b && size == 4: // Real32
-			return one(strconv.FormatFloat(float64(math.Float32frombits(binary.LittleEndian.Uint32(raw))), 'g', -1, 32))
-		case vt&0x80 != 0:
-			if s, ok := decodeArray(vt, raw); ok {
-				return rendered{vals: s, arr: true}
-			}
-		}
-	}
-	return one(v.String())
-}
-
-// decodeArray decodes an array value of fixed-size items from raw bytes.
+// decodeArray decodes an array value: NUL-separated strings, or items of a
+// fixed-size type.
 func decodeArray(vt uint8, raw []byte) ([]string, bool) {
-	if raw == nil || vt&0x80 == 0 {
+	if vt&typeArray == 0 {
 		return nil, false
 	}
 	var size int
-	switch vt & 0x7f {
+	switch vt &^ typeArray {
+	case 0x01:
+		return splitUTF16Z(raw), true
 	case 0x03, 0x04: // (u)int8
 		size = 1
 	case 0x05, 0x06: // (u)int16
@@ -554,12 +613,8 @@ func decodeArray(vt uint8, raw []byte) ([]string, bool) {
 		size = 4
 	case 0x09, 0x0a, 0x0c, 0x11, 0x15: // (u)int64, real64, filetime, hexint64
 		size = 8
-	case 0x0f: // GUID
+	case 0x0f, 0x12: // GUID, SYSTEMTIME
 		size = 16
-	case 0x12: // SYSTEMTIME
-		size = 16
-	case 0x01:
-		return splitUTF16Z(raw), true
 	default:
 		return nil, false
 	}
@@ -570,7 +625,7 @@ func decodeArray(vt uint8, raw []byte) ([]string, bool) {
 	for p := 0; p+size <= len(raw); p += size {
 		b := raw[p : p+size]
 		var s string
-		switch vt & 0x7f {
+		switch vt &^ typeArray {
 		case 0x03:
 			s = strconv.Itoa(int(int8(b[0])))
 		case 0x04:
@@ -609,6 +664,8 @@ func decodeArray(vt uint8, raw []byte) ([]string, bool) {
 	return out, true
 }
 
+// guidString writes a GUID as Windows does in event XML, braced and in
+// upper case.
 func guidString(b []byte) string {
 	return fmt.Sprintf("{%08X-%04X-%04X-%X-%X}",
 		binary.LittleEndian.Uint32(b[0:]), binary.LittleEndian.Uint16(b[4:]),
@@ -643,22 +700,4 @@ func systemtime(b []byte) time.Time {
 		return time.Time{}
 	}
 	return time.Date(f(0), time.Month(f(1)), f(3), f(4), f(5), f(6), f(7)*int(time.Millisecond), time.UTC)
-}
-
-func fileTimeOf(v *goevtx.ValueFileTime) time.Time {
-	if t, ok := v.Value().(goevtx.UTCTime); ok {
-		return time.Time(t).UTC()
-	}
-	return time.Time{}
-}
-
-// sysTimeOf reads a SYSTEMTIME value; golang-evtx's own conversion puts the
-// milliseconds in the microseconds.
-func sysTimeOf(v *goevtx.ValueSysTime) time.Time {
-	st, ok := v.Value().(goevtx.SysTime)
-	if !ok || st.Year == 0 {
-		return time.Time{}
-	}
-	return time.Date(int(st.Year), time.Month(st.Month), int(st.DayOfMonth), int(st.Hours),
-		int(st.Minutes), int(st.Seconds), int(st.Milliseconds)*int(time.Millisecond), time.UTC)
 }
