@@ -541,21 +541,23 @@ func addExchangeEvents() {
 				setCodeAny(a, e, 1)
 			},
 			describe: func(d desc) string { return "Exchange information store database error" + d.code() }},
-		// MSExchangeSetup 1000/1001: "Exchange Setup (build %1) ...".
+		// MSExchangeSetup 1000/1001: "Exchange Setup (build %1) ...". When
+		// the first insert is not a build, it is taken as the setup
+		// component the event is about.
 		&Entry{Family: FamilyExchangeSetup, ID: 1000, Name: "setup-started",
 			Summary: "Exchange Setup started.",
 			extract: func(a *args, e *parse.Event) {
 				e.SetField("action", "setup-started")
-				setVersion(a, e, 1)
+				setVersionOrComponent(a, e)
 			},
-			describe: func(d desc) string { return "Exchange Setup build " + d.q("version") + " started" }},
+			describe: func(d desc) string { return "Exchange Setup " + setupWhat(d) + " started" }},
 		&Entry{Family: FamilyExchangeSetup, ID: 1001, Name: "setup-succeeded",
 			Summary: "Exchange Setup completed successfully.",
 			extract: func(a *args, e *parse.Event) {
 				e.SetField("action", "setup-succeeded")
-				setVersion(a, e, 1)
+				setVersionOrComponent(a, e)
 			},
-			describe: func(d desc) string { return "Exchange Setup build " + d.q("version") + " completed successfully" }},
+			describe: func(d desc) string { return "Exchange Setup " + setupWhat(d) + " completed successfully" }},
 		// MSExchangeSetup 1002: "Exchange Server component %1 failed. Error: %2".
 		&Entry{Family: FamilyExchangeSetup, ID: 1002, Name: "setup-component-failed",
 			Summary: "An Exchange Setup component failed.",
@@ -647,19 +649,27 @@ func addExchangeEvents() {
 
 var cmdletRE = regexp.MustCompile(`^[A-Z][a-z]+-[A-Za-z]+$`)
 
-// setVersion stores the build an MSExchangeSetup event names: insert pos
-// when it is a version, else the first version-shaped text in any insert.
-func setVersion(a *args, e *parse.Event, pos int) {
-	if m := versionRE.FindString(a.pos(pos)); m != "" {
-		e.SetField("version", m)
-		return
-	}
+// setVersionOrComponent stores the build an MSExchangeSetup event names
+// (the first version-shaped text in its inserts) or, without one, its
+// first insert as the component.
+func setVersionOrComponent(a *args, e *parse.Event) {
 	for i := 1; i <= a.n(); i++ {
 		if m := versionRE.FindString(a.pos(i)); m != "" {
 			e.SetField("version", m)
 			return
 		}
 	}
+	e.SetField("component", a.pos(1))
+}
+
+func setupWhat(d desc) string {
+	switch {
+	case d.has("version"):
+		return "build " + d.q("version")
+	case d.has("component"):
+		return "component " + d.q("component")
+	}
+	return "(build not given)"
 }
 
 // eseVersion finds the engine version of ESE 100: one dotted insert, or

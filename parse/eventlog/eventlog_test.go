@@ -111,6 +111,12 @@ func TestCatalogue(t *testing.T) {
 			message: "Exchange Setup build '8.1.240.6' completed successfully",
 		},
 		{
+			name:    "MSExchangeSetup 1000 naming a component, not a build",
+			rec:     Record{Provider: "MSExchangeSetup", EventID: 1000, Inserts: ins("Mailbox Role")},
+			fields:  map[string]string{"version": "", "component": "Mailbox Role"},
+			message: "Exchange Setup component 'Mailbox Role' started",
+		},
+		{
 			name: "MSExchangeSetup 1002 HRESULT in the error text",
 			rec: Record{Provider: "MSExchangeSetup", EventID: 1002, Inserts: ins("Mailbox Role",
 				"Failed to bring cluster resource Network name (CMS1) online. (Exception from HRESULT:0x8007139f)")},
