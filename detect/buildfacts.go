@@ -274,9 +274,14 @@ var (
 )
 
 // bannerBuild returns the Exchange build a version banner in an event log
-// or setup log line names, or "".
+// names, or "". Setup logs are left out: they evaluate the serial numbers
+// of every Exchange server of the organization ("Evaluated
+// [Setting:ExchangeSerialNumber] [Value:"Version 15.1 (Build 31531.3)"]"),
+// not the node's own build. The display form is read for Exchange
+// 2000/2003 only; later serial numbers encode the build differently
+// (31531 for 1531).
 func bannerBuild(e *parse.Event) string {
-	if e.Source != parse.SourceEVTX && e.Source != parse.SourceEVT && e.Source != parse.SourceSetupLog {
+	if e.Source != parse.SourceEVTX && e.Source != parse.SourceEVT {
 		return ""
 	}
 	msg := e.Message
@@ -290,7 +295,7 @@ func bannerBuild(e *parse.Event) string {
 	if m := reServerBanner.FindStringSubmatch(msg); m != nil {
 		v = m[1]
 	} else if m := reDisplayBuild.FindString(msg); m != "" {
-		if p, ok := builds.Parse(m); ok {
+		if p, ok := builds.Parse(m); ok && p[0] == 6 {
 			v = p.String()
 		}
 	}
