@@ -124,11 +124,11 @@ dl.facts dt { font-weight: 600; } dl.facts dd { margin: 0; }
 .note { color: var(--muted); font-size: 12.5px; }
 footer { margin-top: 36px; color: var(--muted); font-size: 12px; border-top: 1px solid var(--line); padding-top: 8px; }
 a { color: var(--info); }
-@page { margin: 14mm 12mm; }
+@page { size: landscape; margin: 12mm 10mm; }
 @media print {
-  body { max-width: none; padding: 0; font-size: 10.5pt; }
-  h2 { break-after: avoid; }
-  .finding, .chart, tr { break-inside: avoid; }
+  body { max-width: none; padding: 0; font-size: 10pt; }
+  h2, h3, h4 { break-after: avoid; }
+  .chart, tr, .evidence, .verdict, dl { break-inside: avoid; }
   thead { display: table-header-group; }
   a { color: inherit; text-decoration: none; }
 }

@@ -532,3 +532,20 @@ func FuzzRender(f *testing.F) {
 		}
 	})
 }
+
+// An index written before triage stored times and a timeline still gives
+// a report, which says what it lacks.
+func TestOlderIndexNote(t *testing.T) {
+	tr := upgradeTriage()
+	tr.Times, tr.Timeline = nil, nil
+	r := New(tr)
+	if len(r.Notes) != 1 || !strings.Contains(r.Notes[0], "older exlog") {
+		t.Errorf("notes %q", r.Notes)
+	}
+	if len(r.Timeline) != 2 || r.Timeline[0].Kind != KindFinding {
+		t.Errorf("timeline %+v", r.Timeline)
+	}
+	if len(New(upgradeTriage()).Notes) != 0 {
+		t.Errorf("a current triage has notes")
+	}
+}

@@ -108,7 +108,11 @@ func NewCollector() *Collector { return &Collector{files: map[clockKey]*TimeSour
 
 // Add counts one event, and keeps it if it summarises a setup run.
 func (c *Collector) Add(ev *parse.Event) {
-	run, isRun := detect.SetupRunOf(ev)
+	var run detect.SetupRun
+	isRun := false
+	if ev.Kind != "" {
+		run, isRun = detect.SetupRunOf(ev)
+	}
 	q := ev.TimeQuality
 	if q == "" || ev.Time.IsZero() {
 		q = parse.TimeNone
