@@ -312,12 +312,15 @@ func mdFindings(m *mdw, r *Report) {
 					m.p(" (%s UTC)", evidenceTime(ev.Time))
 				}
 				m.p("\n\n")
+				// The quote belongs to the list item: it is indented as far
+				// as the item's text ("10. " is four wide).
+				pad := strings.Repeat(" ", len(itoa(i+1))+2)
 				fence := strings.Repeat("`", max(3, longestRun(ev.Text, '`')+1))
-				m.p("   %stext\n", fence)
+				m.p("%s%stext\n", pad, fence)
 				for _, line := range strings.Split(strings.TrimRight(ev.Text, "\r\n"), "\n") {
-					m.p("   %s\n", strings.TrimRight(line, "\r"))
+					m.p("%s%s\n", pad, strings.TrimRight(line, "\r"))
 				}
-				m.p("   %s\n\n", fence)
+				m.p("%s%s\n\n", pad, fence)
 			}
 		}
 		if f.Remediation != "" {
