@@ -76,6 +76,7 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte("ElfFile\x00"))
 	rethrowOwn = true
+	readerBudget = 1 << 16 // as in FuzzChunk
 	f.Fuzz(func(t *testing.T, b []byte) {
 		evs, rep, err := parseAll(t, &Parser{Workers: 2}, bytesInput("fuzz.evtx", b))
 		if err == nil && rep.Events != len(evs) {
