@@ -583,6 +583,7 @@ func tooDeep() bool {
 	return n > stackLimit
 }
 
+// Read, ReadByte and Seek count the operation, then do it.
 func (g *guardedReader) Read(p []byte) (int, error) {
 	g.tick()
 	return g.Reader.Read(p)

@@ -5,7 +5,6 @@ import (
 	"io"
 	"log"
 	"sync"
-	"sync/atomic"
 
 	utilslog "github.com/0xrawsec/golang-utils/log"
 )
@@ -17,11 +16,7 @@ import (
 // a filter is put in front of the current writer that drops only the lines
 // golang-utils/log formats and passes everything else through.
 
-var (
-	quietOnce sync.Once
-	// Suppressed counts library log lines dropped so far, for diagnostics.
-	suppressed atomic.Int64
-)
+var quietOnce sync.Once
 
 // utilsPrefixes are the level words golang-utils/log puts first in every
 // message it writes.
@@ -47,9 +42,9 @@ type libLogFilter struct {
 	next io.Writer
 }
 
+// Write drops golang-utils/log lines and passes the rest on.
 func (f *libLogFilter) Write(p []byte) (int, error) {
 	if fromUtilsLog(p) {
-		suppressed.Add(1)
 		return len(p), nil
 	}
 	return f.next.Write(p)
