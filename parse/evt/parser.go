@@ -12,6 +12,12 @@
 //
 // The format needs random access (the ring wraps), so the file is read into
 // memory, up to MaxFileSize.
+//
+// Besides the fields of package eventlog, events carry event_id_full (the
+// 32-bit identifier with its severity and customer bits, 0x%08x) and, when
+// it differs from the creation time, time_written. Records do not name
+// their log; channel is set only for the standard file names (SysEvent.Evt
+// is System, AppEvent.Evt Application...).
 package evt
 
 import (
