@@ -329,7 +329,8 @@ func evsText(e *parse.Event) (asked, done bool) {
 	default:
 		return false, false
 	}
-	if !strings.Contains(e.Message, "irtual") && !strings.Contains(e.Message, "IRTUAL") {
+	if !strings.Contains(e.Message, "irtual Server") && !strings.Contains(e.Message, "irtual server") &&
+		!strings.Contains(e.Message, "IRTUAL SERVER") {
 		return false, false
 	}
 	low := strings.ToLower(e.Message)

@@ -67,11 +67,13 @@ var Detector = &detect.Detector{
 var reMismatch = regexp.MustCompile(`(?i)version of exchange on this machine does not match the version of exchange server\s*['"<]?([A-Za-z0-9][A-Za-z0-9_.-]*)?`)
 
 // mismatchIn returns the text of e that reports the documented mismatch,
-// looking at the message and, for event-log records, at the inserts
-// (a catalogued event's message may not quote them all).
+// looking at the message and, for Exchange's event-log records, at the
+// inserts (a catalogued event's message may not quote them all). It runs
+// on every event of a bundle, so it allocates nothing until a line
+// matches.
 func mismatchIn(e *parse.Event) (text, server string, ok bool) {
 	check := func(s string) bool {
-		if !strings.Contains(s, "does not match the version of") && !strings.Contains(strings.ToLower(s), "does not match the version of exchange") {
+		if !mayMismatch(s) || !containsFold(s, "does not match the version of exchange") {
 			return false
 		}
 		if m := reMismatch.FindStringSubmatch(s); m != nil {
@@ -83,21 +85,51 @@ func mismatchIn(e *parse.Event) (text, server string, ok bool) {
 	if check(e.Message) {
 		return text, server, true
 	}
-	if e.Source == parse.SourceEVTX || e.Source == parse.SourceEVT {
-		keys := make([]string, 0, 4)
-		for k := range e.Fields {
-			if strings.HasPrefix(k, "data.") || k == "rendered_message" {
-				keys = append(keys, k)
-			}
+	if (e.Source != parse.SourceEVTX && e.Source != parse.SourceEVT) || !containsFold(e.Provider, "exchange") {
+		return "", "", false
+	}
+	var hits []string
+	for k, v := range e.Fields {
+		if (strings.HasPrefix(k, "data.") || k == "rendered_message") && mayMismatch(v) {
+			hits = append(hits, k)
 		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			if check(e.Fields[k]) {
-				return text, server, true
-			}
+	}
+	sort.Strings(hits) // map order must not pick the quoted insert
+	for _, k := range hits {
+		if check(e.Fields[k]) {
+			return text, server, true
 		}
 	}
 	return "", "", false
+}
+
+// mayMismatch is a fast first test for the mismatch wording in the
+// spellings Exchange and text exports use.
+func mayMismatch(s string) bool {
+	return strings.Contains(s, "ersion of Exchange") || strings.Contains(s, "ersion of exchange") ||
+		strings.Contains(s, "ERSION OF EXCHANGE")
+}
+
+// containsFold reports whether s contains the lower-case ASCII text sub,
+// ignoring the case of s.
+func containsFold(s, sub string) bool {
+	n := len(sub)
+	for i := 0; i+n <= len(s); i++ {
+		j := 0
+		for ; j < n; j++ {
+			c := s[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != sub[j] {
+				break
+			}
+		}
+		if j == n {
+			return true
+		}
+	}
+	return false
 }
 
 // selectEvent keeps the mismatch wording, the cluster's own version

@@ -279,7 +279,7 @@ func TestEndOfBundleAndWindows(t *testing.T) {
 	}
 }
 
-func parseBundle(t *testing.T, path string) []*parse.Event {
+func parseBundle(t testing.TB, path string) []*parse.Event {
 	t.Helper()
 	ps := formats.All()
 	if formats.Lookup(parse.SourceEVT) == nil {
