@@ -224,8 +224,11 @@ func buildsOf(e *parse.Event) []BuildObs {
 			out = append(out, b)
 		}
 	case e.Source == parse.SourceRegistry:
-		if e.Field("deleted") != "" || isCMSRole(e.Field("exchange_role")) {
-			return nil // a CMS's version is the clustered server's, not the node's
+		role := e.Field("exchange_role")
+		if e.Field("deleted") != "" || role == "" || isCMSRole(role) {
+			// Only Exchange role keys hold the node's build; a CMS's
+			// version is the clustered server's own.
+			return nil
 		}
 		kind := ""
 		switch strings.ToLower(e.Field("value_name")) {
