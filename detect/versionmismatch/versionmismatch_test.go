@@ -339,3 +339,21 @@ func TestCorpusSetupLogs(t *testing.T) {
 		t.Errorf("%d findings on the setup-log corpus, first %s", len(got), got[0].Summary)
 	}
 }
+
+// TestInventoryWindowsBuilds reads the project's Get-ClusterNode fixture:
+// NODE1 reports BuildNumber 14393 and NODE2 17763 (lines 12 and 35 of the
+// file), both MajorVersion 10, in cluster EXDAG1.
+func TestInventoryWindowsBuilds(t *testing.T) {
+	got := runDetector(t, parseBundle(t, filepath.Join(fixtures.Dir(), "inventory", "NODE1_GetClusterNode.txt")))
+	if len(got) != 1 {
+		t.Fatalf("%d findings", len(got))
+	}
+	f := got[0]
+	if f.Cause != "windows-builds-differ" || f.Details["NODE1_windows"] != "10.0.14393" || f.Details["NODE2_windows"] != "10.0.17763" ||
+		f.Details["cluster"] != "EXDAG1" || strings.Join(f.Nodes, ",") != "NODE1,NODE2" {
+		t.Errorf("%+v", f)
+	}
+	if len(f.Evidence) != 2 || f.Evidence[0].Line != 3 || f.Evidence[1].Line != 26 {
+		t.Errorf("evidence %+v", f.Evidence)
+	}
+}
