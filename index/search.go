@@ -95,14 +95,25 @@ func OpenSet(paths ...string) (*Set, error) {
 }
 
 // openSettled opens one index, waiting briefly while a rebuild swaps it.
+// bleve opens an index's files one by one by path, so an open that spans
+// the swap reads the old directory's list of segments and then segment
+// files of the new one: it can fail, or worse succeed with a mix of both.
+// An open is kept only if the directory is the same one before and after.
 func openSettled(abs, shown string) (*Reader, error) {
 	deadline := time.Now().Add(rebuildWait)
 	for {
+		before, _ := os.Stat(abs)
 		r, err := Open(abs)
-		if err == nil {
+		after, _ := os.Stat(abs)
+		changed := (before == nil) != (after == nil) || (before != nil && after != nil && !os.SameFile(before, after))
+		if err == nil && !changed {
 			return r, nil
 		}
-		if !beingReplaced(abs) || time.Now().After(deadline) {
+		if err == nil {
+			r.Close()
+			err = fmt.Errorf("%s was replaced while it was being opened", shown)
+		}
+		if !(changed || beingReplaced(abs)) || time.Now().After(deadline) {
 			if _, serr := os.Stat(abs); errors.Is(serr, fs.ErrNotExist) {
 				return nil, fmt.Errorf("%w at %s (exlog triage BUNDLE writes <bundle>%s)", ErrNoIndex, shown, Suffix)
 			}

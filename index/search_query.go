@@ -9,10 +9,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search/query"
+	vregexp "github.com/blevesearch/vellum/regexp"
 
 	"github.com/exlog/exlog/parse"
 )
@@ -157,6 +159,16 @@ func diagnose(c string, bleveErr error) (int, string) {
 	}
 	rest := c[colon+1:]
 	at := colon + 1
+	if strings.HasPrefix(rest, "/") {
+		// bleve reads a regular expression as one term: a ':' ends it, and
+		// ^ and ~ after it are read as boost and fuzziness.
+		if j := strings.IndexAny(rest, ":^~"); j >= 0 {
+			return at + j, fmt.Sprintf("%q cannot appear in a regular expression in a query; terms are matched whole, so ^ and $ anchors are not needed", rest[j:j+1])
+		}
+		if len(rest) < 2 || !strings.HasSuffix(rest, "/") {
+			return at, "a regular expression must end with /, and cannot contain spaces"
+		}
+	}
 	switch {
 	case rest == "":
 		return colon, fmt.Sprintf("nothing after %q: give a value, as in %s:VALUE", field+":", field)
@@ -289,7 +301,7 @@ func checkFields(q query.Query) *fieldError {
 			bad = &fieldError{f, fmt.Sprintf("%s is stored for display but not searchable", f)}
 		}
 		if rq, ok := q.(*query.RegexpQuery); ok && bad == nil {
-			if _, err := syntax.Parse(rq.Regexp, syntax.Perl); err != nil {
+			if _, err := indexRegexp(rq.Regexp, kind); err != nil {
 				bad = &fieldError{f, "bad regular expression: " + strings.TrimPrefix(err.Error(), "error parsing regexp: ")}
 			}
 		}
@@ -356,11 +368,57 @@ func rewrite(q query.Query) query.Query {
 			x.Wildcard = strings.ToLower(x.Wildcard)
 		}
 	case *query.RegexpQuery:
-		if k, _ := fieldKindOf(x.FieldVal); (k == kindLower || k == kindText) && !strings.HasPrefix(x.Regexp, "(?i)") {
-			x.Regexp = "(?i)" + x.Regexp
+		k, _ := fieldKindOf(x.FieldVal)
+		if re, err := indexRegexp(x.Regexp, k); err == nil {
+			x.Regexp = re
 		}
 	}
 	return q
+}
+
+// indexRegexp returns the regular expression to run against a field's
+// terms, or why the index cannot run it. On fields indexed in lower case
+// it matches without regard to case, so [0-9A-F] finds the lower-case hex
+// the index holds. It does so by folding the literals to lower case rather
+// than by a (?i) flag: bleve only narrows the term dictionary to a literal
+// prefix (0x8007...) when the prefix is not case-folded, and scans every
+// term otherwise. The check is vellum's, the automaton library bleve uses,
+// which refuses some of what Go accepts (word boundaries, anchors, lazy
+// repeats).
+func indexRegexp(expr string, kind fieldKind) (string, error) {
+	folded := kind == kindLower || kind == kindText
+	if folded {
+		expr = "(?i)" + expr
+	}
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return "", err
+	}
+	if folded {
+		lowerLiterals(re)
+		expr = re.String()
+		if re, err = syntax.Parse(expr, syntax.Perl); err != nil {
+			return "", err
+		}
+	}
+	if _, err := vregexp.NewParsedWithLimit(expr, re, vregexp.DefaultLimit); err != nil {
+		return "", err
+	}
+	return expr, nil
+}
+
+// lowerLiterals turns case-folded literals into lower-case ones; character
+// classes were already widened to both cases by the parser.
+func lowerLiterals(re *syntax.Regexp) {
+	if re.Op == syntax.OpLiteral && re.Flags&syntax.FoldCase != 0 {
+		for i, r := range re.Rune {
+			re.Rune[i] = unicode.ToLower(r)
+		}
+		re.Flags &^= syntax.FoldCase
+	}
+	for _, sub := range re.Sub {
+		lowerLiterals(sub)
+	}
 }
 
 // numberEquality recognises the match-or-range pair that field:N becomes

@@ -333,6 +333,9 @@ func TestSyntaxErrors(t *testing.T) {
 		{`nod:NODE2`, 1, `unknown field "nod"`},
 		{`+level:error +offset:12`, 15, "not searchable"},
 		{`message:/0x8007[0-9/`, 1, "bad regular expression"},
+		{`+node:x message:/\bsetup/`, 9, "word boundaries are not allowed"},
+		{`message:/[[:alpha:]]+/`, 12, `":" cannot appear in a regular expression`},
+		{`message:/^setup$/`, 10, `"^" cannot appear`},
 		{`event_id:>=`, 12, "needs a value"},
 	}
 	for _, tc := range tests {
@@ -819,6 +822,25 @@ func TestParseEventIDs(t *testing.T) {
 	for _, bad := range []string{"", "x", "10-5", "<0", "1069-", "99999999999"} {
 		if _, err := ParseEventIDs(bad); err == nil {
 			t.Errorf("ParseEventIDs(%q) accepted", bad)
+		}
+	}
+}
+
+// On lower-cased fields a regular expression matches in any case, with its
+// literal prefix kept plain so that bleve can narrow the term dictionary.
+func TestIndexRegexp(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		kind fieldKind
+		want string
+	}{
+		{`0x8007[0-9A-F]+`, kindText, `0x8007[0-9A-Fa-f]+`},
+		{`MSExchange.*`, kindLower, `(?-s:msexchange.*)`},
+		{`Setup`, kindExact, `Setup`},
+	} {
+		got, err := indexRegexp(tc.in, tc.kind)
+		if err != nil || got != tc.want {
+			t.Errorf("indexRegexp(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
 		}
 	}
 }
