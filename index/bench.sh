@@ -5,7 +5,9 @@
 # of $EXLOG_BENCH_EVENTS synthetic events (default 1,000,000: 12 nodes, a
 # month of System and Application event logs, cluster logs and setup logs)
 # plus an NDJSON export of the same events, then asks both the same
-# questions and prints a table of mean latencies over $BENCH_RUNS runs.
+# questions and prints a table of latencies: the median of $BENCH_COUNT
+# measurements, each the mean of $BENCH_RUNS runs. The median keeps one
+# disturbed measurement on a shared machine from skewing the table.
 #
 #   index/bench.sh                  # from the repository root or anywhere
 #   EXLOG_BENCH_EVENTS=100000 index/bench.sh
@@ -23,25 +25,33 @@ fi
 rg --version | head -n 1 >&2
 
 export EXLOG_BENCH_EVENTS="${EXLOG_BENCH_EVENTS:-1000000}"
-runs="${BENCH_RUNS:-10}"
+runs="${BENCH_RUNS:-5}"
+count="${BENCH_COUNT:-5}"
 out="$(mktemp)"
 trap 'rm -f "$out"' EXIT
 
 echo "bench.sh: $EXLOG_BENCH_EVENTS events; the first run builds the index (minutes)" >&2
-go test -run '^$' -bench '^BenchmarkSearch$' -benchtime "${runs}x" -timeout 3h ./index | tee "$out" >&2
+go test -run '^$' -bench '^BenchmarkSearch$' -benchtime "${runs}x" -count "$count" -timeout 3h ./index | tee "$out" >&2
 
 echo
 echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 awk '
-/^# / { sub(/^# /, ""); notes = notes "  " $0 "\n"; next }
+/^# / { sub(/^# /, ""); if (!(($0) in noted)) { noted[$0] = 1; notes = notes "  " $0 "\n" }; next }
 /^BenchmarkSearch\// {
 	split($1, p, "/"); side = p[2]; q = p[3]; sub(/-[0-9]+$/, "", q)
-	ms = $3 / 1e6; hits = ""; top = ""
+	hits = ""; top = ""
 	for (i = 4; i < NF; i++) { if ($(i+1) == "hits") hits = $i; if ($(i+1) == "top") top = $i }
 	if (!(q in seen)) { seen[q] = 1; order[++n] = q }
-	t[q, side] = ms; h[q, side] = hits; tp[q, side] = top
+	k = ++cnt[q, side]; v[q, side, k] = $3 / 1e6; h[q, side] = hits; tp[q, side] = top
+}
+function median(q, side,   m, i, j, x, a) {
+	m = cnt[q, side]
+	for (i = 1; i <= m; i++) a[i] = v[q, side, i]
+	for (i = 2; i <= m; i++) { x = a[i]; for (j = i - 1; j >= 1 && a[j] > x; j--) a[j+1] = a[j]; a[j+1] = x }
+	return (m % 2) ? a[(m+1)/2] : (a[m/2] + a[m/2+1]) / 2
 }
 END {
+	for (key in cnt) { split(key, kk, SUBSEP); t[kk[1], kk[2]] = median(kk[1], kk[2]) }
 	printf "%s", notes
 	printf "| question | exlog ms | rg ms | exlog hits | rg hits |\n|---|---:|---:|---:|---:|\n"
 	for (i = 1; i <= n; i++) {
