@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -13,8 +14,11 @@ import (
 
 // Histogram counts matches per time bucket.
 type Histogram struct {
-	Step    time.Duration
-	Buckets []Bucket // from the first non-empty bucket to the last, gaps included
+	Step time.Duration
+	// Buckets are the steps that have matches, in time order. Steps
+	// without any are left out: a bundle can span years with events on a
+	// few days of them.
+	Buckets []Bucket
 	// NoTime counts matches without a time (registry values, inventories).
 	NoTime uint64
 	Total  uint64
@@ -25,9 +29,6 @@ type Bucket struct {
 	Start time.Time `json:"start"`
 	Count uint64    `json:"count"`
 }
-
-// maxBuckets bounds a histogram's length: a decade of hours.
-const maxBuckets = 24 * 366 * 10
 
 // Histogram counts the matches of q per step (an hour or a day) of UTC
 // time.
@@ -89,28 +90,13 @@ func (s *Set) Histogram(ctx context.Context, q *Query, step time.Duration) (*His
 	if err := statusError(sr); err != nil {
 		return nil, err
 	}
-	if len(counts) == 0 {
-		return h, nil
-	}
-	lo, hi := int64(1<<63-1), int64(-1<<63)
+	keys := make([]int64, 0, len(counts))
 	for k := range counts {
-		lo, hi = min(lo, k), max(hi, k)
+		keys = append(keys, k)
 	}
-	if hi-lo >= maxBuckets {
-		return nil, fmt.Errorf("the matches span %d %s; narrow the time range (--since/--until) or use a longer step", hi-lo+1, stepName(step))
-	}
-	for b := lo; b <= hi; b++ {
-		h.Buckets = append(h.Buckets, Bucket{Start: time.Unix(0, b*stepNs).UTC(), Count: counts[b]})
+	slices.Sort(keys)
+	for _, k := range keys {
+		h.Buckets = append(h.Buckets, Bucket{Start: time.Unix(0, k*stepNs).UTC(), Count: counts[k]})
 	}
 	return h, nil
-}
-
-func stepName(step time.Duration) string {
-	switch step {
-	case time.Hour:
-		return "hours"
-	case 24 * time.Hour:
-		return "days"
-	}
-	return "steps of " + step.String()
 }

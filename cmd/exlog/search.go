@@ -997,7 +997,23 @@ func (o *searchOptions) printHistogram(e *env, out *searchOutput) error {
 		peak = max(peak, b.Count)
 	}
 	t := e.fitTable(w, unit, "Count", "")
-	for _, b := range h.Buckets {
+	for i, b := range h.Buckets {
+		if i > 0 {
+			// Short gaps show as empty steps, long ones as one line.
+			prev := h.Buckets[i-1].Start
+			gap := int(b.Start.Sub(prev)/h.Step) - 1
+			if gap > 2 {
+				if err := t.Append([]string{fmt.Sprintf("(%d %ss)", gap, o.histogram), "0", ""}); err != nil {
+					return err
+				}
+			} else {
+				for j := 1; j <= gap; j++ {
+					if err := t.Append([]string{prev.Add(time.Duration(j) * h.Step).Format(layout), "0", ""}); err != nil {
+						return err
+					}
+				}
+			}
+		}
 		bar := ""
 		if peak > 0 {
 			bar = strings.Repeat("█", int((b.Count*40+peak-1)/peak))

@@ -431,7 +431,7 @@ func TestSearchFacetsAndHistogram(t *testing.T) {
 		t.Fatalf("histogram %v, no time %d", got, h.NoTime)
 	}
 	out = searchOK(t, "--index", case1, "--index", case2, "--histogram", "day", "--event-id", "1069")
-	if !strings.Contains(out, "2024-06-11 │ 10") || !strings.Contains(out, "2024-06-20 │ 5") || strings.Count(out, "│ 0 ") != 8 {
+	if !strings.Contains(out, "2024-06-11 │ 10") || !strings.Contains(out, "2024-06-20 │ 5") || !strings.Contains(out, "│ (8 days)   │ 0 ") {
 		t.Fatalf("daily histogram:\n%s", out)
 	}
 	out = searchOK(t, "--index", case1, "--format", "csv", "--facet", "node")
