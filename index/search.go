@@ -552,15 +552,6 @@ func facetField(name string, findings bool) (string, error) {
 	return "", fmt.Errorf("cannot facet by %q; use node, source, provider, level, event_id, file, kind or fields.<name>", name)
 }
 
-// Count returns how many events (or findings) match.
-func (s *Set) Count(ctx context.Context, q *Query) (uint64, []string, error) {
-	res, err := s.Search(ctx, &Request{Query: *q})
-	if err != nil {
-		return 0, nil, err
-	}
-	return res.Total, res.Warnings, nil
-}
-
 // Context returns up to n events before and after an event hit from the
 // same file, like grep -C: by line for text logs, by time for binary
 // event logs. Derived events (a setup run's summary) are left out: they

@@ -83,6 +83,7 @@ type SyntaxError struct {
 	Msg   string
 }
 
+// Error shows the query with a caret under the problem.
 func (e *SyntaxError) Error() string {
 	col := utf8.RuneCountInString(e.Query[:min(e.Pos, len(e.Query))]) + 1
 	return fmt.Sprintf("query: %s (column %d)\n  %s\n  %s^", e.Msg, col, e.Query, strings.Repeat(" ", col-1))

@@ -466,6 +466,7 @@ type orderedObject struct {
 	vals []any
 }
 
+// MarshalJSON writes the keys in their order.
 func (m orderedObject) MarshalJSON() ([]byte, error) {
 	var b strings.Builder
 	b.WriteByte('{')
