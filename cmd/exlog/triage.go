@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -176,6 +177,7 @@ func triage(ctx context.Context, e *env, o *triageOptions, bundles []string) (*t
 	collect := report.NewCollector()
 	var n atomic.Int64
 	var mu sync.Mutex
+	var start, end time.Time
 	counts := map[string]map[string]int{} // node -> source -> events
 	emit := func(ev *parse.Event) error {
 		if w != nil {
@@ -190,6 +192,17 @@ func triage(ctx context.Context, e *env, o *triageOptions, bundles []string) (*t
 			counts[ev.Node] = c
 		}
 		c[ev.Source]++
+		// The span covers every timed event, not only those the
+		// detectors keep; damaged records with impossible years do not
+		// stretch it.
+		if y := ev.Time.Year(); ev.TimeQuality != parse.TimeNone && y >= 1990 && y <= 2100 {
+			if start.IsZero() || ev.Time.Before(start) {
+				start = ev.Time
+			}
+			if ev.Time.After(end) {
+				end = ev.Time
+			}
+		}
 		mu.Unlock()
 		if k := n.Add(1); k%1000 == 0 {
 			prog.update("exlog: %d events read", k)
@@ -221,7 +234,8 @@ func triage(ctx context.Context, e *env, o *triageOptions, bundles []string) (*t
 	if res.Findings == nil {
 		res.Findings = []detect.Finding{}
 	}
-	res.Start, res.End = dres.Facts.Start, dres.Facts.End
+	dres.Facts.Start, dres.Facts.End = start, end
+	res.Start, res.End = start, end
 	res.Nodes = summarizeNodes(dres.Facts)
 	res.AddFacts(dres.Facts, collect)
 	if w != nil {
