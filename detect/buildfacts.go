@@ -182,35 +182,35 @@ var noBinaryModes = map[string]bool{
 
 // IsUpgradeCMS reports whether a setup-run summary is a /upgradeCMS run.
 func IsUpgradeCMS(e *parse.Event) bool {
-	return e.Kind == "setup-run" && (e.Field("param.upgradecms") != "" || strings.EqualFold(e.Field("mode"), "upgradecms"))
+	return e.Kind == parse.KindSetupRun && (e.Field(parse.KeyParamUpgradeCMS) != "" || strings.EqualFold(e.Field(parse.KeyMode), "upgradecms"))
 }
 
 // buildsOf reads the build observations an event carries about its node.
 func buildsOf(e *parse.Event) []BuildObs {
 	var out []BuildObs
 	switch {
-	case e.Kind == "setup-run":
+	case e.Kind == parse.KindSetupRun:
 		start := e.Time
 		end := start
-		if t, err := time.Parse(time.RFC3339Nano, e.Field("end")); err == nil {
+		if t, err := time.Parse(time.RFC3339Nano, e.Field(parse.KeyEnd)); err == nil {
 			end = t
 		}
-		mode := e.Field("mode")
-		if p := e.Field("previous_version"); p != "" {
+		mode := e.Field(parse.KeyMode)
+		if p := e.Field(parse.KeyPreviousVersion); p != "" {
 			b := obs(e, start, p, BuildPrevious)
 			b.Mode = mode
 			out = append(out, b)
 		}
-		sv := e.Field("setup_version")
-		if iv := e.Field("installed_version"); iv != "" && BuildKey(iv) != "" && BuildKey(iv) != BuildKey(sv) &&
-			BuildKey(iv) != BuildKey(e.Field("previous_version")) {
+		sv := e.Field(parse.KeySetupVersion)
+		if iv := e.Field(parse.KeyInstalledVersion); iv != "" && BuildKey(iv) != "" && BuildKey(iv) != BuildKey(sv) &&
+			BuildKey(iv) != BuildKey(e.Field(parse.KeyPreviousVersion)) {
 			b := obs(e, start, iv, BuildInstalled)
 			b.Mode = mode
 			out = append(out, b)
 		}
 		if sv != "" {
 			kind := BuildSetupStarted
-			switch e.Field("result") {
+			switch e.Field(parse.KeyResult) {
 			case "success":
 				kind = BuildSetupSucceeded
 			case "failed":
@@ -224,34 +224,34 @@ func buildsOf(e *parse.Event) []BuildObs {
 			out = append(out, b)
 		}
 	case e.Source == parse.SourceRegistry:
-		role := e.Field("exchange_role")
-		if e.Field("deleted") != "" || role == "" || isCMSRole(role) {
+		role := e.Field(parse.KeyExchangeRole)
+		if e.Field(parse.KeyDeleted) != "" || role == "" || isCMSRole(role) {
 			// Only Exchange role keys hold the node's build; a CMS's
 			// version is the clustered server's own.
 			return nil
 		}
 		kind := ""
-		switch strings.ToLower(e.Field("value_name")) {
+		switch strings.ToLower(e.Field(parse.KeyValueName)) {
 		case "configuredversion":
 			kind = BuildRegistry
 		case "unpackedversion":
 			kind = BuildUnpacked
 		}
-		if kind != "" && BuildKey(e.Field("value")) != "" {
-			out = append(out, obs(e, e.Time, e.Field("value"), kind))
+		if kind != "" && BuildKey(e.Field(parse.KeyValue)) != "" {
+			out = append(out, obs(e, e.Time, e.Field(parse.KeyValue), kind))
 		}
-	case (e.Source == parse.SourceEVTX || e.Source == parse.SourceEVT) && e.Field("version") != "":
-		if BuildKey(e.Field("version")) == "" {
+	case (e.Source == parse.SourceEVTX || e.Source == parse.SourceEVT) && e.Field(parse.KeyVersion) != "":
+		if BuildKey(e.Field(parse.KeyVersion)) == "" {
 			return nil
 		}
-		v := e.Field("version")
-		if e.Field("provider_family") == "ese" {
+		v := e.Field(parse.KeyVersion)
+		if e.Field(parse.KeyProviderFamily) == "ese" {
 			// ESE's revision is its own ("6.05.7638.0000" runs on
 			// 6.5.7638.2): only major.minor.build name the Exchange build.
 			v = BuildKey(v)
 		}
 		kind := BuildEvent
-		switch e.Field("action") {
+		switch e.Field(parse.KeyAction) {
 		case "setup-started":
 			kind = BuildSetupEventStarted
 		case "setup-succeeded":
@@ -349,8 +349,8 @@ func evsText(e *parse.Event) (asked, done bool) {
 func versionSelect(e *parse.Event) bool {
 	switch e.Source {
 	case parse.SourceRegistry:
-		vn := e.Field("value_name")
-		if e.Field("cluster_node_id") != "" {
+		vn := e.Field(parse.KeyValueName)
+		if e.Field(parse.KeyClusterNodeID) != "" {
 			switch strings.ToLower(vn) {
 			case "buildnumber", "majorversion", "minorversion", "csdversion", "nodename":
 				return true
@@ -358,13 +358,13 @@ func versionSelect(e *parse.Event) bool {
 		}
 		return strings.EqualFold(vn, "ClusterName")
 	case parse.SourceInventory:
-		return e.Field("build_number") != "" || e.Field("cluster") != ""
+		return e.Field(parse.KeyBuildNumber) != "" || e.Field(parse.KeyCluster) != ""
 	case parse.SourceClusterLog:
-		if e.Field("build_number") != "" || e.Field("cluster") != "" {
+		if e.Field(parse.KeyBuildNumber) != "" || e.Field(parse.KeyCluster) != "" {
 			return true
 		}
 	case parse.SourceEVTX, parse.SourceEVT:
-		if e.Field("cluster") != "" && e.Field("action") == "node-joined" {
+		if e.Field(parse.KeyCluster) != "" && e.Field(parse.KeyAction) == "node-joined" {
 			return true
 		}
 	}
@@ -509,22 +509,22 @@ func (f *Facts) addVersionEvent(e *parse.Event) {
 		v.addRegistry(e)
 		return
 	case parse.SourceInventory:
-		if c := e.Field("cluster"); c != "" {
-			v.setCluster(e.Field("node"), c)
+		if c := e.Field(parse.KeyCluster); c != "" {
+			v.setCluster(e.Field(parse.KeyNode), c)
 		}
-		if e.Field("inventory") == "node" && e.Field("build_number") != "" {
-			w := WindowsBuild{Node: parse.ShortNode(e.Field("node")), Major: atoi(e.Field("major_version")),
-				Minor: atoi(e.Field("minor_version")), Build: atoi(e.Field("build_number")), Source: "inventory",
+		if e.Field(parse.KeyInventory) == "node" && e.Field(parse.KeyBuildNumber) != "" {
+			w := WindowsBuild{Node: parse.ShortNode(e.Field(parse.KeyNode)), Major: atoi(e.Field(parse.KeyMajorVersion)),
+				Minor: atoi(e.Field(parse.KeyMinorVersion)), Build: atoi(e.Field(parse.KeyBuildNumber)), Source: "inventory",
 				Evidence: []Evidence{EvidenceOf(e)}}
-			if csd, ok := e.Fields["csd_version"]; ok {
+			if csd, ok := e.Fields[parse.KeyCSDVersion]; ok {
 				w.CSD, w.HasCSD = csd, true
 			}
 			v.addWindows(w)
 		}
 		return
 	case parse.SourceClusterLog:
-		if b := e.Field("build_number"); b != "" {
-			n := e.Field("current_node")
+		if b := e.Field(parse.KeyBuildNumber); b != "" {
+			n := e.Field(parse.KeyCurrentNode)
 			if n == "" {
 				n = e.Node
 			}
@@ -532,10 +532,10 @@ func (f *Facts) addVersionEvent(e *parse.Event) {
 				Source: "cluster log", Evidence: []Evidence{EvidenceOf(e)}})
 		}
 	}
-	if c := e.Field("cluster"); c != "" && e.Field("action") == "node-joined" {
+	if c := e.Field(parse.KeyCluster); c != "" && e.Field(parse.KeyAction) == "node-joined" {
 		v.setCluster(e.Node, c)
 	}
-	if IsUpgradeCMS(e) && e.Field("result") == "success" && e.Node != "" {
+	if IsUpgradeCMS(e) && e.Field(parse.KeyResult) == "success" && e.Node != "" {
 		v.cmsRuns = append(v.cmsRuns, e)
 	}
 	if asked, done := evsText(e); asked || done {
@@ -552,23 +552,23 @@ func atoi(s string) int {
 }
 
 func (v *VersionFacts) addRegistry(e *parse.Event) {
-	vn := strings.ToLower(e.Field("value_name"))
-	if e.Field("deleted") != "" {
+	vn := strings.ToLower(e.Field(parse.KeyValueName))
+	if e.Field(parse.KeyDeleted) != "" {
 		return
 	}
 	if vn == "clustername" {
 		// The hive's root key: HKLM\Cluster, or a loaded hive's root.
-		if k := e.Field("key"); strings.Count(strings.Trim(k, `\`), `\`) <= 1 {
-			v.fileCluster[e.File] = e.Field("value")
-			v.setCluster(e.Node, e.Field("value"))
+		if k := e.Field(parse.KeyKey); strings.Count(strings.Trim(k, `\`), `\`) <= 1 {
+			v.fileCluster[e.File] = e.Field(parse.KeyValue)
+			v.setCluster(e.Node, e.Field(parse.KeyValue))
 		}
 		return
 	}
-	if vn == "configuredversion" && isCMSRole(e.Field("exchange_role")) {
+	if vn == "configuredversion" && isCMSRole(e.Field(parse.KeyExchangeRole)) {
 		v.cmsReg = append(v.cmsReg, e)
 		return
 	}
-	id := e.Field("cluster_node_id")
+	id := e.Field(parse.KeyClusterNodeID)
 	if id == "" {
 		return
 	}
@@ -579,21 +579,21 @@ func (v *VersionFacts) addRegistry(e *parse.Event) {
 		v.hive[k] = h
 		v.hiveOrder = append(v.hiveOrder, k)
 	}
-	if n := e.Field("cluster_node"); n != "" {
+	if n := e.Field(parse.KeyClusterNode); n != "" {
 		h.name = n
 	}
 	switch vn {
 	case "nodename":
-		h.name = parse.ShortNode(e.Field("value"))
+		h.name = parse.ShortNode(e.Field(parse.KeyValue))
 		return
 	case "buildnumber":
-		h.build = atoi(e.Field("value"))
+		h.build = atoi(e.Field(parse.KeyValue))
 	case "majorversion":
-		h.major = atoi(e.Field("value"))
+		h.major = atoi(e.Field(parse.KeyValue))
 	case "minorversion":
-		h.minor = atoi(e.Field("value"))
+		h.minor = atoi(e.Field(parse.KeyValue))
 	case "csdversion":
-		h.csd, h.hasCSD = e.Field("value"), true
+		h.csd, h.hasCSD = e.Field(parse.KeyValue), true
 	default:
 		return
 	}
@@ -637,15 +637,15 @@ func (f *Facts) finishVersions() {
 	v.hive, v.hiveOrder = nil, nil
 	for _, e := range v.cmsRuns {
 		end := e.Time
-		if t, err := time.Parse(time.RFC3339Nano, e.Field("end")); err == nil {
+		if t, err := time.Parse(time.RFC3339Nano, e.Field(parse.KeyEnd)); err == nil {
 			end = t
 		}
 		sb := ServerBuild{Time: end, Node: parse.ShortNode(e.Node), Kind: ServerCMSUpgraded, Evidence: []Evidence{EvidenceOf(e)}}
-		sb.Server = e.Field("param.cmsname")
+		sb.Server = e.Field(parse.KeyParamCMSName)
 		if sb.Server == "" || sb.Server == "true" {
 			sb.Server = f.exchangeGroupOn(sb.Node, end)
 		}
-		sb.Build = e.Field("setup_version")
+		sb.Build = e.Field(parse.KeySetupVersion)
 		if sb.Build == "" {
 			if n := f.Node(sb.Node); n != nil {
 				if b, ok := n.BuildAt(end); ok {
@@ -657,7 +657,7 @@ func (f *Facts) finishVersions() {
 		v.addServer(f, sb)
 	}
 	for _, e := range v.cmsReg {
-		sb := ServerBuild{Node: parse.ShortNode(e.Node), Build: e.Field("value"),
+		sb := ServerBuild{Node: parse.ShortNode(e.Node), Build: e.Field(parse.KeyValue),
 			Kind: ServerCMSRegistry, Evidence: []Evidence{EvidenceOf(e)}}
 		sb.Server = f.onlyExchangeGroup()
 		v.addServer(f, sb)
@@ -752,10 +752,10 @@ func (f *Facts) resolveEVS() {
 var reEVSName = regexp.MustCompile(`\(([^()]{1,63})\)\s*$|(?i:virtual server)[ :]+['"<]?([A-Za-z0-9][A-Za-z0-9_.-]{0,62})['">]?`)
 
 func (f *Facts) evsName(e *parse.Event) string {
-	if g := e.Field("group"); g != "" {
+	if g := e.Field(parse.KeyGroup); g != "" {
 		return g
 	}
-	if r := e.Field("resource"); r != "" {
+	if r := e.Field(parse.KeyResource); r != "" {
 		if g := f.Cluster.GroupOf(r); g != "" {
 			return g
 		}

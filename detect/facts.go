@@ -54,16 +54,16 @@ type BuildObs struct {
 // the detectors select.
 func factSelect(e *parse.Event) bool {
 	switch {
-	case e.Kind == "setup-run":
+	case e.Kind == parse.KindSetupRun:
 		return true
 	case clusterSelect(e):
 		return true
 	case e.Source == parse.SourceRegistry:
-		switch strings.ToLower(e.Field("value_name")) {
+		switch strings.ToLower(e.Field(parse.KeyValueName)) {
 		case "configuredversion", "unpackedversion":
 			return true
 		}
-	case e.Field("version") != "" && (e.Source == parse.SourceEVTX || e.Source == parse.SourceEVT):
+	case e.Field(parse.KeyVersion) != "" && (e.Source == parse.SourceEVTX || e.Source == parse.SourceEVT):
 		return true
 	}
 	return versionSelect(e)

@@ -137,20 +137,20 @@ var policyValues = map[string]bool{
 // clusterSelect picks the events the owner timeline and the other cluster
 // facts are built from.
 func clusterSelect(e *parse.Event) bool {
-	switch e.Field("action") {
+	switch e.Field(parse.KeyAction) {
 	case "group-move", "role-moved", "failover-attempt",
 		"resource-failed", "group-failed", "online-failed", "not-failing-over",
 		"node-removed", "quorum-lost":
 		return true
 	}
 	if e.Source == parse.SourceRegistry {
-		vn := strings.ToLower(e.Field("value_name"))
+		vn := strings.ToLower(e.Field(parse.KeyValueName))
 		switch {
 		case policyValues[vn]:
 			return true
-		case vn == "type" && e.Field("cluster_resource") != "":
+		case vn == "type" && e.Field(parse.KeyClusterResource) != "":
 			return true
-		case vn == "nodename" && e.Field("cluster_node_id") != "":
+		case vn == "nodename" && e.Field(parse.KeyClusterNodeID) != "":
 			return true
 		}
 	}
@@ -200,17 +200,17 @@ func (f *Facts) addClusterEvent(e *parse.Event) {
 		c.addRegistry(e)
 		return
 	}
-	if e.Source == parse.SourceClusterLog || e.Field("provider_family") == "failover-clustering" {
+	if e.Source == parse.SourceClusterLog || e.Field(parse.KeyProviderFamily) == "failover-clustering" {
 		c.addNode(e.Node)
 	}
-	res, grp := e.Field("resource"), e.Field("group")
+	res, grp := e.Field(parse.KeyResource), e.Field(parse.KeyGroup)
 	if res != "" && grp != "" {
 		c.resourceGroup[strings.ToLower(res)] = c.groupName(grp)
 	}
-	if grp != "" && (isExchangeText(res) || isExchangeText(e.Field("resource_type"))) {
+	if grp != "" && (isExchangeText(res) || isExchangeText(e.Field(parse.KeyResourceType))) {
 		c.exchange[strings.ToLower(c.groupName(grp))] = true
 	}
-	switch a := e.Field("action"); a {
+	switch a := e.Field(parse.KeyAction); a {
 	case "group-move", "role-moved", "failover-attempt":
 		f.addMove(e)
 	case "resource-failed", "group-failed", "online-failed", "not-failing-over":
@@ -244,16 +244,16 @@ func (f *Facts) addClusterEvent(e *parse.Event) {
 // moveKind classifies one report of a move. rank says how sure the
 // reason is: an RCM MoveType outranks an event ID, which outranks wording.
 func moveKind(e *parse.Event) (kind, why string, rank int) {
-	if mt := e.Field("move_type"); mt != "" && e.Field("action") == "group-move" && e.Source == parse.SourceClusterLog && e.Field("failover_count") != "" {
+	if mt := e.Field(parse.KeyMoveType); mt != "" && e.Field(parse.KeyAction) == "group-move" && e.Source == parse.SourceClusterLog && e.Field(parse.KeyFailoverCount) != "" {
 		return moveTypeKind(mt), "MoveType::" + mt, 3
 	}
-	if e.Field("action") == "failover-attempt" {
+	if e.Field(parse.KeyAction) == "failover-attempt" {
 		return MoveUnplanned, "event 1153 (failover attempt)", 2
 	}
-	if mt := e.Field("move_type"); mt != "" {
+	if mt := e.Field(parse.KeyMoveType); mt != "" {
 		return moveTypeKind(mt), "logged as " + mt, 2
 	}
-	if e.Field("action") == "group-move" {
+	if e.Field(parse.KeyAction) == "group-move" {
 		low := strings.ToLower(e.Message)
 		if strings.Contains(low, "administrator") || strings.Contains(low, "requested by") {
 			return MovePlanned, "moved by an administrator", 1
@@ -281,19 +281,19 @@ const mergeWindow = 2 * time.Minute
 
 func (f *Facts) addMove(e *parse.Event) {
 	c := f.Cluster
-	g, to := e.Field("group"), e.Field("to_node")
+	g, to := e.Field(parse.KeyGroup), e.Field(parse.KeyToNode)
 	if g == "" || to == "" || e.Time.IsZero() {
 		return
 	}
 	g = c.groupName(g)
 	kind, why, rank := moveKind(e)
-	oc := OwnerChange{Time: e.Time, Group: g, To: parse.ShortNode(to), MoveType: e.Field("move_type"),
+	oc := OwnerChange{Time: e.Time, Group: g, To: parse.ShortNode(to), MoveType: e.Field(parse.KeyMoveType),
 		Kind: kind, Why: why, rank: rank, FailoverCount: -1,
 		Sources: []string{moveSource(e)}, Evidence: EvidenceOf(e)}
-	if from := e.Field("from_node"); from != "" {
+	if from := e.Field(parse.KeyFromNode); from != "" {
 		oc.From = parse.ShortNode(from)
 	}
-	if n, err := strconv.Atoi(e.Field("failover_count")); err == nil {
+	if n, err := strconv.Atoi(e.Field(parse.KeyFailoverCount)); err == nil {
 		oc.FailoverCount = n
 	}
 	c.addNode(oc.To)
@@ -327,34 +327,34 @@ func (f *Facts) addMove(e *parse.Event) {
 // moveSource names the kind of report a move came from.
 func moveSource(e *parse.Event) string {
 	switch {
-	case e.Field("action") == "failover-attempt":
+	case e.Field(parse.KeyAction) == "failover-attempt":
 		return "event 1153"
-	case e.Field("action") == "role-moved":
+	case e.Field(parse.KeyAction) == "role-moved":
 		return "event 1641"
-	case e.Provider == "ClusSvc" || e.Field("component") == "FM":
+	case e.Provider == "ClusSvc" || e.Field(parse.KeyComponent) == "FM":
 		return "2003 FM line"
 	}
 	return "RCM move line"
 }
 
 func (c *ClusterFacts) addRegistry(e *parse.Event) {
-	vn := strings.ToLower(e.Field("value_name"))
+	vn := strings.ToLower(e.Field(parse.KeyValueName))
 	switch {
 	case vn == "nodename":
-		n := parse.ShortNode(e.Field("value"))
+		n := parse.ShortNode(e.Field(parse.KeyValue))
 		c.addNode(n)
-		c.nodeIDs[e.Field("cluster_node_id")] = n
+		c.nodeIDs[e.Field(parse.KeyClusterNodeID)] = n
 		return
 	case vn == "type":
-		if isExchangeText(e.Field("value")) && e.Field("cluster_group") != "" {
-			c.exchange[strings.ToLower(c.groupName(e.Field("cluster_group")))] = true
+		if isExchangeText(e.Field(parse.KeyValue)) && e.Field(parse.KeyClusterGroup) != "" {
+			c.exchange[strings.ToLower(c.groupName(e.Field(parse.KeyClusterGroup)))] = true
 		}
-		if r, g := e.Field("cluster_resource"), e.Field("cluster_group"); r != "" && g != "" {
+		if r, g := e.Field(parse.KeyClusterResource), e.Field(parse.KeyClusterGroup); r != "" && g != "" {
 			c.resourceGroup[strings.ToLower(r)] = c.groupName(g)
 		}
 		return
 	}
-	v, err := strconv.ParseUint(strings.TrimSpace(e.Field("value")), 10, 32)
+	v, err := strconv.ParseUint(strings.TrimSpace(e.Field(parse.KeyValue)), 10, 32)
 	if err != nil {
 		return
 	}
@@ -362,9 +362,9 @@ func (c *ClusterFacts) addRegistry(e *parse.Event) {
 	var name string
 	switch vn {
 	case "failoverthreshold", "failoverperiod":
-		target, name = c.policy, strings.ToLower(c.groupName(e.Field("cluster_group")))
+		target, name = c.policy, strings.ToLower(c.groupName(e.Field(parse.KeyClusterGroup)))
 	default:
-		target, name = c.restart, strings.ToLower(e.Field("cluster_resource"))
+		target, name = c.restart, strings.ToLower(e.Field(parse.KeyClusterResource))
 	}
 	if name == "" {
 		return
@@ -394,8 +394,8 @@ func (c *ClusterFacts) addRegistry(e *parse.Event) {
 // "Not failing over group G, failoverCount N, failoverThresholdSetting S,
 // computedFailoverThreshold M".
 func (c *ClusterFacts) addLogPolicy(e *parse.Event) {
-	m, err := strconv.Atoi(e.Field("computed_threshold"))
-	g := e.Field("group")
+	m, err := strconv.Atoi(e.Field(parse.KeyComputedThreshold))
+	g := e.Field(parse.KeyGroup)
 	if err != nil || g == "" {
 		return
 	}
@@ -529,10 +529,10 @@ func (f *Facts) finishCluster() {
 		}
 	}
 	c.Removals = groupNodeEvents(c.removed, func(e *parse.Event) string {
-		if n := e.Field("node_name"); n != "" {
+		if n := e.Field(parse.KeyNodeName); n != "" {
 			return parse.ShortNode(n)
 		}
-		return parse.ShortNode(e.Field("target_node"))
+		return parse.ShortNode(e.Field(parse.KeyTargetNode))
 	})
 	c.QuorumLosses = groupNodeEvents(c.quorum, nil)
 	c.removed, c.quorum = nil, nil

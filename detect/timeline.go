@@ -65,21 +65,21 @@ func IsClusteredServerMode(mode string) bool {
 // SetupRunOf reads a setup-run summary event; ok is false for any other
 // event.
 func SetupRunOf(e *parse.Event) (r SetupRun, ok bool) {
-	if e.Kind != "setup-run" {
+	if e.Kind != parse.KindSetupRun {
 		return SetupRun{}, false
 	}
-	r = SetupRun{Node: parse.ShortNode(e.Node), Mode: e.Field("mode"), From: buildName(e.Field("previous_version")),
-		To: buildName(e.Field("setup_version")), CMS: e.Field("param.cmsname"), Evidence: EvidenceOf(e)}
+	r = SetupRun{Node: parse.ShortNode(e.Node), Mode: e.Field(parse.KeyMode), From: buildName(e.Field(parse.KeyPreviousVersion)),
+		To: buildName(e.Field(parse.KeySetupVersion)), CMS: e.Field(parse.KeyParamCMSName), Evidence: EvidenceOf(e)}
 	if r.CMS == "true" { // /cmsName given without a value
 		r.CMS = ""
 	}
 	// Without a previous-version line, the locally installed version setup
 	// reported is what the run found, when it differs from the new build.
-	if inst := buildName(e.Field("installed_version")); r.From == "" && inst != "" && inst != r.To && !IsClusteredServerMode(r.Mode) {
+	if inst := buildName(e.Field(parse.KeyInstalledVersion)); r.From == "" && inst != "" && inst != r.To && !IsClusteredServerMode(r.Mode) {
 		r.From = inst
 	}
-	r.LastLine, _ = strconv.Atoi(e.Field("last_line"))
-	switch e.Field("result") {
+	r.LastLine, _ = strconv.Atoi(e.Field(parse.KeyLastLine))
+	switch e.Field(parse.KeyResult) {
 	case "success":
 		r.Result = RunSucceeded
 	case "failed":
@@ -89,7 +89,7 @@ func SetupRunOf(e *parse.Event) (r SetupRun, ok bool) {
 	}
 	if !e.Time.IsZero() && e.TimeQuality != parse.TimeNone {
 		r.Start = e.Time.UTC()
-		if t, err := time.Parse(time.RFC3339Nano, e.Field("end")); err == nil && t.After(r.Start) {
+		if t, err := time.Parse(time.RFC3339Nano, e.Field(parse.KeyEnd)); err == nil && t.After(r.Start) {
 			r.End = t.UTC()
 		}
 	}

@@ -64,15 +64,15 @@ func containsFold(s, sub string) bool {
 
 // isSign reports whether an event carries error 5018.
 func isSign(e *parse.Event) bool {
-	switch e.Field("status") {
+	switch e.Field(parse.KeyStatus) {
 	case "5018", "-2147019878":
 		return true
 	}
-	switch strings.ToLower(e.Field("status_hex")) {
+	switch strings.ToLower(e.Field(parse.KeyStatusHex)) {
 	case "0x139a", "0x8007139a":
 		return true
 	}
-	switch strings.ToLower(e.Field("error_hex")) {
+	switch strings.ToLower(e.Field(parse.KeyErrorHex)) {
 	case "0x0000139a", "0x8007139a":
 		return true
 	}
@@ -97,7 +97,7 @@ func bareCodeInsert(e *parse.Event, key string) bool {
 	if strings.Contains(name, "error") || strings.Contains(name, "status") || strings.Contains(name, "code") {
 		return true
 	}
-	switch e.Field("provider_family") {
+	switch e.Field(parse.KeyProviderFamily) {
 	case "failover-clustering", "msexchange-cluster":
 		return true
 	}
@@ -112,10 +112,10 @@ var contextActions = map[string]bool{
 }
 
 func selectEvent(e *parse.Event) bool {
-	if contextActions[e.Field("action")] {
+	if contextActions[e.Field(parse.KeyAction)] {
 		return true
 	}
-	if e.Field("action") == "resource-state" && strings.EqualFold(e.Field("new_state"), "Failed") {
+	if e.Field(parse.KeyAction) == "resource-state" && strings.EqualFold(e.Field(parse.KeyNewState), "Failed") {
 		return true
 	}
 	return isSign(e)
@@ -156,7 +156,7 @@ var (
 )
 
 func resourceOf(e *parse.Event) string {
-	if r := e.Field("resource"); r != "" {
+	if r := e.Field(parse.KeyResource); r != "" {
 		return r
 	}
 	for _, re := range []*regexp.Regexp{reQuotedRes, reResQuoted2, reAngledRes, reNamedRes} {
@@ -176,7 +176,7 @@ func run(p *detect.Pass) error {
 			context = append(context, e)
 			continue
 		}
-		s := sign{e: e, node: parse.ShortNode(e.Node), resource: resourceOf(e), group: e.Field("group")}
+		s := sign{e: e, node: parse.ShortNode(e.Node), resource: resourceOf(e), group: e.Field(parse.KeyGroup)}
 		if s.group == "" {
 			s.group = f.Cluster.GroupOf(s.resource)
 		}
@@ -336,7 +336,7 @@ func report(p *detect.Pass, ep *episode, context []*parse.Event) {
 		if e.Time.Before(t0.Add(-contextWindow)) || e.Time.After(t1.Add(contextWindow)) {
 			continue
 		}
-		r, g := e.Field("resource"), e.Field("group")
+		r, g := e.Field(parse.KeyResource), e.Field(parse.KeyGroup)
 		if g == "" {
 			g = f.Cluster.GroupOf(r)
 		}

@@ -47,11 +47,11 @@ var Detector = &detect.Detector{
 }
 
 func selectEvent(e *parse.Event) bool {
-	switch e.Field("action") {
+	switch e.Field(parse.KeyAction) {
 	case "group-state", "group-online", "group-failed", "not-failing-over", "resource-failed":
 		return true
 	case "resource-state":
-		return strings.EqualFold(e.Field("new_state"), "Failed")
+		return strings.EqualFold(e.Field(parse.KeyNewState), "Failed")
 	}
 	return false
 }
@@ -85,14 +85,14 @@ func run(p *detect.Pass) error {
 		if e.Time.IsZero() {
 			continue
 		}
-		switch e.Field("action") {
+		switch e.Field(parse.KeyAction) {
 		case "resource-failed", "resource-state":
 			resFailures = append(resFailures, e)
-			if e.Field("action") == "resource-state" {
+			if e.Field(parse.KeyAction) == "resource-state" {
 				continue
 			}
 		}
-		if g := e.Field("group"); g != "" {
+		if g := e.Field(parse.KeyGroup); g != "" {
 			g = canonical(f, g)
 			byGroup[g] = append(byGroup[g], e)
 		}
@@ -209,16 +209,16 @@ func (s *storm) moves() []*detect.OwnerChange {
 	return out
 }
 
-func isExhaustion(e *parse.Event) bool { return e.Field("action") == "not-failing-over" }
+func isExhaustion(e *parse.Event) bool { return e.Field(parse.KeyAction) == "not-failing-over" }
 
 func isGroupFailed(e *parse.Event) bool {
-	return e.Field("action") == "group-failed" ||
-		(e.Field("action") == "group-state" && strings.EqualFold(e.Field("new_state"), "Failed"))
+	return e.Field(parse.KeyAction) == "group-failed" ||
+		(e.Field(parse.KeyAction) == "group-state" && strings.EqualFold(e.Field(parse.KeyNewState), "Failed"))
 }
 
 func isGroupOnline(e *parse.Event) bool {
-	return e.Field("action") == "group-online" ||
-		(e.Field("action") == "group-state" && strings.EqualFold(e.Field("new_state"), "Online"))
+	return e.Field(parse.KeyAction) == "group-online" ||
+		(e.Field(parse.KeyAction) == "group-state" && strings.EqualFold(e.Field(parse.KeyNewState), "Online"))
 }
 
 // groupStorms splits a group's failovers and failure lines into episodes
@@ -237,7 +237,7 @@ func groupStorms(f *detect.Facts, g string, evs []*parse.Event) []*storm {
 		}
 	}
 	for _, e := range evs {
-		if isExhaustion(e) || e.Field("action") == "group-failed" {
+		if isExhaustion(e) || e.Field(parse.KeyAction) == "group-failed" {
 			items = append(items, item{t: e.Time, ev: e})
 		}
 	}
@@ -308,10 +308,10 @@ func (s *storm) exhausted() (*parse.Event, int, int) {
 		if it.ev == nil || !isExhaustion(it.ev) {
 			continue
 		}
-		n, errN := strconv.Atoi(it.ev.Field("failover_count"))
-		m, errM := strconv.Atoi(it.ev.Field("computed_threshold"))
+		n, errN := strconv.Atoi(it.ev.Field(parse.KeyFailoverCount))
+		m, errM := strconv.Atoi(it.ev.Field(parse.KeyComputedThreshold))
 		if errN != nil || errM != nil {
-			if bare == nil && (it.ev.EventID == 1254 || it.ev.Field("event_id") == "1254") {
+			if bare == nil && (it.ev.EventID == 1254 || it.ev.Field(parse.KeyEventID) == "1254") {
 				bare = it.ev
 			}
 			continue
@@ -357,7 +357,7 @@ func (s *storm) onlineBetween(a, b time.Time) bool {
 func (s *storm) leftFailed() bool {
 	failures := 0
 	for _, it := range s.items {
-		if it.move != nil || (it.ev != nil && it.ev.Field("action") == "group-failed") {
+		if it.move != nil || (it.ev != nil && it.ev.Field(parse.KeyAction) == "group-failed") {
 			failures++
 		}
 	}
@@ -365,7 +365,7 @@ func (s *storm) leftFailed() bool {
 		return false
 	}
 	last := s.items[len(s.items)-1]
-	final := last.ev != nil && (last.ev.Field("action") == "group-failed" || isExhaustion(last.ev))
+	final := last.ev != nil && (last.ev.Field(parse.KeyAction) == "group-failed" || isExhaustion(last.ev))
 	for _, e := range s.after {
 		final = isGroupFailed(e)
 	}
@@ -669,7 +669,7 @@ func restartStorms(f *detect.Facts, evs []*parse.Event) []*restartStorm {
 	failures := map[key][][]*parse.Event{}
 	var keys []key
 	for _, e := range evs {
-		res := e.Field("resource")
+		res := e.Field(parse.KeyResource)
 		if res == "" || e.Node == "" {
 			continue
 		}
@@ -688,7 +688,7 @@ func restartStorms(f *detect.Facts, evs []*parse.Event) []*restartStorm {
 	var out []*restartStorm
 	for _, k := range keys {
 		list := failures[k]
-		res := list[0][0].Field("resource")
+		res := list[0][0].Field(parse.KeyResource)
 		pol := f.Cluster.RestartPolicy(res)
 		var cur *restartStorm
 		var ts []time.Time
@@ -716,11 +716,11 @@ func restartStorms(f *detect.Facts, evs []*parse.Event) []*restartStorm {
 
 func groupOf(f *detect.Facts, evs []*parse.Event) string {
 	for _, e := range evs {
-		if g := e.Field("group"); g != "" {
+		if g := e.Field(parse.KeyGroup); g != "" {
 			return canonical(f, g)
 		}
 	}
-	return f.Cluster.GroupOf(evs[0].Field("resource"))
+	return f.Cluster.GroupOf(evs[0].Field(parse.KeyResource))
 }
 
 func (r *restartStorm) report(p *detect.Pass) {

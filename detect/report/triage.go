@@ -132,8 +132,8 @@ func (c *Collector) Add(ev *parse.Event) {
 	if s.Node == "" && ev.Node != "" {
 		s.Node = parse.ShortNode(ev.Node)
 	}
-	if o := ev.Field("tz_offset"); o != "" && s.Offset == "" {
-		s.Offset, s.Zone = o, ev.Field("tz")
+	if o := ev.Field(parse.KeyTZOffset); o != "" && s.Offset == "" {
+		s.Offset, s.Zone = o, ev.Field(parse.KeyTZ)
 	}
 	if q != parse.TimeNone {
 		t := ev.Time.UTC()

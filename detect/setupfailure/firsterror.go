@@ -23,8 +23,8 @@ const (
 // counts: not the property-cache noise and not neutralised by an
 // "=== IGNORING PREVIOUS ERRORS ===" marker.
 func errorFrame(e *parse.Event) bool {
-	return e.Field("native_function") != "" && e.Field("error_code") != "" &&
-		e.Field("error_code") != benignCode && e.Field("ignored") != "true"
+	return e.Field(parse.KeyNativeFunction) != "" && e.Field(parse.KeyErrorCode) != "" &&
+		e.Field(parse.KeyErrorCode) != benignCode && e.Field(parse.KeyIgnored) != "true"
 }
 
 // firstError is the fallback: no known cause matched, so the finding quotes
@@ -59,7 +59,7 @@ func firstErrorRecord(r *runView, first int) *diagnosis {
 		refs: []string{refSetupAssist}}
 	comp := ""
 	for i := first - 1; i >= 0; i-- {
-		if c := r.recs[i].Field("component"); c != "" {
+		if c := r.recs[i].Field(parse.KeyComponent); c != "" {
 			comp = c
 			d.quote(r.recs[i])
 			break
@@ -76,7 +76,7 @@ func firstErrorRecord(r *runView, first int) *diagnosis {
 		if s := severity(next); (s == "ERROR" || s == "ERROR-REFERENCE") && following < maxFollowing {
 			d.quote(next)
 			following++
-			if ref := next.Field("errref_id"); ref != "" {
+			if ref := next.Field(parse.KeyErrRefID); ref != "" {
 				d.set("error_reference", ref)
 			}
 		}
@@ -100,11 +100,11 @@ func firstErrorRecord(r *runView, first int) *diagnosis {
 		d.explanation += " It happened while setup was processing the component '" + comp + "'."
 	}
 	if frame != nil {
-		code, dec := frame.Field("error_code"), frame.Field("error_code_dec")
+		code, dec := frame.Field(parse.KeyErrorCode), frame.Field(parse.KeyErrorCodeDec)
 		d.set("error_code", code)
 		d.set("error_code_dec", dec)
-		d.set("native_function", frame.Field("native_function"))
-		d.explanation += fmt.Sprintf(" The native frame %s near it reports error code %s (%s): %s.", orUnknown(frame.Field("native_function")), code, dec, strings.TrimSuffix(frame.Field("error_text"), "."))
+		d.set("native_function", frame.Field(parse.KeyNativeFunction))
+		d.explanation += fmt.Sprintf(" The native frame %s near it reports error code %s (%s): %s.", orUnknown(frame.Field(parse.KeyNativeFunction)), code, dec, strings.TrimSuffix(frame.Field(parse.KeyErrorText), "."))
 	}
 	if n, _ := strconv.Atoi(r.field("errors")); n > 1 {
 		d.explanation += fmt.Sprintf(" The run logged %d [ERROR] lines in all; the later ones usually repeat or follow from the first.", n)
@@ -147,7 +147,7 @@ func firstFrames(r *runView) *diagnosis {
 	if r.generation() == "2000/2003" && r.field("result") == "failed" {
 		want := strings.TrimSpace(r.field("result_text"))
 		for i, e := range r.recs {
-			if e.Field("ignored") != "true" && strings.TrimSpace(firstLine(e)) == want {
+			if e.Field(parse.KeyIgnored) != "true" && strings.TrimSpace(firstLine(e)) == want {
 				anchor = i
 				break
 			}
@@ -174,8 +174,8 @@ func firstFrames(r *runView) *diagnosis {
 	for _, f := range frames {
 		d.quote(f)
 	}
-	code, dec, msg := root.Field("error_code"), root.Field("error_code_dec"), root.Field("error_text")
-	fn := root.Field("native_function")
+	code, dec, msg := root.Field(parse.KeyErrorCode), root.Field(parse.KeyErrorCodeDec), root.Field(parse.KeyErrorText)
+	fn := root.Field(parse.KeyNativeFunction)
 	d.set("error_code", code)
 	d.set("error_code_dec", dec)
 	d.set("error_text", msg)

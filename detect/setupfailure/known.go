@@ -183,11 +183,11 @@ func byErrorReference(r *runView) *diagnosis {
 	} {
 		if d := check(ctx); d != nil {
 			d.quote(refEv)
-			d.set("error_reference", refEv.Field("errref_id"))
+			d.set("error_reference", refEv.Field(parse.KeyErrRefID))
 			return d
 		}
 	}
-	id := refEv.Field("errref_id")
+	id := refEv.Field(parse.KeyErrRefID)
 	var d *diagnosis
 	switch {
 	case strings.EqualFold(id, idDomainPermissions):
@@ -554,7 +554,7 @@ func sharedConfigDC(r *runView) *diagnosis {
 		return nil
 	}
 	ref := r.lastWith("ERROR-REFERENCE")
-	if ref < 0 || !strings.EqualFold(r.recs[ref].Field("errref_id"), idSharedConfigDC) {
+	if ref < 0 || !strings.EqualFold(r.recs[ref].Field(parse.KeyErrRefID), idSharedConfigDC) {
 		return nil
 	}
 	d := &diagnosis{cause: "shared-config-dc", title: "setup could not set the shared configuration domain controller"}

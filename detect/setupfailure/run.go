@@ -58,7 +58,7 @@ func (r *runView) installed() string {
 }
 
 // severity of a record: ERROR, ERROR-REFERENCE, REQUIRED, WARNING or "".
-func severity(e *parse.Event) string { return e.Field("severity") }
+func severity(e *parse.Event) string { return e.Field(parse.KeySeverity) }
 
 // firstLine is a record's own line, without its continuation lines.
 func firstLine(e *parse.Event) string {
@@ -71,8 +71,8 @@ func firstLine(e *parse.Event) string {
 func (r *runView) eval(kind, name string) (*parse.Event, string) {
 	for i := len(r.recs) - 1; i >= 0; i-- {
 		e := r.recs[i]
-		if e.Field("eval_kind") == kind && strings.EqualFold(e.Field("eval_name"), name) {
-			return e, e.Field("eval_value")
+		if e.Field(parse.KeyEvalKind) == kind && strings.EqualFold(e.Field(parse.KeyEvalName), name) {
+			return e, e.Field(parse.KeyEvalValue)
 		}
 	}
 	return nil, ""

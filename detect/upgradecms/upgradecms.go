@@ -61,10 +61,10 @@ var Detector = &detect.Detector{
 }
 
 func isWatermarkValue(e *parse.Event) bool {
-	if e.Source != parse.SourceRegistry || e.Field("exchange_role") == "" || e.Field("deleted") != "" {
+	if e.Source != parse.SourceRegistry || e.Field(parse.KeyExchangeRole) == "" || e.Field(parse.KeyDeleted) != "" {
 		return false
 	}
-	switch strings.ToLower(e.Field("value_name")) {
+	switch strings.ToLower(e.Field(parse.KeyValueName)) {
 	case "watermark", "action":
 		return true
 	}
@@ -74,21 +74,21 @@ func isWatermarkValue(e *parse.Event) bool {
 func selectEvent(e *parse.Event) bool {
 	switch e.Source {
 	case parse.SourceSetupLog:
-		if e.Kind == "setup-run" || e.Field("severity") == "ERROR" {
+		if e.Kind == parse.KindSetupRun || e.Field(parse.KeySeverity) == "ERROR" {
 			return true
 		}
-		switch e.Field("eval_name") {
+		switch e.Field(parse.KeyEvalName) {
 		case "InstallWatermark":
-			return strings.EqualFold(e.Field("eval_value"), "True")
+			return strings.EqualFold(e.Field(parse.KeyEvalValue), "True")
 		case "Watermarks":
-			v := e.Field("eval_value")
+			v := e.Field(parse.KeyEvalValue)
 			return v != "" && v != "<NULL>"
 		}
 		return false
 	case parse.SourceRegistry:
 		return isWatermarkValue(e)
 	}
-	switch e.Field("action") {
+	switch e.Field(parse.KeyAction) {
 	case "setup-failed", "cms-operation-failed", "resource-failed", "online-failed", "group-failed":
 		return true
 	}
@@ -114,7 +114,7 @@ func run(p *detect.Pass) error {
 	}
 	for _, e := range p.Events {
 		switch {
-		case e.Kind == "setup-run":
+		case e.Kind == parse.KindSetupRun:
 			b.runs = append(b.runs, e)
 		case e.Source == parse.SourceSetupLog:
 			b.records[e.File] = append(b.records[e.File], e)
@@ -144,7 +144,7 @@ func node(e *parse.Event) string { return parse.ShortNode(e.Node) }
 
 // runEnd is when a run ended, or its start.
 func runEnd(e *parse.Event) time.Time {
-	if t, err := time.Parse(time.RFC3339Nano, e.Field("end")); err == nil {
+	if t, err := time.Parse(time.RFC3339Nano, e.Field(parse.KeyEnd)); err == nil {
 		return t.UTC()
 	}
 	return e.Time
@@ -162,7 +162,7 @@ func (b *bundle) sameCluster(a, c string) bool {
 // after t, if any.
 func (b *bundle) laterCMSUpgrade(n string, t time.Time) *parse.Event {
 	for _, r := range b.runs {
-		if detect.IsUpgradeCMS(r) && r.Field("result") == "success" && r.Time.After(t) && b.sameCluster(n, node(r)) {
+		if detect.IsUpgradeCMS(r) && r.Field(parse.KeyResult) == "success" && r.Time.After(t) && b.sameCluster(n, node(r)) {
 			return r
 		}
 	}
@@ -181,13 +181,13 @@ func (b *bundle) record(file string, line int) *parse.Event {
 
 // firstError returns the run's first [ERROR] record.
 func (b *bundle) firstError(r *parse.Event) *parse.Event {
-	if n, err := strconv.Atoi(r.Field("first_error_line")); err == nil {
+	if n, err := strconv.Atoi(r.Field(parse.KeyFirstErrorLine)); err == nil {
 		if e := b.record(r.File, n); e != nil {
 			return e
 		}
 	}
 	for _, e := range b.records[r.File] {
-		if e.Run == r.Run && e.Field("severity") == "ERROR" {
+		if e.Run == r.Run && e.Field(parse.KeySeverity) == "ERROR" {
 			return e
 		}
 	}
@@ -235,7 +235,7 @@ func resourceKind(typ, name, text string) string {
 
 // cmsName names the clustered mailbox server of a run on node n at t.
 func (b *bundle) cmsName(r *parse.Event) string {
-	if v := r.Field("param.cmsname"); v != "" && v != "true" {
+	if v := r.Field(parse.KeyParamCMSName); v != "" && v != "true" {
 		return v
 	}
 	n := node(r)
@@ -278,7 +278,7 @@ func (b *bundle) failedUpgradeCMS(used map[*parse.Event]bool) []detect.Finding {
 	byNode := map[string][]*parse.Event{}
 	var order []string
 	for _, r := range b.runs {
-		if !detect.IsUpgradeCMS(r) || r.Field("result") == "success" {
+		if !detect.IsUpgradeCMS(r) || r.Field(parse.KeyResult) == "success" {
 			continue
 		}
 		n := node(r)
@@ -302,11 +302,11 @@ func (b *bundle) failedFinding(n string, runs []*parse.Event, used map[*parse.Ev
 	start, end := first.Time, runEnd(last)
 	cms := b.cmsName(last)
 	d := map[string]string{"node": n, "attempts": strconv.Itoa(len(runs)), "file": last.File,
-		"run": strconv.Itoa(last.Run), "result": last.Field("result")}
+		"run": strconv.Itoa(last.Run), "result": last.Field(parse.KeyResult)}
 	if cms != "" {
 		d["cms"] = cms
 	}
-	if v := last.Field("setup_version"); v != "" {
+	if v := last.Field(parse.KeySetupVersion); v != "" {
 		d["setup_version"] = v
 		if r := builds.ReleaseName(v); r != "" {
 			d["setup_release"] = r
@@ -325,7 +325,7 @@ func (b *bundle) failedFinding(n string, runs []*parse.Event, used map[*parse.Ev
 		d["first_error_line"] = strconv.Itoa(errRec.Line)
 		ev = append(ev, detect.EvidenceOf(errRec))
 		texts = append(texts, errRec.Message)
-	} else if t := last.Field("result_text"); t != "" {
+	} else if t := last.Field(parse.KeyResultText); t != "" {
 		texts = append(texts, t)
 	}
 	// What the node logged while the run worked: setup component and CMS
@@ -338,13 +338,13 @@ func (b *bundle) failedFinding(n string, runs []*parse.Event, used map[*parse.Ev
 			continue
 		}
 		ev = append(ev, detect.EvidenceOf(e))
-		switch e.Field("action") {
+		switch e.Field(parse.KeyAction) {
 		case "setup-failed", "cms-operation-failed":
 			texts = append(texts, e.Message)
 		default:
 			resLines++
-			if k := resourceKind(e.Field("resource_type"), e.Field("resource"), e.Message); k != "" && kind == "" {
-				kind, resName = k, e.Field("resource")
+			if k := resourceKind(e.Field(parse.KeyResourceType), e.Field(parse.KeyResource), e.Message); k != "" && kind == "" {
+				kind, resName = k, e.Field(parse.KeyResource)
 			}
 		}
 	}
@@ -366,11 +366,11 @@ func (b *bundle) failedFinding(n string, runs []*parse.Event, used map[*parse.Ev
 	// what this failure left behind.
 	var marks []string
 	for _, e := range b.marks {
-		if node(e) == n && strings.EqualFold(e.Field("exchange_role"), "ClusteredMailboxServer") {
+		if node(e) == n && strings.EqualFold(e.Field(parse.KeyExchangeRole), "ClusteredMailboxServer") {
 			used[e] = true
 			ev = append(ev, detect.EvidenceOf(e))
-			marks = append(marks, e.Field("value_name")+"="+e.Field("value"))
-			d[strings.ToLower(e.Field("value_name"))] = e.Field("value")
+			marks = append(marks, e.Field(parse.KeyValueName)+"="+e.Field(parse.KeyValue))
+			d[strings.ToLower(e.Field(parse.KeyValueName))] = e.Field(parse.KeyValue)
 		}
 	}
 	what := "the clustered mailbox server"
@@ -378,8 +378,8 @@ func (b *bundle) failedFinding(n string, runs []*parse.Event, used map[*parse.Ev
 		what = "clustered mailbox server " + cms
 	}
 	var s strings.Builder
-	fmt.Fprintf(&s, "setup /upgradeCMS ran on %s %s and did not complete (%s", n, attemptsText(len(runs)), last.Field("result"))
-	if t := last.Field("result_text"); t != "" {
+	fmt.Fprintf(&s, "setup /upgradeCMS ran on %s %s and did not complete (%s", n, attemptsText(len(runs)), last.Field(parse.KeyResult))
+	if t := last.Field(parse.KeyResultText); t != "" {
 		s.WriteString(": \"" + clip(t, 200) + "\"")
 	}
 	s.WriteString("), and no later /upgradeCMS in the bundle succeeded. ")
@@ -472,10 +472,10 @@ func (b *bundle) installWatermarks(used map[*parse.Event]bool) []detect.Finding 
 	latest := map[string]*parse.Event{}
 	var order []string
 	for _, r := range b.runs {
-		if !strings.EqualFold(r.Field("install_watermark"), "True") && r.Field("watermark") == "" {
+		if !strings.EqualFold(r.Field(parse.KeyInstallWatermark), "True") && r.Field(parse.KeyWatermark) == "" {
 			continue
 		}
-		if r.Field("result") == "success" || b.laterSuccess(r) {
+		if r.Field(parse.KeyResult) == "success" || b.laterSuccess(r) {
 			continue
 		}
 		n := node(r)
@@ -488,7 +488,7 @@ func (b *bundle) installWatermarks(used map[*parse.Event]bool) []detect.Finding 
 	for _, n := range order {
 		r := latest[n]
 		var roles, marks []string
-		for _, wm := range strings.Split(r.Field("watermark"), ";") {
+		for _, wm := range strings.Split(r.Field(parse.KeyWatermark), ";") {
 			wm = strings.TrimSpace(wm)
 			if wm == "" {
 				continue
@@ -500,17 +500,17 @@ func (b *bundle) installWatermarks(used map[*parse.Event]bool) []detect.Finding 
 		}
 		ev := []detect.Evidence{detect.EvidenceOf(r)}
 		for _, e := range b.records[r.File] {
-			if e.Run == r.Run && e.Field("eval_name") != "" {
+			if e.Run == r.Run && e.Field(parse.KeyEvalName) != "" {
 				ev = append(ev, detect.EvidenceOf(e))
 			}
 		}
 		for _, e := range b.marks {
-			if node(e) == n && slices.ContainsFunc(roles, func(role string) bool { return strings.EqualFold(role, e.Field("exchange_role")) }) {
+			if node(e) == n && slices.ContainsFunc(roles, func(role string) bool { return strings.EqualFold(role, e.Field(parse.KeyExchangeRole)) }) {
 				used[e] = true
 				ev = append(ev, detect.EvidenceOf(e))
 			}
 		}
-		d := map[string]string{"node": n, "file": r.File, "run": strconv.Itoa(r.Run), "result": r.Field("result")}
+		d := map[string]string{"node": n, "file": r.File, "run": strconv.Itoa(r.Run), "result": r.Field(parse.KeyResult)}
 		roleText := "a role the log does not name"
 		if len(roles) > 0 {
 			roleText = strings.Join(roles, ", ")
@@ -519,17 +519,17 @@ func (b *bundle) installWatermarks(used map[*parse.Event]bool) []detect.Finding 
 		if len(marks) > 0 {
 			d["watermark"] = strings.Join(marks, "; ")
 		}
-		if v := r.Field("install_watermark"); v != "" {
+		if v := r.Field(parse.KeyInstallWatermark); v != "" {
 			d["install_watermark"] = v
 		}
-		if v := r.Field("setup_version"); v != "" {
+		if v := r.Field(parse.KeySetupVersion); v != "" {
 			d["setup_version"] = v
 		}
 		expl := fmt.Sprintf("Setup run %d on %s (%s) found the watermark of an earlier setup that stopped part way "+
 			"(%s), and no later run on the node completed. Setup records each finished task of a role as a "+
 			"watermark and removes it when the role is done; a watermark left behind means %s is only partly "+
 			"installed or upgraded, and setup will only continue the interrupted action.",
-			r.Run, n, r.Field("mode"), watermarkText(r, marks), roleText)
+			r.Run, n, r.Field(parse.KeyMode), watermarkText(r, marks), roleText)
 		rem := "Run setup again in the same mode as the run that failed (from the GUI if unattended setup refuses), " +
 			"so it resumes from the watermark and finishes; fix whatever stopped that earlier run first. Do not delete " +
 			"the Watermark and Action values from the registry to get past the check."
@@ -546,7 +546,7 @@ func (b *bundle) installWatermarks(used map[*parse.Event]bool) []detect.Finding 
 
 func watermarkText(r *parse.Event, marks []string) string {
 	var parts []string
-	if strings.EqualFold(r.Field("install_watermark"), "True") {
+	if strings.EqualFold(r.Field(parse.KeyInstallWatermark), "True") {
 		parts = append(parts, "rule InstallWatermark evaluated True")
 	}
 	if len(marks) > 0 {
@@ -560,10 +560,10 @@ func watermarkText(r *parse.Event, marks []string) string {
 func (b *bundle) laterSuccess(r *parse.Event) bool {
 	n := node(r)
 	for _, o := range b.runs {
-		if o == r || node(o) != n || !o.Time.After(r.Time) || o.Field("result") != "success" {
+		if o == r || node(o) != n || !o.Time.After(r.Time) || o.Field(parse.KeyResult) != "success" {
 			continue
 		}
-		if !strings.HasPrefix(strings.ToLower(o.Field("mode")), "prepare") {
+		if !strings.HasPrefix(strings.ToLower(o.Field(parse.KeyMode)), "prepare") {
 			return true
 		}
 	}
@@ -580,7 +580,7 @@ func (b *bundle) registryWatermarks(used map[*parse.Event]bool) []detect.Finding
 		if used[e] {
 			continue
 		}
-		k := key{node(e), e.File, e.Field("key")}
+		k := key{node(e), e.File, e.Field(parse.KeyKey)}
 		if _, ok := groups[k]; !ok {
 			order = append(order, k)
 		}
@@ -595,16 +595,16 @@ func (b *bundle) registryWatermarks(used map[*parse.Event]bool) []detect.Finding
 	var out []detect.Finding
 	for _, k := range order {
 		evs := groups[k]
-		role, ver := evs[0].Field("exchange_role"), evs[0].Field("exchange_version_key")
+		role, ver := evs[0].Field(parse.KeyExchangeRole), evs[0].Field(parse.KeyExchangeVersionKey)
 		action, mark := "", ""
 		var ev []detect.Evidence
 		for _, e := range evs {
 			ev = append(ev, detect.EvidenceOf(e))
-			switch strings.ToLower(e.Field("value_name")) {
+			switch strings.ToLower(e.Field(parse.KeyValueName)) {
 			case "action":
-				action = e.Field("value")
+				action = e.Field(parse.KeyValue)
 			case "watermark":
-				mark = e.Field("value")
+				mark = e.Field(parse.KeyValue)
 			}
 		}
 		d := map[string]string{"node": k.node, "role": role, "key": k.key, "version_key": ver}
@@ -669,14 +669,14 @@ func (b *bundle) cmsNotUpgraded() []detect.Finding {
 	}
 	latest := map[string]up{}
 	for _, r := range b.runs {
-		if r.Field("result") != "success" || !binaryUpgrade(r) {
+		if r.Field(parse.KeyResult) != "success" || !binaryUpgrade(r) {
 			continue
 		}
-		v, ok := builds.Parse(r.Field("setup_version"))
+		v, ok := builds.Parse(r.Field(parse.KeySetupVersion))
 		if !ok || v[0] != 8 || !b.cmsNode(node(r)) {
 			continue
 		}
-		latest[node(r)] = up{r, r.Field("setup_version")}
+		latest[node(r)] = up{r, r.Field(parse.KeySetupVersion)}
 	}
 	byCluster := map[string][]string{}
 	for n := range latest {
@@ -722,7 +722,7 @@ func (b *bundle) cmsNotUpgraded() []detect.Finding {
 		}
 		ev = append(ev, cmsEv...)
 		for _, r := range b.runs {
-			if detect.IsUpgradeCMS(r) && r.Field("result") != "success" && slices.Contains(nodes, node(r)) {
+			if detect.IsUpgradeCMS(r) && r.Field(parse.KeyResult) != "success" && slices.Contains(nodes, node(r)) {
 				ev = append(ev, detect.EvidenceOf(r))
 				if t := runEnd(r); t.After(end) {
 					end = t
@@ -777,7 +777,7 @@ func older(a, b string) bool {
 
 // binaryUpgrade reports a setup run that upgraded the node's binaries.
 func binaryUpgrade(r *parse.Event) bool {
-	return strings.EqualFold(r.Field("mode"), "upgrade") || strings.EqualFold(r.Field("installation_mode"), "BuildToBuildUpgrade")
+	return strings.EqualFold(r.Field(parse.KeyMode), "upgrade") || strings.EqualFold(r.Field(parse.KeyInstallationMode), "BuildToBuildUpgrade")
 }
 
 // cmsNode reports whether a node carries (or belongs to a cluster with)
@@ -800,7 +800,7 @@ func (b *bundle) cmsNode(n string) bool {
 		}
 	}
 	for _, e := range b.marks {
-		if node(e) == n && strings.EqualFold(e.Field("exchange_role"), "ClusteredMailboxServer") {
+		if node(e) == n && strings.EqualFold(e.Field(parse.KeyExchangeRole), "ClusteredMailboxServer") {
 			return true
 		}
 	}

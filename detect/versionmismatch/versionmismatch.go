@@ -137,9 +137,9 @@ func containsFold(s, sub string) bool {
 // upgraded; everything else comes from the facts.
 func selectEvent(e *parse.Event) bool {
 	switch {
-	case e.Kind == "setup-run":
+	case e.Kind == parse.KindSetupRun:
 		return true
-	case e.Field("action") == "version-mismatch":
+	case e.Field(parse.KeyAction) == "version-mismatch":
 		return true
 	}
 	_, _, ok := mismatchIn(e)
@@ -219,7 +219,7 @@ func documentedFailures(p *detect.Pass) []*episode {
 	}
 	var runs []*parse.Event
 	for _, e := range p.Events {
-		if e.Kind == "setup-run" {
+		if e.Kind == parse.KindSetupRun {
 			runs = append(runs, e)
 			continue
 		}
@@ -321,7 +321,7 @@ func documentedFailures(p *detect.Pass) []*episode {
 		// The node's own upgrade later in the bundle dates the move as
 		// having come too early.
 		for _, r := range runs {
-			if parse.ShortNode(r.Node) == ep.node && r.Time.After(ep.end) && r.Field("result") == "success" {
+			if parse.ShortNode(r.Node) == ep.node && r.Time.After(ep.end) && r.Field(parse.KeyResult) == "success" {
 				ep.laterRun = r
 				break
 			}
@@ -334,10 +334,10 @@ func documentedFailures(p *detect.Pass) []*episode {
 // event's group, the group of its resource, the server the text names
 // when that is a known group, else the Exchange group the node held.
 func serverOf(f *detect.Facts, e *parse.Event, named string) string {
-	if g := e.Field("group"); g != "" {
+	if g := e.Field(parse.KeyGroup); g != "" {
 		return g
 	}
-	if r := e.Field("resource"); r != "" {
+	if r := e.Field(parse.KeyResource); r != "" {
 		if g := f.Cluster.GroupOf(r); g != "" {
 			return g
 		}
@@ -726,7 +726,7 @@ func windowsDifferences(p *detect.Pass) []detect.Finding {
 	}
 	events := map[string][]*parse.Event{}
 	for _, e := range p.Events {
-		if e.Field("action") == "version-mismatch" {
+		if e.Field(parse.KeyAction) == "version-mismatch" {
 			c := clusterOf[parse.ShortNode(e.Node)]
 			events[c] = append(events[c], e)
 		}
@@ -775,7 +775,7 @@ func windowsDifferences(p *detect.Pass) []detect.Finding {
 		var start, end time.Time
 		for _, e := range events[c] {
 			ev = append(ev, detect.EvidenceOf(e))
-			if n := e.Field("target_node"); n != "" {
+			if n := e.Field(parse.KeyTargetNode); n != "" {
 				nodes = append(nodes, n)
 			}
 			nodes = append(nodes, e.Node)

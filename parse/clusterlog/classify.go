@@ -130,17 +130,17 @@ func splitComponent(ev *parse.Event, rest string) (comp, msg string) {
 	if c, n := componentTag(msg); n > 0 {
 		comp = c
 		msg = msg[n:]
-		ev.SetField("component", comp)
+		ev.SetField(parse.KeyComponent, comp)
 	}
 	if comp == "" || comp == "RES" {
 		if typ, name, n := resourcePrefix(msg); n > 0 {
-			ev.SetField("resource_type", typ)
-			ev.SetField("resource", name)
+			ev.SetField(parse.KeyResourceType, typ)
+			ev.SetField(parse.KeyResource, name)
 			return comp, msg[n:]
 		}
 		if comp == "RES" {
 			if m := reResType.FindStringSubmatch(msg); m != nil {
-				ev.SetField("resource_type", strings.TrimSpace(m[1]))
+				ev.SetField(parse.KeyResourceType, strings.TrimSpace(m[1]))
 			}
 		}
 	}
@@ -161,12 +161,12 @@ func eraOf(h *head, comp string) (era int, sure bool) {
 	return eraLegacy, false
 }
 
-func setAction(ev *parse.Event, a string) { ev.SetField("action", a) }
+func setAction(ev *parse.Event, a string) { ev.SetField(parse.KeyAction, a) }
 
 func inferID(ev *parse.Event, id int) {
 	ev.EventID = id
-	ev.SetField("event_id", strconv.Itoa(id))
-	ev.SetField("event_id_inferred", "true")
+	ev.SetField(parse.KeyEventID, strconv.Itoa(id))
+	ev.SetField(parse.KeyEventIDInferred, "true")
 }
 
 // node normalises a node name as written in a log line.
@@ -186,12 +186,12 @@ func first(ss ...string) string {
 // first line's message (after component and resource prefix).
 func classify(ev *parse.Event, comp, msg string, legacy bool) {
 	switch {
-	case comp == "" && !legacy && classifyChannelText(ev, ev.Field("channel"), msg):
+	case comp == "" && !legacy && classifyChannelText(ev, ev.Field(parse.KeyChannel), msg):
 	case legacy && classifyLegacy(ev, comp, msg):
 	default:
 		classifyModern(ev, comp, msg)
 	}
-	if ev.Field("status") == "" {
+	if ev.Field(parse.KeyStatus) == "" {
 		setStatusFrom(ev, msg)
 	}
 }
@@ -203,15 +203,15 @@ func classifyChannelText(ev *parse.Event, channel, msg string) bool {
 	case strings.Contains(msg, "clustered role"), strings.Contains(msg, "clustered service or application"):
 		if m := re1153.FindStringSubmatch(msg); m != nil {
 			setAction(ev, "failover-attempt")
-			ev.SetField("group", m[1])
-			ev.SetField("from_node", node(m[2]))
-			ev.SetField("to_node", node(m[3]))
+			ev.SetField(parse.KeyGroup, m[1])
+			ev.SetField(parse.KeyFromNode, node(m[2]))
+			ev.SetField(parse.KeyToNode, node(m[3]))
 			inferID(ev, 1153)
 			return true
 		}
 		if m := re1205.FindStringSubmatch(msg); m != nil {
 			setAction(ev, "group-failed")
-			ev.SetField("group", m[1])
+			ev.SetField(parse.KeyGroup, m[1])
 			inferID(ev, 1205)
 			return true
 		}
@@ -223,7 +223,7 @@ func classifyChannelText(ev *parse.Event, channel, msg string) bool {
 				setAction(ev, "group-offline")
 				inferID(ev, 1204)
 			}
-			ev.SetField("group", m[1])
+			ev.SetField(parse.KeyGroup, m[1])
 			return true
 		}
 		if m := re1200.FindStringSubmatch(msg); m != nil {
@@ -234,23 +234,23 @@ func classifyChannelText(ev *parse.Event, channel, msg string) bool {
 				setAction(ev, "offline-attempt")
 				inferID(ev, 1203)
 			}
-			ev.SetField("group", m[1])
+			ev.SetField(parse.KeyGroup, m[1])
 			return true
 		}
 		if m := re1637.FindStringSubmatch(msg); m != nil {
 			setAction(ev, "resource-state")
-			ev.SetField("resource", m[1])
-			ev.SetField("group", m[2])
-			ev.SetField("old_state", m[3])
-			ev.SetField("new_state", m[4])
+			ev.SetField(parse.KeyResource, m[1])
+			ev.SetField(parse.KeyGroup, m[2])
+			ev.SetField(parse.KeyOldState, m[3])
+			ev.SetField(parse.KeyNewState, m[4])
 			inferID(ev, 1637)
 			return true
 		}
 		if m := re1069.FindStringSubmatch(msg); m != nil {
 			setAction(ev, "resource-failed")
-			ev.SetField("resource", m[1])
-			ev.SetField("resource_type", m[2])
-			ev.SetField("group", m[3])
+			ev.SetField(parse.KeyResource, m[1])
+			ev.SetField(parse.KeyResourceType, m[2])
+			ev.SetField(parse.KeyGroup, m[3])
 			if channel == "Operational" {
 				inferID(ev, 1635) // the same wording, logged to Operational
 			} else {
@@ -261,37 +261,37 @@ func classifyChannelText(ev *parse.Event, channel, msg string) bool {
 	case strings.HasPrefix(msg, "Clustered role '"), strings.HasPrefix(msg, "Clustered service or application '"):
 		if m := re1641.FindStringSubmatch(msg); m != nil {
 			setAction(ev, "role-moved")
-			ev.SetField("group", m[1])
-			ev.SetField("from_node", node(m[2]))
-			ev.SetField("to_node", node(m[3]))
+			ev.SetField(parse.KeyGroup, m[1])
+			ev.SetField(parse.KeyFromNode, node(m[2]))
+			ev.SetField(parse.KeyToNode, node(m[3]))
 			inferID(ev, 1641)
 			return true
 		}
 		if m := re1254.FindStringSubmatch(msg); m != nil {
 			setAction(ev, "not-failing-over")
-			ev.SetField("group", m[1])
+			ev.SetField(parse.KeyGroup, m[1])
 			inferID(ev, 1254)
 			return true
 		}
 	case strings.HasPrefix(msg, "Group '"):
 		if m := re1674.FindStringSubmatch(msg); m != nil {
 			setAction(ev, "group-state")
-			ev.SetField("group", m[1])
-			ev.SetField("old_state", m[2])
-			ev.SetField("new_state", m[3])
+			ev.SetField(parse.KeyGroup, m[1])
+			ev.SetField(parse.KeyOldState, m[2])
+			ev.SetField(parse.KeyNewState, m[3])
 			inferID(ev, 1674)
 			return true
 		}
 	case strings.HasPrefix(msg, "Cluster node '"):
 		if m := re1135.FindStringSubmatch(msg); m != nil {
 			setAction(ev, "node-removed")
-			ev.SetField("node_name", node(m[1]))
+			ev.SetField(parse.KeyNodeName, node(m[1]))
 			inferID(ev, 1135)
 			return true
 		}
 		if m := reQuar.FindStringSubmatch(msg); m != nil {
 			setAction(ev, "node-quarantined")
-			ev.SetField("node_name", node(m[1]))
+			ev.SetField(parse.KeyNodeName, node(m[1]))
 			if strings.HasPrefix(msg[len(m[0]):], " by ") {
 				inferID(ev, 1675) // quarantined by the other nodes, cannot join
 			} else {
@@ -301,7 +301,7 @@ func classifyChannelText(ev *parse.Event, channel, msg string) bool {
 		}
 		if m := re1652.FindStringSubmatch(msg); m != nil {
 			setAction(ev, "join-failed")
-			ev.SetField("node_name", node(m[1]))
+			ev.SetField(parse.KeyNodeName, node(m[1]))
 			inferID(ev, 1652)
 			return true
 		}
@@ -321,7 +321,7 @@ func classifyChannelText(ev *parse.Event, channel, msg string) bool {
 	case strings.HasPrefix(msg, "This node has successfully joined"):
 		if m := re1062.FindStringSubmatch(msg); m != nil {
 			setAction(ev, "node-joined")
-			ev.SetField("cluster", m[1])
+			ev.SetField(parse.KeyCluster, m[1])
 			inferID(ev, 1062)
 			return true
 		}
@@ -332,15 +332,15 @@ func classifyChannelText(ev *parse.Event, channel, msg string) bool {
 	case strings.Contains(msg, "consecutive heartbeats"):
 		if m := reNetFT.FindStringSubmatch(msg); m != nil {
 			setAction(ev, "heartbeat-lost")
-			ev.SetField("missed_percent", m[1])
+			ev.SetField(parse.KeyMissedPercent, m[1])
 			inferID(ev, 1650)
 			return true
 		}
 	case strings.Contains(msg, "lost the UDP connection"):
 		if m := reUDP.FindStringSubmatch(msg); m != nil {
 			setAction(ev, "connection-lost")
-			ev.SetField("local_endpoint", m[1])
-			ev.SetField("remote_endpoint", m[2])
+			ev.SetField(parse.KeyLocalEndpoint, m[1])
+			ev.SetField(parse.KeyRemoteEndpoint, m[2])
 			inferID(ev, 1650)
 			return true
 		}
@@ -354,29 +354,29 @@ func classifyChannelText(ev *parse.Event, channel, msg string) bool {
 	case strings.Contains(msg, "did not respond in a timely fashion"):
 		if m := re1230.FindStringSubmatch(msg); m != nil {
 			setAction(ev, "deadlock")
-			ev.SetField("resource", m[1])
+			ev.SetField(parse.KeyResource, m[1])
 			inferID(ev, 1230)
 			return true
 		}
 	case strings.HasPrefix(msg, "File share witness resource"):
 		if m := re1564.FindStringSubmatch(msg); m != nil {
 			setAction(ev, "witness-failed")
-			ev.SetField("resource", m[1])
+			ev.SetField(parse.KeyResource, m[1])
 			inferID(ev, 1564)
 			return true
 		}
 	case strings.HasPrefix(msg, "Cluster network interface '"):
 		if m := re1127.FindStringSubmatch(msg); m != nil {
 			setAction(ev, "interface-failed")
-			ev.SetField("interface", m[1])
-			ev.SetField("node_name", node(m[2]))
-			ev.SetField("network", m[3])
+			ev.SetField(parse.KeyInterface, m[1])
+			ev.SetField(parse.KeyNodeName, node(m[2]))
+			ev.SetField(parse.KeyNetwork, m[3])
 			inferID(ev, 1127)
 			return true
 		}
 	case strings.HasPrefix(msg, "Cluster network '"):
 		if m := re113x.FindStringSubmatch(msg); m != nil {
-			ev.SetField("network", m[1])
+			ev.SetField(parse.KeyNetwork, m[1])
 			if m[2] == "down" {
 				setAction(ev, "network-down")
 				inferID(ev, 1130)
@@ -399,74 +399,74 @@ func classifyModern(ev *parse.Event, comp, msg string) {
 		case strings.Contains(msg, "move of group "):
 			if m := reRCMMove.FindStringSubmatch(msg); m != nil {
 				setAction(ev, "group-move")
-				ev.SetField("group", m[1])
-				ev.SetField("from_node", node(m[2]))
-				ev.SetField("from_node_id", m[3])
-				ev.SetField("to_node", node(m[4]))
-				ev.SetField("to_node_id", m[5])
-				ev.SetField("move_type", m[6])
+				ev.SetField(parse.KeyGroup, m[1])
+				ev.SetField(parse.KeyFromNode, node(m[2]))
+				ev.SetField(parse.KeyFromNodeID, m[3])
+				ev.SetField(parse.KeyToNode, node(m[4]))
+				ev.SetField(parse.KeyToNodeID, m[5])
+				ev.SetField(parse.KeyMoveType, m[6])
 				tail := msg[strings.Index(msg, m[0])+len(m[0]):]
-				ev.SetField("failover_count", keyValue(tail, "failoverCount="))
-				ev.SetField("last_failover_time", keyValue(tail, "lastFailoverTime="))
-				ev.SetField("targeted", keyValue(tail, "targeted="))
+				ev.SetField(parse.KeyFailoverCount, keyValue(tail, "failoverCount="))
+				ev.SetField(parse.KeyLastFailoverTime, keyValue(tail, "lastFailoverTime="))
+				ev.SetField(parse.KeyTargeted, keyValue(tail, "targeted="))
 				return
 			}
 		case strings.Contains(msg, "RcmApi::MoveGroup"):
 			if m := reAPIMove.FindStringSubmatch(msg); m != nil {
 				setAction(ev, "move-requested")
-				ev.SetField("group", m[1])
+				ev.SetField(parse.KeyGroup, m[1])
 				if dest := first(m[2], m[3]); dest != "-1" {
-					ev.SetField("to_node_id", dest)
+					ev.SetField(parse.KeyToNodeID, dest)
 				}
-				ev.SetField("move_type", m[4])
+				ev.SetField(parse.KeyMoveType, m[4])
 				return
 			}
 		case strings.Contains(msg, "RcmGroup::Move:"):
 			if m := reGroupMove.FindStringSubmatch(msg); m != nil {
 				setAction(ev, "move-requested")
-				ev.SetField("group", first(m[1], m[4]))
+				ev.SetField(parse.KeyGroup, first(m[1], m[4]))
 				if m[2] != "-1" {
-					ev.SetField("to_node_id", m[2])
+					ev.SetField(parse.KeyToNodeID, m[2])
 				}
-				ev.SetField("move_type", m[3])
+				ev.SetField(parse.KeyMoveType, m[3])
 				return
 			}
 		case strings.Contains(msg, "TransitionToState("):
 			if m := reTransit.FindStringSubmatch(msg); m != nil {
 				setAction(ev, "resource-state")
-				ev.SetField("resource", m[1])
-				ev.SetField("old_state", m[2])
-				ev.SetField("new_state", m[3])
+				ev.SetField(parse.KeyResource, m[1])
+				ev.SetField(parse.KeyOldState, m[2])
+				ev.SetField(parse.KeyNewState, m[3])
 				return
 			}
 		case strings.HasPrefix(msg, "Res "):
 			if m := reResState.FindStringSubmatch(msg); m != nil {
 				setAction(ev, "resource-state")
-				ev.SetField("resource", m[1])
-				ev.SetField("old_state", m[2])
-				ev.SetField("new_state", m[3])
-				ev.SetField("state_detail", m[4])
+				ev.SetField(parse.KeyResource, m[1])
+				ev.SetField(parse.KeyOldState, m[2])
+				ev.SetField(parse.KeyNewState, m[3])
+				ev.SetField(parse.KeyStateDetail, m[4])
 				return
 			}
 		case strings.Contains(msg, "UpdateStateIfChanged"):
 			if m := reGrpUpdate.FindStringSubmatch(msg); m != nil {
 				setAction(ev, "group-state")
-				ev.SetField("group", m[1])
-				ev.SetField("old_state", m[2])
-				ev.SetField("new_state", m[3])
+				ev.SetField(parse.KeyGroup, m[1])
+				ev.SetField(parse.KeyOldState, m[2])
+				ev.SetField(parse.KeyNewState, m[3])
 				return
 			}
 		case strings.Contains(msg, "RcmResource::HandleFailure"):
 			m := reHandleF.FindStringSubmatch(msg)
 			setAction(ev, "handle-failure")
 			if m != nil {
-				ev.SetField("resource", strings.TrimSpace(m[1]))
+				ev.SetField(parse.KeyResource, strings.TrimSpace(m[1]))
 			}
 			return
 		case strings.Contains(msg, "HandleMonitorReply:"):
 			if m := reMonReply.FindStringSubmatch(msg); m != nil {
-				ev.SetField("monitor_reply", m[1])
-				ev.SetField("resource", m[2])
+				ev.SetField(parse.KeyMonitorReply, m[1])
+				ev.SetField(parse.KeyResource, m[2])
 				if m[1] == "FAILURENOTIFICATION" {
 					setAction(ev, "failure-notification")
 				}
@@ -475,7 +475,7 @@ func classifyModern(ev *parse.Event, comp, msg string) {
 		case strings.Contains(msg, "Handling downed nodes"):
 			if m := reDowned.FindStringSubmatch(msg); m != nil {
 				setAction(ev, "node-down")
-				ev.SetField("nodes", strings.TrimSpace(m[1]))
+				ev.SetField(parse.KeyNodes, strings.TrimSpace(m[1]))
 				return
 			}
 		case strings.Contains(msg, "regained quorum"):
@@ -487,31 +487,31 @@ func classifyModern(ev *parse.Event, comp, msg string) {
 		case strings.HasPrefix(msg, "Online for resource "):
 			if m := reOnlFail.FindStringSubmatch(msg); m != nil {
 				setAction(ev, "online-failed")
-				ev.SetField("resource", m[1])
+				ev.SetField(parse.KeyResource, m[1])
 				return
 			}
 		case strings.HasPrefix(msg, "Terminating resource "):
 			if m := reTerminate.FindStringSubmatch(msg); m != nil {
 				setAction(ev, "resource-terminate")
-				ev.SetField("resource", m[1])
-				ev.SetField("state", m[2])
+				ev.SetField(parse.KeyResource, m[1])
+				ev.SetField(parse.KeyState, m[2])
 				return
 			}
 		case strings.Contains(msg, "has come o"):
 			if m := reHasCome.FindStringSubmatch(msg); m != nil {
 				setAction(ev, "resource-state")
-				ev.SetField("resource", m[1])
+				ev.SetField(parse.KeyResource, m[1])
 				if m[2] == "online" {
-					ev.SetField("new_state", "Online")
+					ev.SetField(parse.KeyNewState, "Online")
 				} else {
-					ev.SetField("new_state", "Offline")
+					ev.SetField(parse.KeyNewState, "Offline")
 				}
 				return
 			}
 		case strings.Contains(msg, "DeadlockMonitor"):
 			if m := reDeadlock.FindStringSubmatch(msg); m != nil {
 				setAction(ev, "deadlock")
-				ev.SetField("call", m[1])
+				ev.SetField(parse.KeyCall, m[1])
 				return
 			}
 		case strings.HasPrefix(msg, "Cluster service has terminated"):
@@ -521,50 +521,50 @@ func classifyModern(ev *parse.Event, comp, msg string) {
 	case "QUORUM":
 		if m := reLostQ.FindStringSubmatch(msg); m != nil {
 			setAction(ev, "quorum-lost")
-			ev.SetField("node_id", m[1])
+			ev.SetField(parse.KeyNodeID, m[1])
 			return
 		}
 		if m := reOneOff.FindStringSubmatch(msg); m != nil {
 			setAction(ev, "quorum-at-risk")
-			ev.SetField("node_id", m[1])
+			ev.SetField(parse.KeyNodeID, m[1])
 			return
 		}
 	case "RGP":
 		if m := reDisconn.FindStringSubmatch(msg); m != nil {
 			setAction(ev, "node-down")
-			ev.SetField("node_id", m[1])
+			ev.SetField(parse.KeyNodeID, m[1])
 			return
 		}
 	case "CORE":
 		if strings.Contains(msg, "ViewChanged") {
 			if m := reDowners.FindStringSubmatch(msg); m != nil && strings.TrimSpace(m[1]) != "" {
 				setAction(ev, "node-down")
-				ev.SetField("nodes", strings.TrimSpace(m[1]))
+				ev.SetField(parse.KeyNodes, strings.TrimSpace(m[1]))
 				return
 			}
 			if m := reJoiners.FindStringSubmatch(msg); m != nil && strings.TrimSpace(m[1]) != "" {
 				setAction(ev, "node-up")
-				ev.SetField("nodes", strings.TrimSpace(m[1]))
+				ev.SetField(parse.KeyNodes, strings.TrimSpace(m[1]))
 				return
 			}
 		}
 		if m := reGraceful.FindStringSubmatch(msg); m != nil {
 			setAction(ev, "node-shutdown")
-			ev.SetField("node_name", node(m[1]))
-			ev.SetField("reason", m[2])
+			ev.SetField(parse.KeyNodeName, node(m[1]))
+			ev.SetField(parse.KeyReason, m[2])
 			return
 		}
 	case "NETWORK":
 		if m := reMissedPct.FindStringSubmatch(msg); m != nil {
 			setAction(ev, "heartbeat-lost")
-			ev.SetField("missed_percent", m[1])
-			ev.SetField("node_name", node(m[2]))
-			ev.SetField("node_id", m[3])
+			ev.SetField(parse.KeyMissedPercent, m[1])
+			ev.SetField(parse.KeyNodeName, node(m[2]))
+			ev.SetField(parse.KeyNodeID, m[3])
 			return
 		}
 		if m := reLostConn.FindStringSubmatch(msg); m != nil {
 			setAction(ev, "connection-lost")
-			ev.SetField("node_name", node(m[1]))
+			ev.SetField(parse.KeyNodeName, node(m[1]))
 			return
 		}
 	case "IM":
@@ -574,14 +574,14 @@ func classifyModern(ev *parse.Event, comp, msg string) {
 		}
 		if m := reUnreach.FindStringSubmatch(msg); m != nil {
 			setAction(ev, "connection-lost")
-			ev.SetField("remote_endpoint", m[1])
-			ev.SetField("local_endpoint", m[2])
+			ev.SetField(parse.KeyRemoteEndpoint, m[1])
+			ev.SetField(parse.KeyLocalEndpoint, m[2])
 			return
 		}
 	case "NODE":
 		if m := reNewJoin.FindStringSubmatch(msg); m != nil {
-			ev.SetField("node_id", m[2])
-			ev.SetField("join_stage", m[3])
+			ev.SetField(parse.KeyNodeID, m[2])
+			ev.SetField(parse.KeyJoinStage, m[3])
 			if m[3] == "Join Succeeded" {
 				setAction(ev, "node-up")
 			}
@@ -592,10 +592,10 @@ func classifyModern(ev *parse.Event, comp, msg string) {
 	case strings.Contains(msg, "Not failing over group"):
 		if m := reNotFail.FindStringSubmatch(msg); m != nil {
 			setAction(ev, "not-failing-over")
-			ev.SetField("group", m[1])
-			ev.SetField("failover_count", m[2])
-			ev.SetField("failover_threshold", m[3])
-			ev.SetField("computed_threshold", m[4])
+			ev.SetField(parse.KeyGroup, m[1])
+			ev.SetField(parse.KeyFailoverCount, m[2])
+			ev.SetField(parse.KeyFailoverThreshold, m[3])
+			ev.SetField(parse.KeyComputedThreshold, m[4])
 		}
 	case strings.Contains(msg, "OnlineThread: Error"):
 		if m := reOnlThread.FindStringSubmatch(msg); m != nil {
@@ -619,22 +619,22 @@ func classifyLegacy(ev *parse.Event, comp, msg string) bool {
 	case "NM":
 		if m := reAdvice.FindStringSubmatch(msg); m != nil {
 			setAction(ev, "node-down")
-			ev.SetField("node_id", m[1])
+			ev.SetField(parse.KeyNodeID, m[1])
 			setStatus(ev, m[2])
 			stateCode(ev, nodeStates, "", m[3])
 			return true
 		}
 		if m := reCommLost.FindStringSubmatch(msg); m != nil {
 			setAction(ev, "connection-lost")
-			ev.SetField("interface", m[1])
-			ev.SetField("node_name", node(m[2]))
-			ev.SetField("network", m[3])
+			ev.SetField(parse.KeyInterface, m[1])
+			ev.SetField(parse.KeyNodeName, node(m[2]))
+			ev.SetField(parse.KeyNetwork, m[3])
 			return true
 		}
 	case "NMJOIN":
 		if m := reJoinReq.FindStringSubmatch(msg); m != nil {
 			setAction(ev, "node-joining")
-			ev.SetField("node_id", m[1])
+			ev.SetField(parse.KeyNodeID, m[1])
 			return true
 		}
 	case "EP":
@@ -681,7 +681,7 @@ func classifyLegacy(ev *parse.Event, comp, msg string) bool {
 			return true
 		}
 	}
-	resourceLine := comp == "RM" || comp == "FM" || ev.Field("resource") != ""
+	resourceLine := comp == "RM" || comp == "FM" || ev.Field(parse.KeyResource) != ""
 	if !resourceLine || !containsFold(msg, "fail") {
 		return false
 	}
@@ -701,9 +701,9 @@ func classifyLegacy(ev *parse.Event, comp, msg string) bool {
 // legacyNodeUpDown records a tolerant 2000/2003 "node X is up/down" line.
 func legacyNodeUpDown(ev *parse.Event, m []string) {
 	if isNumber(m[1]) {
-		ev.SetField("node_id", m[1])
+		ev.SetField(parse.KeyNodeID, m[1])
 	} else {
-		ev.SetField("node_name", node(m[1]))
+		ev.SetField(parse.KeyNodeName, node(m[1]))
 	}
 	if up := strings.ToLower(m[2]); up == "up" || up == "online" {
 		setAction(ev, "node-up")
@@ -724,13 +724,13 @@ func legacyMove(ev *parse.Event, msg string) bool {
 		return false
 	}
 	setAction(ev, "group-move")
-	ev.SetField("group", first(g[1:]...))
-	ev.SetField("to_node", node(first(to[1:]...)))
+	ev.SetField(parse.KeyGroup, first(g[1:]...))
+	ev.SetField(parse.KeyToNode, node(first(to[1:]...)))
 	if from := reFromNode.FindStringSubmatch(msg); from != nil {
-		ev.SetField("from_node", node(first(from[1:]...)))
+		ev.SetField(parse.KeyFromNode, node(first(from[1:]...)))
 	}
 	if reFailWord.MatchString(msg) {
-		ev.SetField("move_type", "Failover")
+		ev.SetField(parse.KeyMoveType, "Failover")
 	}
 	return true
 }
@@ -742,7 +742,7 @@ func legacyState(ev *parse.Event, msg string) bool {
 	if hasState && containsFold(msg, "posting state") {
 		if m := rePosting.FindStringSubmatch(msg); m != nil {
 			setAction(ev, "resource-state")
-			ev.SetField("resource", m[2])
+			ev.SetField(parse.KeyResource, m[2])
 			stateCode(ev, resStates, "", m[1])
 			return true
 		}
@@ -750,8 +750,8 @@ func legacyState(ev *parse.Event, msg string) bool {
 	if containsFold(msg, " event") {
 		if m := reResEvent.FindStringSubmatch(msg); m != nil {
 			setAction(ev, "resource-state")
-			ev.SetField("resource", m[1])
-			ev.SetField("new_state", strings.ToUpper(m[2][:1])+m[2][1:])
+			ev.SetField(parse.KeyResource, m[1])
+			ev.SetField(parse.KeyNewState, strings.ToUpper(m[2][:1])+m[2][1:])
 			return true
 		}
 	}
@@ -776,7 +776,7 @@ func legacyState(ev *parse.Event, msg string) bool {
 	} else {
 		setAction(ev, "group-state")
 		if g := reGroupName.FindStringSubmatch(msg); g != nil {
-			ev.SetField("group", first(g[1:]...))
+			ev.SetField(parse.KeyGroup, first(g[1:]...))
 		}
 		stateCode(ev, groupStates, m[1], m[2])
 	}
@@ -786,22 +786,22 @@ func legacyState(ev *parse.Event, msg string) bool {
 // legacyResource fills resource from a 2003 line unless the resource-DLL
 // prefix already did.
 func legacyResource(ev *parse.Event, msg string) {
-	if ev.Field("resource") != "" {
+	if ev.Field(parse.KeyResource) != "" {
 		return
 	}
 	if m := reResName.FindStringSubmatch(msg); m != nil {
-		ev.SetField("resource", first(m[1:]...))
+		ev.SetField(parse.KeyResource, first(m[1:]...))
 	}
 }
 
 // stateCode records 2000/2003 numeric states with their names.
 func stateCode(ev *parse.Event, names map[string]string, oldCode, newCode string) {
 	if oldCode != "" {
-		ev.SetField("old_state_code", oldCode)
-		ev.SetField("old_state", first(names[oldCode], oldCode))
+		ev.SetField(parse.KeyOldStateCode, oldCode)
+		ev.SetField(parse.KeyOldState, first(names[oldCode], oldCode))
 	}
-	ev.SetField("state_code", newCode)
-	ev.SetField("new_state", first(names[newCode], newCode))
+	ev.SetField(parse.KeyStateCode, newCode)
+	ev.SetField(parse.KeyNewState, first(names[newCode], newCode))
 }
 
 // statusWords introduce a status code, longest first so that "error code
@@ -909,16 +909,16 @@ func setStatus(ev *parse.Event, v string) {
 			return
 		}
 		u = uint32(n)
-		ev.SetField("status", strconv.FormatUint(n, 10))
+		ev.SetField(parse.KeyStatus, strconv.FormatUint(n, 10))
 	} else {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < -1<<31 || n > 1<<32-1 {
 			return
 		}
 		u = uint32(n)
-		ev.SetField("status", strconv.FormatInt(n, 10))
+		ev.SetField(parse.KeyStatus, strconv.FormatInt(n, 10))
 	}
-	ev.SetField("status_hex", "0x"+strconv.FormatUint(uint64(u), 16))
+	ev.SetField(parse.KeyStatusHex, "0x"+strconv.FormatUint(uint64(u), 16))
 }
 
 func isNumber(s string) bool {

@@ -255,10 +255,10 @@ func (r *run) startRecord(text string, h *head) {
 	c := r.newRecord(text)
 	ev := c.ev
 	ev.Level = levelName(h.level)
-	ev.SetField("orig_line", h.listed)
-	ev.SetField("channel", h.channel)
-	ev.SetField("pid", h.pid)
-	ev.SetField("tid", h.tid)
+	ev.SetField(parse.KeyOrigLine, h.listed)
+	ev.SetField(parse.KeyChannel, h.channel)
+	ev.SetField(parse.KeyPID, h.pid)
+	ev.SetField(parse.KeyTID, h.tid)
 	ev.Time, ev.TimeQuality = r.recordTime(h)
 
 	comp, msg := splitComponent(ev, h.rest)
@@ -288,9 +288,9 @@ func (r *run) startSection(text, name, listed string) {
 	ev := c.ev
 	ev.Provider = ProviderModern
 	ev.TimeQuality = parse.TimeNone
-	ev.SetField("orig_line", listed)
-	ev.SetField("action", "section")
-	ev.SetField("section", name)
+	ev.SetField(parse.KeyOrigLine, listed)
+	ev.SetField(parse.KeyAction, "section")
+	ev.SetField(parse.KeySection, name)
 }
 
 // startOrphan keeps text that comes before any header of the file.
@@ -298,7 +298,7 @@ func (r *run) startOrphan(text string) {
 	c := r.newRecord(text)
 	c.facts = true
 	c.ev.TimeQuality = parse.TimeNone
-	c.ev.SetField("no_header", "true")
+	c.ev.SetField(parse.KeyNoHeader, "true")
 }
 
 // splitRecord closes an over-long record and starts its next piece with
@@ -313,9 +313,9 @@ func (r *run) splitRecord(text string) error {
 			carry[k] = v
 		}
 	}
-	carry["continues_line"] = prev.Field("continues_line")
-	if carry["continues_line"] == "" {
-		carry["continues_line"] = strconv.Itoa(prev.Line)
+	carry[parse.KeyContinuesLine] = prev.Field(parse.KeyContinuesLine)
+	if carry[parse.KeyContinuesLine] == "" {
+		carry[parse.KeyContinuesLine] = strconv.Itoa(prev.Line)
 	}
 	tm, q, provider, level, id := prev.Time, prev.TimeQuality, prev.Provider, prev.Level, prev.EventID
 	if err := r.flush(); err != nil {
@@ -347,12 +347,12 @@ func (r *run) flush() error {
 		ev.Message = c.more.String()
 	}
 	if span := c.last - c.first + 1; span > 1 {
-		ev.SetField("lines", strconv.Itoa(span))
+		ev.SetField(parse.KeyLines, strconv.Itoa(span))
 	}
 	if ev.Node == "" {
 		ev.Node = r.node()
 	}
-	if ev.Field("no_header") != "" && ev.Field("continues_line") == "" {
+	if ev.Field(parse.KeyNoHeader) != "" && ev.Field(parse.KeyContinuesLine) == "" {
 		r.rep.AddProblem(lineRange(c.first, c.last),
 			"%d line(s) before the first record header have no timestamp; kept as one untimed event", c.n)
 	}

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/exlog/exlog/parse"
 )
 
 // head is the fixed-layout start of a record line. It is scanned by hand
@@ -255,14 +257,14 @@ func (f *headerFacts) readFact(line string) (key, value string) {
 			return "", ""
 		}
 		f.node = strings.TrimSpace(m[1])
-		return "current_node", f.node
+		return parse.KeyCurrentNode, f.node
 	case strings.HasPrefix(t, "Build Number"):
 		m := reBuild.FindStringSubmatch(t)
 		if m == nil {
 			return "", ""
 		}
 		f.build = m[1]
-		return "build_number", f.build
+		return parse.KeyBuildNumber, f.build
 	case strings.HasPrefix(t, "UTC = localtime + time zone offset"):
 		if m := reOffsetMinutes.FindStringSubmatch(t); m != nil {
 			n, err := strconv.Atoi(m[1])
@@ -279,11 +281,11 @@ func (f *headerFacts) readFact(line string) (key, value string) {
 		} else {
 			return "", ""
 		}
-		return "utc_offset_minutes", strconv.Itoa(f.offsetMin)
+		return parse.KeyUTCOffsetMinutes, strconv.Itoa(f.offsetMin)
 	case hasPrefixFold(t, "The logs were generated using"):
 		f.haveLocal = true
 		f.localTime = hasPrefixFold(t, "The logs were generated using local time")
-		return "local_time", strconv.FormatBool(f.localTime)
+		return parse.KeyLocalTime, strconv.FormatBool(f.localTime)
 	}
 	return "", ""
 }

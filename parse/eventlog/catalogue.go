@@ -97,8 +97,8 @@ func add(ents ...*Entry) {
 // apply sets the entry's fields on e from the record and returns the view
 // describe reads.
 func (ent *Entry) apply(r *Record, e *parse.Event) desc {
-	e.SetField("event_name", ent.Name)
-	e.SetField("provider_family", ent.Family)
+	e.SetField(parse.KeyEventName, ent.Name)
+	e.SetField(parse.KeyProviderFamily, ent.Family)
 	a := &args{r: r}
 	if ent.extract != nil {
 		ent.extract(a, e)
@@ -126,7 +126,7 @@ func (d desc) has(field string) bool { return d.e.Field(field) != "" }
 
 // code describes error_code/error_hex as " (error N / 0x...)", or "".
 func (d desc) code() string {
-	c, h := d.e.Field("error_code"), d.e.Field("error_hex")
+	c, h := d.e.Field(parse.KeyErrorCode), d.e.Field(parse.KeyErrorHex)
 	switch {
 	case c != "" && h != "":
 		return " (error " + c + " / " + h + ")"
@@ -240,8 +240,8 @@ func parseCode(s string) (dec, hx string, ok bool) {
 func setCode(a *args, e *parse.Event, positions ...int) bool {
 	for _, p := range positions {
 		if d, h, ok := parseCode(a.pos(p)); ok {
-			e.SetField("error_code", d)
-			e.SetField("error_hex", h)
+			e.SetField(parse.KeyErrorCode, d)
+			e.SetField(parse.KeyErrorHex, h)
 			return true
 		}
 	}
@@ -276,50 +276,50 @@ func init() {
 // only recalled in the notes, so every extractor tolerates fewer inserts.
 func addClusterEvents() {
 	group1 := func(a *args, e *parse.Event) {
-		e.SetField("group", a.get(1, "GroupName", "ResourceGroup", "Group"))
+		e.SetField(parse.KeyGroup, a.get(1, "GroupName", "ResourceGroup", "Group"))
 	}
 	add(
 		&Entry{Family: FamilyCluster, ID: 1069, Name: "resource-failed",
 			Summary: "A cluster resource failed; the failure policy may restart it or move its group.",
 			extract: func(a *args, e *parse.Event) {
-				e.SetField("action", "resource-failed")
-				e.SetField("resource", a.get(1, "ResourceName"))
-				e.SetField("group", a.get(2, "ResourceGroup", "GroupName"))
-				e.SetField("resource_type", a.get(3, "ResTypeName", "ResourceType", "ResTypeDll"))
+				e.SetField(parse.KeyAction, "resource-failed")
+				e.SetField(parse.KeyResource, a.get(1, "ResourceName"))
+				e.SetField(parse.KeyGroup, a.get(2, "ResourceGroup", "GroupName"))
+				e.SetField(parse.KeyResourceType, a.get(3, "ResTypeName", "ResourceType", "ResTypeDll"))
 				// 2016+ puts the code in %5 with its text in %4, or the
 				// code alone in %4; older forms have no code at all.
 				if v, ok := a.named("ErrorCode"); ok {
 					if d, h, ok := parseCode(v); ok {
-						e.SetField("error_code", d)
-						e.SetField("error_hex", h)
+						e.SetField(parse.KeyErrorCode, d)
+						e.SetField(parse.KeyErrorHex, h)
 						return
 					}
 				}
 				setCode(a, e, 5, 4)
 			},
 			describe: func(d desc) string {
-				s := "Cluster resource " + d.q("resource")
+				s := "Cluster resource " + d.q(parse.KeyResource)
 				if d.has("resource_type") {
-					s += " (type " + d.q("resource_type") + ")"
+					s += " (type " + d.q(parse.KeyResourceType) + ")"
 				}
-				return s + " in group " + d.q("group") + " failed" + d.code()
+				return s + " in group " + d.q(parse.KeyGroup) + " failed" + d.code()
 			}},
 		&Entry{Family: FamilyCluster, ID: 1205, Name: "group-failed",
 			Summary: "The cluster could not bring a group fully online or offline; some resources may be failed.",
-			extract: func(a *args, e *parse.Event) { e.SetField("action", "group-failed"); group1(a, e) },
+			extract: func(a *args, e *parse.Event) { e.SetField(parse.KeyAction, "group-failed"); group1(a, e) },
 			describe: func(d desc) string {
-				return "Cluster group " + d.q("group") + " did not come fully online or offline; resources may be failed"
+				return "Cluster group " + d.q(parse.KeyGroup) + " did not come fully online or offline; resources may be failed"
 			}},
 		&Entry{Family: FamilyCluster, ID: 1254, Name: "failover-threshold-exceeded",
 			Summary: "A group used up its failover attempts for the period and is left failed.",
-			extract: func(a *args, e *parse.Event) { e.SetField("action", "not-failing-over"); group1(a, e) },
+			extract: func(a *args, e *parse.Event) { e.SetField(parse.KeyAction, "not-failing-over"); group1(a, e) },
 			describe: func(d desc) string {
-				return "Cluster group " + d.q("group") + " exceeded its failover threshold and is left failed"
+				return "Cluster group " + d.q(parse.KeyGroup) + " exceeded its failover threshold and is left failed"
 			}},
 		&Entry{Family: FamilyCluster, ID: 1135, Name: "node-removed",
 			Summary: "A node left the active cluster membership (stopped or lost contact).",
 			extract: func(a *args, e *parse.Event) {
-				e.SetField("action", "node-removed")
+				e.SetField(parse.KeyAction, "node-removed")
 				n, ok := a.named("NodeName", "Node")
 				if !ok {
 					n = a.pos(1)
@@ -327,61 +327,61 @@ func addClusterEvents() {
 						n = a.firstNode(1)
 					}
 				}
-				setNode(e, "target_node", n)
+				setNode(e, parse.KeyTargetNode, n)
 			},
 			describe: func(d desc) string {
-				return "Cluster node " + d.q("target_node") + " was removed from the active cluster membership"
+				return "Cluster node " + d.q(parse.KeyTargetNode) + " was removed from the active cluster membership"
 			}},
 		&Entry{Family: FamilyCluster, ID: 1177, Name: "quorum-lost",
 			Summary: "The cluster service shut down because quorum was lost.",
-			extract: func(a *args, e *parse.Event) { e.SetField("action", "quorum-lost") },
+			extract: func(a *args, e *parse.Event) { e.SetField(parse.KeyAction, "quorum-lost") },
 			describe: func(d desc) string {
 				return "Cluster service stopped on this node because the cluster lost quorum"
 			}},
 		&Entry{Family: FamilyCluster, ID: 1146, Name: "rhs-terminated",
 			Summary: "The resource hosting subsystem (resource monitor) died and is restarted; its resources restart too.",
-			extract: func(a *args, e *parse.Event) { e.SetField("action", "rhs-terminated") },
+			extract: func(a *args, e *parse.Event) { e.SetField(parse.KeyAction, "rhs-terminated") },
 			describe: func(d desc) string {
 				return "Cluster resource hosting subsystem stopped and is being restarted with all the resources it hosted"
 			}},
 		&Entry{Family: FamilyCluster, ID: 1230, Name: "resource-deadlock",
 			Summary: "A resource (or its DLL) hung or crashed past its time-out; the hosting process is recycled.",
 			extract: func(a *args, e *parse.Event) {
-				e.SetField("action", "resource-deadlock")
-				e.SetField("resource", a.get(1, "ResourceName"))
-				e.SetField("resource_type", a.get(2, "ResTypeName", "ResourceType"))
+				e.SetField(parse.KeyAction, "resource-deadlock")
+				e.SetField(parse.KeyResource, a.get(1, "ResourceName"))
+				e.SetField(parse.KeyResourceType, a.get(2, "ResTypeName", "ResourceType"))
 				if dll := a.get(3, "ResTypeDll", "DllName"); dll != "" {
-					e.SetField("component", dll)
+					e.SetField(parse.KeyComponent, dll)
 				}
 			},
 			describe: func(d desc) string {
-				s := "Cluster resource " + d.q("resource")
+				s := "Cluster resource " + d.q(parse.KeyResource)
 				if d.has("resource_type") {
-					s += " (type " + d.q("resource_type") + ")"
+					s += " (type " + d.q(parse.KeyResourceType) + ")"
 				}
 				if d.has("component") {
-					s += ", DLL " + d.q("component") + ","
+					s += ", DLL " + d.q(parse.KeyComponent) + ","
 				}
 				return s + " timed out or crashed; its hosting subsystem is restarted"
 			}},
 		&Entry{Family: FamilyCluster, ID: 1153, Name: "failover-attempt",
 			Summary: "The cluster is failing a group over from one node to another.",
 			extract: func(a *args, e *parse.Event) {
-				e.SetField("action", "failover-attempt")
-				e.SetField("move_type", "Failover")
+				e.SetField(parse.KeyAction, "failover-attempt")
+				e.SetField(parse.KeyMoveType, "Failover")
 				group1(a, e)
-				setNode(e, "from_node", a.get(2, "SourceNode", "FromNode"))
+				setNode(e, parse.KeyFromNode, a.get(2, "SourceNode", "FromNode"))
 				to := a.get(3, "TargetNode", "DestinationNode", "ToNode")
-				setNode(e, "to_node", to)
-				setNode(e, "target_node", to)
+				setNode(e, parse.KeyToNode, to)
+				setNode(e, parse.KeyTargetNode, to)
 			},
 			describe: func(d desc) string {
-				return "Cluster is failing group " + d.q("group") + " over from node " + d.q("from_node") + " to node " + d.q("to_node")
+				return "Cluster is failing group " + d.q(parse.KeyGroup) + " over from node " + d.q(parse.KeyFromNode) + " to node " + d.q(parse.KeyToNode)
 			}},
 		&Entry{Family: FamilyCluster, ID: 1641, Name: "role-moved",
 			Summary: "A group (clustered role) is moving to another node, planned or not.",
 			extract: func(a *args, e *parse.Event) {
-				e.SetField("action", "role-moved")
+				e.SetField(parse.KeyAction, "role-moved")
 				group1(a, e)
 				// Two wordings: "from %2 to %3", or "to %2" with no source.
 				var from, to string
@@ -393,15 +393,15 @@ func addClusterEvents() {
 				} else {
 					to = a.pos(2)
 				}
-				setNode(e, "from_node", from)
-				setNode(e, "to_node", to)
-				setNode(e, "target_node", to)
+				setNode(e, parse.KeyFromNode, from)
+				setNode(e, parse.KeyToNode, to)
+				setNode(e, parse.KeyTargetNode, to)
 			},
 			describe: func(d desc) string {
 				if d.has("from_node") {
-					return "Cluster group " + d.q("group") + " is moving from node " + d.q("from_node") + " to node " + d.q("to_node")
+					return "Cluster group " + d.q(parse.KeyGroup) + " is moving from node " + d.q(parse.KeyFromNode) + " to node " + d.q(parse.KeyToNode)
 				}
-				return "Cluster group " + d.q("group") + " is moving to node " + d.q("to_node")
+				return "Cluster group " + d.q(parse.KeyGroup) + " is moving to node " + d.q(parse.KeyToNode)
 			}},
 	)
 	// Group online/offline progress (Operational channel on 2012+).
@@ -422,11 +422,11 @@ func addClusterEvents() {
 		add(&Entry{Family: FamilyCluster, ID: g.id, Name: g.name,
 			Summary: "Cluster group " + g.text + ".",
 			extract: func(a *args, e *parse.Event) {
-				e.SetField("action", "group-state")
-				e.SetField("new_state", g.state)
+				e.SetField(parse.KeyAction, "group-state")
+				e.SetField(parse.KeyNewState, g.state)
 				group1(a, e)
 			},
-			describe: func(d desc) string { return "Cluster group " + d.q("group") + " " + g.text }})
+			describe: func(d desc) string { return "Cluster group " + d.q(parse.KeyGroup) + " " + g.text }})
 	}
 	// 1546-1548: the notes give only the gist (nodes running incompatible or
 	// different-but-compatible cluster/OS versions) and not the insert
@@ -444,16 +444,16 @@ func addClusterEvents() {
 		add(&Entry{Family: FamilyCluster, ID: v.id, Name: v.name,
 			Summary: "Nodes of the cluster run different versions (rolling upgrade in progress or stalled).",
 			extract: func(a *args, e *parse.Event) {
-				e.SetField("action", "version-mismatch")
+				e.SetField(parse.KeyAction, "version-mismatch")
 				n, ok := a.named("NodeName", "Node")
 				if !ok {
 					n = a.firstNode(1)
 				}
-				setNode(e, "target_node", n)
+				setNode(e, parse.KeyTargetNode, n)
 			},
 			describe: func(d desc) string {
 				if d.has("target_node") {
-					return "Cluster node " + d.q("target_node") + " " + v.text
+					return "Cluster node " + d.q(parse.KeyTargetNode) + " " + v.text
 				}
 				return "A cluster node " + v.text
 			}})
@@ -481,63 +481,63 @@ func addExchangeEvents() {
 		add(&Entry{Family: FamilyExchangeCluster, ID: c.id, Name: c.name,
 			Summary: "An Exchange clustered resource " + c.text + ".",
 			extract: func(a *args, e *parse.Event) {
-				e.SetField("action", "online-failed")
-				e.SetField("component", "exres")
+				e.SetField(parse.KeyAction, "online-failed")
+				e.SetField(parse.KeyComponent, "exres")
 				r := a.pos(1)
 				if _, _, isCode := parseCode(r); !isCode {
-					e.SetField("resource", r)
+					e.SetField(parse.KeyResource, r)
 				}
 				setCodeAny(a, e, 1)
 			},
 			describe: func(d desc) string {
-				return "Exchange cluster resource " + d.q("resource") + " " + c.text + d.code()
+				return "Exchange cluster resource " + d.q(parse.KeyResource) + " " + c.text + d.code()
 			}})
 	}
 	add(
 		&Entry{Family: FamilyExchangeSA, ID: 1005, Name: "sa-unexpected-error",
 			Summary: "The System Attendant hit an unexpected error.",
 			extract: func(a *args, e *parse.Event) {
-				e.SetField("component", "System Attendant")
+				e.SetField(parse.KeyComponent, "System Attendant")
 				setCodeAny(a, e, 1)
 			},
 			describe: func(d desc) string { return "Exchange System Attendant reported an unexpected error" + d.code() }},
 		&Entry{Family: FamilyExchangeSA, ID: 1031, Name: "sa-task-blocked",
 			Summary:  "One of the System Attendant's tasks is blocked.",
-			extract:  func(a *args, e *parse.Event) { e.SetField("component", "System Attendant") },
+			extract:  func(a *args, e *parse.Event) { e.SetField(parse.KeyComponent, "System Attendant") },
 			describe: func(d desc) string { return "A task of the Exchange System Attendant is blocked" }},
 		&Entry{Family: FamilyExchangeSA, ID: 9149, Name: "sa-start-failed",
 			Summary: "The System Attendant could not start the Exchange server.",
 			extract: func(a *args, e *parse.Event) {
-				e.SetField("component", "System Attendant")
+				e.SetField(parse.KeyComponent, "System Attendant")
 				if n := a.firstNode(1); n != "" {
-					setNode(e, "target_node", n)
+					setNode(e, parse.KeyTargetNode, n)
 				}
 				setCodeAny(a, e, 1)
 			},
 			describe: func(d desc) string {
-				return "Exchange System Attendant failed to start Exchange server " + d.q("target_node") + d.code()
+				return "Exchange System Attendant failed to start Exchange server " + d.q(parse.KeyTargetNode) + d.code()
 			}},
 		// MSExchangeIS 9518: "Error <hex> starting Storage Group <path>":
 		// the code and the storage group are found by shape.
 		&Entry{Family: FamilyExchangeIS, ID: 9518, Name: "storage-group-start-failed",
 			Summary: "The information store could not start a storage group (ESE initialisation failed).",
 			extract: func(a *args, e *parse.Event) {
-				e.SetField("component", "Information Store")
+				e.SetField(parse.KeyComponent, "Information Store")
 				setCodeAny(a, e, 1)
 				for i := 1; i <= a.n(); i++ {
 					if v := a.pos(i); strings.Contains(v, "/") || strings.Contains(v, `\`) || strings.Contains(strings.ToLower(v), "storage group") {
-						e.SetField("group", v)
+						e.SetField(parse.KeyGroup, v)
 						break
 					}
 				}
 			},
 			describe: func(d desc) string {
-				return "Exchange information store could not start storage group " + d.q("group") + d.code()
+				return "Exchange information store could not start storage group " + d.q(parse.KeyGroup) + d.code()
 			}},
 		&Entry{Family: FamilyExchangeIS, ID: 1159, Name: "store-database-error",
 			Summary: "The information store hit a database error.",
 			extract: func(a *args, e *parse.Event) {
-				e.SetField("component", "Information Store")
+				e.SetField(parse.KeyComponent, "Information Store")
 				setCodeAny(a, e, 1)
 			},
 			describe: func(d desc) string { return "Exchange information store database error" + d.code() }},
@@ -547,14 +547,14 @@ func addExchangeEvents() {
 		&Entry{Family: FamilyExchangeSetup, ID: 1000, Name: "setup-started",
 			Summary: "Exchange Setup started.",
 			extract: func(a *args, e *parse.Event) {
-				e.SetField("action", "setup-started")
+				e.SetField(parse.KeyAction, "setup-started")
 				setVersionOrComponent(a, e)
 			},
 			describe: func(d desc) string { return "Exchange Setup " + setupWhat(d) + " started" }},
 		&Entry{Family: FamilyExchangeSetup, ID: 1001, Name: "setup-succeeded",
 			Summary: "Exchange Setup completed successfully.",
 			extract: func(a *args, e *parse.Event) {
-				e.SetField("action", "setup-succeeded")
+				e.SetField(parse.KeyAction, "setup-succeeded")
 				setVersionOrComponent(a, e)
 			},
 			describe: func(d desc) string { return "Exchange Setup " + setupWhat(d) + " completed successfully" }},
@@ -562,12 +562,12 @@ func addExchangeEvents() {
 		&Entry{Family: FamilyExchangeSetup, ID: 1002, Name: "setup-component-failed",
 			Summary: "An Exchange Setup component failed.",
 			extract: func(a *args, e *parse.Event) {
-				e.SetField("action", "setup-failed")
-				e.SetField("component", a.pos(1))
+				e.SetField(parse.KeyAction, "setup-failed")
+				e.SetField(parse.KeyComponent, a.pos(1))
 				setCodeAny(a, e, 2)
 			},
 			describe: func(d desc) string {
-				s := "Exchange Setup component " + d.q("component") + " failed" + d.code()
+				s := "Exchange Setup component " + d.q(parse.KeyComponent) + " failed" + d.code()
 				if msg := d.a.pos(2); msg != "" {
 					s += ": " + clip(oneLine(msg), 300)
 				}
@@ -580,25 +580,25 @@ func addExchangeEvents() {
 		&Entry{Family: FamilyExchangeRepl, ID: 107, Name: "cms-operation-failed",
 			Summary: "A clustered mailbox server operation (New/Recover-ClusteredMailboxServer...) failed.",
 			extract: func(a *args, e *parse.Event) {
-				e.SetField("action", "cms-operation-failed")
+				e.SetField(parse.KeyAction, "cms-operation-failed")
 				op := 0
 				for i := 1; i <= a.n(); i++ {
 					if cmdletRE.MatchString(a.pos(i)) {
-						e.SetField("component", a.pos(i))
+						e.SetField(parse.KeyComponent, a.pos(i))
 						op = i
 						break
 					}
 				}
 				for i := 1; i <= a.n(); i++ {
 					if i != op && looksLikeNode(a.pos(i)) {
-						setNode(e, "target_node", a.pos(i))
+						setNode(e, parse.KeyTargetNode, a.pos(i))
 						break
 					}
 				}
 				setCodeAny(a, e, 1)
 			},
 			describe: func(d desc) string {
-				return "Exchange clustered mailbox server operation " + d.q("component") + " failed for server " + d.q("target_node") + d.code()
+				return "Exchange clustered mailbox server operation " + d.q(parse.KeyComponent) + " failed for server " + d.q(parse.KeyTargetNode) + d.code()
 			}},
 	)
 	// ESE 100/454/455. The notes quote the 2003 messages ("Information
@@ -610,39 +610,39 @@ func addExchangeEvents() {
 		&Entry{Family: FamilyESE, ID: 100, Name: "ese-engine-started",
 			Summary: "The ESE database engine started; its version follows the Exchange build for Exchange's ESE.",
 			extract: func(a *args, e *parse.Event) {
-				e.SetField("component", a.pos(1))
+				e.SetField(parse.KeyComponent, a.pos(1))
 				v := eseVersion(a)
-				e.SetField("engine_version", v)
+				e.SetField(parse.KeyEngineVersion, v)
 				// Windows' own ESENT (Active Directory, Search) reports the
 				// Windows version; only Exchange's ESE version is an
 				// Exchange build, which the build detectors read from
 				// `version`.
 				if !strings.EqualFold(strings.TrimSpace(a.r.Provider), "ESENT") {
-					e.SetField("version", v)
+					e.SetField(parse.KeyVersion, v)
 				}
 			},
 			describe: func(d desc) string {
-				return "ESE database engine " + d.q("engine_version") + " started for " + d.q("component")
+				return "ESE database engine " + d.q(parse.KeyEngineVersion) + " started for " + d.q(parse.KeyComponent)
 			}},
 		&Entry{Family: FamilyESE, ID: 454, Name: "ese-recovery-failed",
 			Summary: "ESE database recovery or restore failed (often missing or mismatched log files).",
 			extract: func(a *args, e *parse.Event) {
-				e.SetField("action", "recovery-failed")
-				e.SetField("component", a.pos(1))
+				e.SetField(parse.KeyAction, "recovery-failed")
+				e.SetField(parse.KeyComponent, a.pos(1))
 				setLastCode(a, e)
 			},
 			describe: func(d desc) string {
-				return "ESE recovery/restore failed for " + d.q("component") + d.code()
+				return "ESE recovery/restore failed for " + d.q(parse.KeyComponent) + d.code()
 			}},
 		&Entry{Family: FamilyESE, ID: 455, Name: "ese-log-file-error",
 			Summary: "ESE could not open a transaction log file (missing, inaccessible or mismatched).",
 			extract: func(a *args, e *parse.Event) {
-				e.SetField("action", "log-file-error")
-				e.SetField("component", a.pos(1))
+				e.SetField(parse.KeyAction, "log-file-error")
+				e.SetField(parse.KeyComponent, a.pos(1))
 				setLastCode(a, e)
 			},
 			describe: func(d desc) string {
-				return "ESE could not open a transaction log for " + d.q("component") + d.code()
+				return "ESE could not open a transaction log for " + d.q(parse.KeyComponent) + d.code()
 			}},
 	)
 }
@@ -655,19 +655,19 @@ var cmdletRE = regexp.MustCompile(`^[A-Z][a-z]+-[A-Za-z]+$`)
 func setVersionOrComponent(a *args, e *parse.Event) {
 	for i := 1; i <= a.n(); i++ {
 		if m := versionRE.FindString(a.pos(i)); m != "" {
-			e.SetField("version", m)
+			e.SetField(parse.KeyVersion, m)
 			return
 		}
 	}
-	e.SetField("component", a.pos(1))
+	e.SetField(parse.KeyComponent, a.pos(1))
 }
 
 func setupWhat(d desc) string {
 	switch {
 	case d.has("version"):
-		return "build " + d.q("version")
+		return "build " + d.q(parse.KeyVersion)
 	case d.has("component"):
-		return "component " + d.q("component")
+		return "component " + d.q(parse.KeyComponent)
 	}
 	return "(build not given)"
 }

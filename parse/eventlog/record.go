@@ -122,22 +122,22 @@ func ToEvent(r *Record, in *parse.Input, source string) *parse.Event {
 	}
 	n := 8 + len(r.Inserts) + len(r.User)
 	e.Fields = make(map[string]string, n)
-	e.SetField("channel", r.Channel)
-	e.SetField("computer", r.Computer)
-	e.SetField("task", r.Task)
-	e.SetField("keywords", r.Keywords)
-	e.SetField("user_sid", r.UserSID)
-	e.SetField("audit", r.Audit)
+	e.SetField(parse.KeyChannel, r.Channel)
+	e.SetField(parse.KeyComputer, r.Computer)
+	e.SetField(parse.KeyTask, r.Task)
+	e.SetField(parse.KeyKeywords, r.Keywords)
+	e.SetField(parse.KeyUserSID, r.UserSID)
+	e.SetField(parse.KeyAudit, r.Audit)
 	if r.HasQualifiers {
-		e.SetField("qualifiers", strconv.Itoa(int(r.Qualifiers)))
+		e.SetField(parse.KeyQualifiers, strconv.Itoa(int(r.Qualifiers)))
 	}
 	if len(r.Binary) > 0 {
 		b := r.Binary
 		if len(b) > MaxBinary {
 			b = b[:MaxBinary]
-			e.SetField("binary_bytes", strconv.Itoa(len(r.Binary)))
+			e.SetField(parse.KeyBinaryBytes, strconv.Itoa(len(r.Binary)))
 		}
-		e.SetField("binary", strings.ToUpper(hex.EncodeToString(b)))
+		e.SetField(parse.KeyBinary, strings.ToUpper(hex.EncodeToString(b)))
 	}
 	unnamed := 0
 	for _, in := range r.Inserts {
@@ -154,11 +154,11 @@ func ToEvent(r *Record, in *parse.Input, source string) *parse.Event {
 		setUnique(e, "user."+u.Name, u.Value)
 	}
 	if r.Uncertain != "" {
-		e.SetField("inserts_uncertain", "true")
-		e.SetField("inserts_uncertain_reason", r.Uncertain)
+		e.SetField(parse.KeyInsertsUncertain, "true")
+		e.SetField(parse.KeyInsertsUncertainReason, r.Uncertain)
 	}
-	e.SetField("recovered", r.Recovered)
-	e.SetField("rendered_message", r.Rendered)
+	e.SetField(parse.KeyRecovered, r.Recovered)
+	e.SetField(parse.KeyRenderedMessage, r.Rendered)
 
 	if ent, ok := Lookup(r.Provider, e.EventID); ok {
 		f := ent.apply(r, e)

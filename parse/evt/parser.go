@@ -169,7 +169,7 @@ func (f *logFile) read(ctx context.Context, emit func(*parse.Event) error) error
 			return err
 		}
 		f.rep.Events++
-		if ev.Field("recovered") != "" {
+		if ev.Field(parse.KeyRecovered) != "" {
 			f.rep.Recovered++
 		}
 	}
@@ -454,9 +454,9 @@ func (f *logFile) decode(pos, size int, intact bool, how string) (ev *parse.Even
 	}
 	rec.Uncertain = strings.Join(why, "; ")
 	ev = eventlog.ToEvent(&rec, f.in, parse.SourceEVT)
-	ev.SetField("event_id_full", fmt.Sprintf("0x%08x", rec.EventID))
+	ev.SetField(parse.KeyEventIDFull, fmt.Sprintf("0x%08x", rec.EventID))
 	if !written.Equal(created) {
-		ev.SetField("time_written", written.Format(time.RFC3339))
+		ev.SetField(parse.KeyTimeWritten, written.Format(time.RFC3339))
 	}
 	return ev
 }

@@ -210,7 +210,7 @@ func (d *chunkDecoder) run() {
 func (d *chunkDecoder) countChain() int {
 	n := 0
 	for _, e := range d.res.events {
-		if e.Field("recovered") == "" {
+		if e.Field(parse.KeyRecovered) == "" {
 			n++
 		}
 	}
@@ -284,8 +284,8 @@ func (d *chunkDecoder) truncated(off int) {
 		d.res.skipped++
 		return
 	}
-	ev.SetField("inserts_uncertain", "true")
-	ev.SetField("inserts_uncertain_reason", fmt.Sprintf("the file ends inside this record: %d of its %d bytes are present, values near its end may be missing", have, size))
+	ev.SetField(parse.KeyInsertsUncertain, "true")
+	ev.SetField(parse.KeyInsertsUncertainReason, fmt.Sprintf("the file ends inside this record: %d of its %d bytes are present, values near its end may be missing", have, size))
 	d.res.events = append(d.res.events, ev)
 	d.problem("file ends inside the record at chunk offset 0x%x (%d of its %d bytes present): it was decoded from what is there and flagged; any later records of the chunk are lost", off, have, size)
 	d.res.skipped++

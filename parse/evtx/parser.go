@@ -235,7 +235,7 @@ func (p *Parser) emitOrdered(ctx context.Context, rep *parse.Report, emit func(*
 					return err
 				}
 				rep.Events++
-				if ev.Field("recovered") != "" {
+				if ev.Field(parse.KeyRecovered) != "" {
 					rep.Recovered++
 				}
 			}

@@ -21,17 +21,17 @@ const (
 
 // Field keys other code relies on.
 const (
-	FieldInventory    = "inventory"
-	FieldName         = "name"
-	FieldState        = "state"
-	FieldOwnerNode    = "owner_node"
-	FieldGroup        = "group"
-	FieldResourceType = "resource_type"
-	FieldNodeID       = "node_id"
-	FieldNode         = "node"
+	FieldInventory    = parse.KeyInventory
+	FieldName         = parse.KeyName
+	FieldState        = parse.KeyState
+	FieldOwnerNode    = parse.KeyOwnerNode
+	FieldGroup        = parse.KeyGroup
+	FieldResourceType = parse.KeyResourceType
+	FieldNodeID       = parse.KeyNodeID
+	FieldNode         = parse.KeyNode
 	// FieldTruncated lists the fields whose text PowerShell cut short
 	// with "..." to fit the console width.
-	FieldTruncated = "truncated"
+	FieldTruncated = parse.KeyTruncated
 )
 
 func has(set map[string]bool, keys ...string) bool {
@@ -190,7 +190,7 @@ func (r *run) event(kind string, line int, pairs []pair) *parse.Event {
 		}
 	}
 	if kind == KindNode && ev.Fields[FieldName] == "" {
-		ev.SetField(FieldName, ev.Fields["node_name"])
+		ev.SetField(FieldName, ev.Fields[parse.KeyNodeName])
 	}
 	if kind == KindNode {
 		ev.SetField(FieldNode, parse.ShortNode(ev.Fields[FieldName]))

@@ -9,17 +9,18 @@ import (
 	"github.com/exlog/exlog/parse"
 )
 
-// Derived field names, for the detectors that read registry events.
+// Derived field names, for the detectors that read registry events; the
+// keys themselves are declared in package parse.
 const (
-	FieldExchangeRole        = "exchange_role"
-	FieldExchangeVersionKey  = "exchange_version_key"
-	FieldClusterNodeID       = "cluster_node_id"
-	FieldClusterNode         = "cluster_node"
-	FieldClusterGroup        = "cluster_group"
-	FieldClusterGroupID      = "cluster_group_id"
-	FieldClusterResource     = "cluster_resource"
-	FieldClusterResourceID   = "cluster_resource_id"
-	FieldClusterResourceType = "cluster_resource_type"
+	FieldExchangeRole        = parse.KeyExchangeRole
+	FieldExchangeVersionKey  = parse.KeyExchangeVersionKey
+	FieldClusterNodeID       = parse.KeyClusterNodeID
+	FieldClusterNode         = parse.KeyClusterNode
+	FieldClusterGroup        = parse.KeyClusterGroup
+	FieldClusterGroupID      = parse.KeyClusterGroupID
+	FieldClusterResource     = parse.KeyClusterResource
+	FieldClusterResourceID   = parse.KeyClusterResourceID
+	FieldClusterResourceType = parse.KeyClusterResourceType
 )
 
 // Exchange setup role keys: 2007 keeps them under Exchange\v8.0, 2010 and

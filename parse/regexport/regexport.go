@@ -254,8 +254,8 @@ func (r *run) keyLine(t string) error {
 		return nil
 	}
 	ev := r.event(line)
-	ev.SetField("key", body)
-	ev.SetField("deleted", "true")
+	ev.SetField(parse.KeyKey, body)
+	ev.SetField(parse.KeyDeleted, "true")
 	ev.Message = "deleted key " + body
 	return r.out(ev)
 }
@@ -278,14 +278,14 @@ func (r *run) valueLine(t string) error {
 		return nil
 	}
 	ev := r.event(line)
-	ev.SetField("key", r.key)
-	ev.SetField("value_name", name)
+	ev.SetField(parse.KeyKey, r.key)
+	ev.SetField(parse.KeyValueName, name)
 
 	var d decoded
 	damaged := false
 	switch {
 	case strings.TrimSpace(data) == "-":
-		ev.SetField("deleted", "true")
+		ev.SetField(parse.KeyDeleted, "true")
 		r.derive.value(ev, name, decoded{})
 		ev.Message = fmt.Sprintf(`%s\%s deleted`, r.key, name)
 		return r.out(ev)
@@ -308,9 +308,9 @@ func (r *run) valueLine(t string) error {
 	if damaged {
 		r.rep.Recovered++
 	}
-	ev.SetField("value_type", d.typ)
-	ev.SetField("value", d.value)
-	ev.SetField("value_hex", d.hex)
+	ev.SetField(parse.KeyValueType, d.typ)
+	ev.SetField(parse.KeyValue, d.value)
+	ev.SetField(parse.KeyValueHex, d.hex)
 	ev.Message = r.key + `\` + name + " = " + messageValue(d.value)
 	r.derive.value(ev, name, d)
 	return r.out(ev)

@@ -65,35 +65,35 @@ func describe(ev *parse.Event, text, msg string, second string) recFacts {
 		ev.Level = parse.LevelWarning
 	case "ERROR-REFERENCE":
 		if m := reErrRef.FindStringSubmatch(t); m != nil {
-			ev.SetField("errref_id", m[1])
-			ev.SetField("errref_component", m[2])
+			ev.SetField(parse.KeyErrRefID, m[1])
+			ev.SetField(parse.KeyErrRefComponent, m[2])
 			if i := strings.Index(m[1], "___"); i > 0 {
-				ev.SetField("errref_task", m[1][:i])
+				ev.SetField(parse.KeyErrRefTask, m[1][:i])
 			}
 		}
 	}
-	ev.SetField("severity", f.severity)
+	ev.SetField(parse.KeySeverity, f.severity)
 
 	switch {
 	case strings.HasPrefix(t, "Evaluated ["):
 		f.evalKind, f.evalName, f.evalValue, f.evalPar = parseEval(msg)
 		if f.evalKind != "" {
-			ev.SetField("eval_kind", f.evalKind)
-			ev.SetField("eval_name", f.evalName)
-			ev.SetField("eval_value", f.evalValue)
-			ev.SetField("eval_parent", f.evalPar)
+			ev.SetField(parse.KeyEvalKind, f.evalKind)
+			ev.SetField(parse.KeyEvalName, f.evalName)
+			ev.SetField(parse.KeyEvalValue, f.evalValue)
+			ev.SetField(parse.KeyEvalParent, f.evalPar)
 			if strings.Contains(t, "[HasException:True]") {
-				ev.SetField("eval_has_exception", "true")
+				ev.SetField(parse.KeyEvalHasException, "true")
 			}
 		}
 	case strings.HasPrefix(t, "Command Line Parameter "):
 		if m := reParam.FindStringSubmatch(t); m != nil {
-			ev.SetField("param_name", m[1])
-			ev.SetField("param_value", m[2])
+			ev.SetField(parse.KeyParamName, m[1])
+			ev.SetField(parse.KeyParamValue, m[2])
 		}
 	case strings.HasPrefix(t, "Processing component '"):
 		if m := reComp.FindStringSubmatch(t); m != nil {
-			ev.SetField("component", m[1])
+			ev.SetField(parse.KeyComponent, m[1])
 		}
 	}
 
@@ -111,7 +111,7 @@ func describe(ev *parse.Event, text, msg string, second string) recFacts {
 			}
 			if mm := reMode.FindStringSubmatch(fn); mm != nil {
 				f.frameMode = mm[1]
-				ev.SetField("frame_mode", mm[1])
+				ev.SetField(parse.KeyFrameMode, mm[1])
 				fn = mm[3]
 			}
 			// "Setup encountered an error during X. CBaseComponent::ScSetup":
@@ -119,8 +119,8 @@ func describe(ev *parse.Event, text, msg string, second string) recFacts {
 			if i := strings.LastIndex(fn, ". "); i >= 0 && reIdent.MatchString(fn[i+2:]) {
 				fn = fn[i+2:]
 			}
-			ev.SetField("native_function", fn)
-			ev.SetField("native_source", m[2]+":"+m[3])
+			ev.SetField(parse.KeyNativeFunction, fn)
+			ev.SetField(parse.KeyNativeSource, m[2]+":"+m[3])
 		}
 	}
 	if strings.HasPrefix(t, ignoringMarker) {
@@ -129,10 +129,10 @@ func describe(ev *parse.Event, text, msg string, second string) recFacts {
 	if strings.Contains(msg, "Error code 0") {
 		if m := reErrCode.FindStringSubmatch(msg); m != nil {
 			code := strings.ToUpper(m[1][:1]) + "X" + strings.ToUpper(m[1][2:])
-			ev.SetField("error_code", code)
-			ev.SetField("error_code_dec", m[2])
-			ev.SetField("error_text", strings.TrimSpace(m[3]))
-			if ev.Fields["native_function"] != "" && !f.marker {
+			ev.SetField(parse.KeyErrorCode, code)
+			ev.SetField(parse.KeyErrorCodeDec, m[2])
+			ev.SetField(parse.KeyErrorText, strings.TrimSpace(m[3]))
+			if ev.Fields[parse.KeyNativeFunction] != "" && !f.marker {
 				f.errFrame = true
 				if ev.Level == parse.LevelInfo && code != benignCode {
 					ev.Level = parse.LevelWarning

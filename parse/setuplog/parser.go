@@ -336,7 +336,7 @@ func (s *state) finishRecord(b *building) error {
 	if b.orphan {
 		ev.Level = parse.LevelInfo
 		if b.n > 1 {
-			ev.SetField("lines", strconv.Itoa(b.n))
+			ev.SetField(parse.KeyLines, strconv.Itoa(b.n))
 		}
 		s.rep.AddProblem(fmt.Sprintf("lines %d-%d", b.line, b.line+b.n-1),
 			"text before the first timestamped record; kept as one event without a time")
@@ -354,7 +354,7 @@ func (s *state) finishRecord(b *building) error {
 			it.wall = s.base.AddDate(0, 0, s.day).Add(time.Duration(sec) * time.Second)
 			it.hasWall = true
 		} else {
-			ev.SetField("time_of_day", b.st.prefixText)
+			ev.SetField(parse.KeyTimeOfDay, b.st.prefixText)
 		}
 	} else {
 		w, ok := b.st.wallTime(s.order)
@@ -365,10 +365,10 @@ func (s *state) finishRecord(b *building) error {
 			s.rep.AddProblem("line "+strconv.Itoa(b.line), "timestamp %q is not a valid date and time; the record is kept without a time", b.st.prefixText)
 		}
 	}
-	ev.SetField("thread", b.st.thread)
+	ev.SetField(parse.KeyThread, b.st.thread)
 	facts := describe(ev, b.text, msg, b.second)
 	if b.n > 1 {
-		ev.SetField("lines", strconv.Itoa(b.n))
+		ev.SetField(parse.KeyLines, strconv.Itoa(b.n))
 	}
 	it.errFrame = facts.errFrame
 	if isSeparator(b.text) {
@@ -417,7 +417,7 @@ func (s *state) place(it item, text string, facts recFacts) error {
 	it.failure = r.gen2003 && failure(it.ev, text, facts)
 	r.absorb(it.ev, text, facts, it)
 	n := 1
-	if v := it.ev.Fields["lines"]; v != "" {
+	if v := it.ev.Fields[parse.KeyLines]; v != "" {
 		n, _ = strconv.Atoi(v)
 	}
 	r.lastLine = it.ev.Line + n - 1
@@ -428,7 +428,7 @@ func (s *state) place(it item, text string, facts recFacts) error {
 		if r.chain >= 0 {
 			for i := r.chain; i < len(r.pending); i++ {
 				if p := r.pending[i]; p.errFrame {
-					p.ev.SetField("ignored", "true")
+					p.ev.SetField(parse.KeyIgnored, "true")
 					p.ev.Level = parse.LevelInfo
 					ignored++
 				}
@@ -439,7 +439,7 @@ func (s *state) place(it item, text string, facts recFacts) error {
 				"%d error frames before this IGNORING marker were emitted before it was seen and are not marked ignored", r.chainDropped)
 		}
 		if ignored > 0 {
-			it.ev.SetField("ignored_errors", strconv.Itoa(ignored))
+			it.ev.SetField(parse.KeyIgnoredErrors, strconv.Itoa(ignored))
 		}
 		r.chain, r.chainDropped = -1, 0
 	case it.errFrame:
@@ -497,10 +497,10 @@ func (s *state) send(r *run, it item) error {
 	} else {
 		ev.TimeQuality = parse.TimeNone
 	}
-	if it.failure && r.failText == "" && ev.Fields["ignored"] != "true" {
+	if it.failure && r.failText == "" && ev.Fields[parse.KeyIgnored] != "true" {
 		r.failText = firstLine(ev.Message)
 	}
-	if it.errFrame && ev.Fields["ignored"] != "true" && ev.Fields["error_code"] != benignCode {
+	if it.errFrame && ev.Fields[parse.KeyIgnored] != "true" && ev.Fields[parse.KeyErrorCode] != benignCode {
 		r.errorFrames++
 		if r.firstFrameLine == 0 {
 			r.firstFrameLine = ev.Line

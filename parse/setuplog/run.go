@@ -184,12 +184,12 @@ func (r *run) absorb(ev *parse.Event, text string, f recFacts, it item) {
 	if f.evalKind != "" {
 		return
 	}
-	if name := ev.Fields["param_name"]; name != "" {
+	if name := ev.Fields[parse.KeyParamName]; name != "" {
 		if len(r.params) < maxListed {
-			r.params = append(r.params, [2]string{strings.ToLower(name), ev.Fields["param_value"]})
+			r.params = append(r.params, [2]string{strings.ToLower(name), ev.Fields[parse.KeyParamValue]})
 		}
 		if strings.EqualFold(name, "mode") && r.modeParam == "" {
-			r.modeParam = ev.Fields["param_value"]
+			r.modeParam = ev.Fields[parse.KeyParamValue]
 		}
 		return
 	}
@@ -395,7 +395,7 @@ func (r *run) summary(node, file string) *parse.Event {
 		TimeQuality: r.quality(),
 		Node:        node,
 		Source:      parse.SourceSetupLog,
-		Kind:        "setup-run",
+		Kind:        parse.KindSetupRun,
 		File:        file,
 		Line:        r.line,
 		Provider:    provider,
@@ -411,63 +411,63 @@ func (r *run) summary(node, file string) *parse.Event {
 	if roles == "" {
 		roles = r.rolesUnpacked
 	}
-	ev.SetField("generation", gen)
-	ev.SetField("product", r.product)
-	ev.SetField("setup_version", r.setupVersion)
-	ev.SetField("previous_version", r.previousVersion)
-	ev.SetField("installed_version", r.installedVersion)
-	ev.SetField("mode", mode)
-	ev.SetField("installation_mode", r.installationMode)
+	ev.SetField(parse.KeyGeneration, gen)
+	ev.SetField(parse.KeyProduct, r.product)
+	ev.SetField(parse.KeySetupVersion, r.setupVersion)
+	ev.SetField(parse.KeyPreviousVersion, r.previousVersion)
+	ev.SetField(parse.KeyInstalledVersion, r.installedVersion)
+	ev.SetField(parse.KeyMode, mode)
+	ev.SetField(parse.KeyInstallationMode, r.installationMode)
 	var ps []string
 	for _, p := range r.params {
 		ps = append(ps, p[0]+"="+p[1])
-		if _, dup := ev.Fields["param."+p[0]]; !dup {
+		if _, dup := ev.Fields[parse.KeyParamPrefix+p[0]]; !dup {
 			// Switches without a value are recorded as present.
 			v := p[1]
 			if v == "" {
 				v = "true"
 			}
-			ev.SetField("param."+p[0], v)
+			ev.SetField(parse.KeyParamPrefix+p[0], v)
 		}
 	}
-	ev.SetField("params", strings.Join(ps, "; "))
-	ev.SetField("command_line", r.cmdLine)
-	ev.SetField("roles", roles)
-	ev.SetField("user", r.user)
-	ev.SetField("dc", r.dc)
-	ev.SetField("computer", r.computer)
-	ev.SetField("tz", r.tz)
-	ev.SetField("tz_offset", r.tzOffset)
-	ev.SetField("result", res)
-	ev.SetField("result_text", resText)
-	ev.SetField("current_result", r.currentResult)
-	ev.SetField("end_seen", strconv.FormatBool(r.ended))
+	ev.SetField(parse.KeyParams, strings.Join(ps, "; "))
+	ev.SetField(parse.KeyCommandLine, r.cmdLine)
+	ev.SetField(parse.KeyRoles, roles)
+	ev.SetField(parse.KeyUser, r.user)
+	ev.SetField(parse.KeyDC, r.dc)
+	ev.SetField(parse.KeyComputer, r.computer)
+	ev.SetField(parse.KeyTZ, r.tz)
+	ev.SetField(parse.KeyTZOffset, r.tzOffset)
+	ev.SetField(parse.KeyResult, res)
+	ev.SetField(parse.KeyResultText, resText)
+	ev.SetField(parse.KeyCurrentResult, r.currentResult)
+	ev.SetField(parse.KeyEndSeen, strconv.FormatBool(r.ended))
 	var dur time.Duration
 	if r.hasStart {
 		ev.Time = r.utc(r.startWall)
-		ev.SetField("start", ev.Time.Format(time.RFC3339Nano))
+		ev.SetField(parse.KeyStart, ev.Time.Format(time.RFC3339Nano))
 		end, ok := r.endWall, r.hasEnd
 		if !ok {
 			end, ok = r.lastWall, r.hasLast
 		}
 		if ok {
-			ev.SetField("end", r.utc(end).Format(time.RFC3339Nano))
+			ev.SetField(parse.KeyEnd, r.utc(end).Format(time.RFC3339Nano))
 			dur = end.Sub(r.startWall)
-			ev.SetField("duration", dur.Round(time.Millisecond).String())
+			ev.SetField(parse.KeyDuration, dur.Round(time.Millisecond).String())
 		}
 	}
-	ev.SetField("errors", strconv.Itoa(r.errors))
-	ev.SetField("error_frames", strconv.Itoa(r.errorFrames))
+	ev.SetField(parse.KeyErrors, strconv.Itoa(r.errors))
+	ev.SetField(parse.KeyErrorFrames, strconv.Itoa(r.errorFrames))
 	first := r.firstErrorLine
 	if first == 0 && r.gen2003 {
 		first = r.firstFrameLine
 	}
 	if first > 0 {
-		ev.SetField("first_error_line", strconv.Itoa(first))
+		ev.SetField(parse.KeyFirstErrorLine, strconv.Itoa(first))
 	}
-	ev.SetField("watermark", strings.Join(r.watermarks, "; "))
-	ev.SetField("install_watermark", r.installWatermark)
-	ev.SetField("last_line", strconv.Itoa(r.lastLine))
+	ev.SetField(parse.KeyWatermark, strings.Join(r.watermarks, "; "))
+	ev.SetField(parse.KeyInstallWatermark, r.installWatermark)
+	ev.SetField(parse.KeyLastLine, strconv.Itoa(r.lastLine))
 
 	switch res {
 	case "success":

@@ -236,7 +236,7 @@ func Events(c Config) iter.Seq[*parse.Event] {
 						e.Record, e.Offset = record, offset
 						record++
 						offset += int64(200 + len(e.Message)*2)
-						e.SetField("channel", f.name[:len(f.name)-len(".evtx")])
+						e.SetField(parse.KeyChannel, f.name[:len(f.name)-len(".evtx")])
 					} else {
 						e.Line = i
 					}
@@ -246,7 +246,7 @@ func Events(c Config) iter.Seq[*parse.Event] {
 							run++
 						}
 						e.Run = run
-						e.SetField("version", "08.03.0083.006")
+						e.SetField(parse.KeyVersion, "08.03.0083.006")
 						e.Message = t.Format("[01/02/2006 15:04:05.0000] ") + e.Message
 					}
 					if !yield(e) {
