@@ -112,7 +112,21 @@ type Finding struct {
 	// Details carries context that is not evidence: the setup version and
 	// mode of a failed run, a failover count, a threshold.
 	Details map[string]string `json:"details,omitempty"`
+	// Confidence is how sure the finding is: ConfidenceHigh, ConfidenceMedium
+	// or ConfidenceLow; empty means high for findings of older indexes.
+	Confidence string `json:"confidence,omitempty"`
+	// ConfidenceReason says in one line why the confidence is below high:
+	// an assumed date, a node named only by the bundle layout, a line shape
+	// no real sample confirms.
+	ConfidenceReason string `json:"confidence_reason,omitempty"`
 }
+
+// Confidence levels of a finding.
+const (
+	ConfidenceHigh   = "high"
+	ConfidenceMedium = "medium"
+	ConfidenceLow    = "low"
+)
 
 // Detector is one check over a bundle's events.
 type Detector struct {

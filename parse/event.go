@@ -80,7 +80,23 @@ type Event struct {
 	Fields map[string]string `json:"fields,omitempty"`
 	// Run is the 1-based setup run within a setup log; 0 for other formats.
 	Run int `json:"run,omitempty"`
+	// Facts are the typed statements the parser read from this record in
+	// its format's own wording (a setup run's outcome, a group move, a
+	// build claim); detectors read these, never the message text of
+	// another format. Concrete types live in package parse/facts.
+	Facts []Fact `json:"facts,omitempty"`
 }
+
+// A Fact is one typed statement a parser derived from the wording of its
+// format. Each concrete type (package parse/facts) names itself, so the
+// JSON of an event says which facts it carries.
+type Fact interface {
+	// FactType is the fact's stable name, e.g. "setup-run", "group-move".
+	FactType() string
+}
+
+// AddFact attaches a fact to the event.
+func (e *Event) AddFact(f Fact) { e.Facts = append(e.Facts, f) }
 
 // ID returns the event's deterministic document ID: a hash of the bundle path
 // plus the position in the file, so ingesting a bundle twice replaces rather
