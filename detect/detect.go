@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -70,6 +71,18 @@ type Evidence struct {
 	Time   string `json:"time,omitempty"`
 	DocID  string `json:"doc_id"`
 	Text   string `json:"text"`
+}
+
+// Where names the file and line, or file and record, the evidence points
+// at: "NODE1/cluster.log:812", "NODE2/System.evtx #4711".
+func (e Evidence) Where() string {
+	switch {
+	case e.Line > 0:
+		return e.File + ":" + strconv.Itoa(e.Line)
+	case e.Record > 0:
+		return e.File + " #" + strconv.FormatUint(e.Record, 10)
+	}
+	return e.File
 }
 
 // maxEvidenceText bounds the quoted text of one piece of evidence; a long
@@ -234,6 +247,17 @@ func (e *Engine) wanted(ev *parse.Event) bool {
 		}
 	}
 	return false
+}
+
+// Each calls fn on every event the engine kept, before Run. The pipeline
+// uses it to give events the node their file's content named after they
+// were emitted; nothing else may change an event once emitted.
+func (e *Engine) Each(fn func(*parse.Event)) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, ev := range e.events {
+		fn(ev)
+	}
 }
 
 // Result is what a run produced.

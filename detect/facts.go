@@ -83,7 +83,7 @@ func DeriveFacts(events []*parse.Event) *Facts {
 		return n
 	}
 	for _, e := range events {
-		if !e.Time.IsZero() && e.TimeQuality != parse.TimeNone {
+		if !e.Time.IsZero() && e.TimeQuality.DateKnown() {
 			if f.Start.IsZero() || e.Time.Before(f.Start) {
 				f.Start = e.Time
 			}

@@ -32,6 +32,31 @@ const (
 	TimeOfDayOnly TimeQuality = "time-of-day-only"
 	// TimeNone: the event has no time at all (registry values, inventories).
 	TimeNone TimeQuality = "none"
+	// TimeInvalid: the source wrote a time that cannot be true (before
+	// 1990, after the analysis, or beyond what a calendar holds). Time is
+	// zero and Fields[KeyTimeRaw] keeps what was written.
+	TimeInvalid TimeQuality = "invalid"
+)
+
+// DateKnown reports whether the calendar date of a time of this quality
+// comes from the source itself. A date assumed from a file's modification
+// time is not known: it is never shown as a fact, never widens a bundle's
+// span and never orders an event against exactly dated ones.
+func (q TimeQuality) DateKnown() bool {
+	switch q {
+	case TimeUTC, TimeLocalKnownOffset, TimeLocalUnknownOffset:
+		return true
+	}
+	return false
+}
+
+// How an event's node was decided (Event.NodeFrom).
+const (
+	// NodeFromContent: the file itself names the computer (an EVTX
+	// Computer, a cluster log header, a setup log's computer line).
+	NodeFromContent = "content"
+	// NodeFromLayout: only the bundle's folder or file names suggest it.
+	NodeFromLayout = "layout"
 )
 
 // Source formats, as stored in Event.Source.
@@ -63,6 +88,9 @@ type Event struct {
 	Time        time.Time   `json:"time,omitzero"`
 	TimeQuality TimeQuality `json:"time_quality"`
 	Node        string      `json:"node,omitempty"`
+	// NodeFrom says how Node was decided: NodeFromContent, NodeFromLayout,
+	// or "" when there is no node.
+	NodeFrom string `json:"node_from,omitempty"`
 	Source      string      `json:"source"`
 	// Kind marks events a parser derives rather than reads from one record,
 	// e.g. "setup-run" for the summary of a setup run. Empty for records.

@@ -9,6 +9,11 @@ package parse
 // Values are strings; numbers are written in decimal unless the key says
 // hex, times in RFC 3339.
 const (
+	// Any source
+
+	// KeyTimeRaw holds the time a record stated when it could not be true (time quality invalid), as written or as decoded.
+	KeyTimeRaw = "time_raw"
+
 	// Setup logs (parse/setuplog): records
 
 	// KeyThread (setup log) holds the thread or process tag of a 2007+ line, e.g. "0" in "[0]".

@@ -59,7 +59,10 @@ type Report struct {
 	Path   string `json:"path"`
 	Format string `json:"format,omitempty"`
 	Node   string `json:"node,omitempty"`
-	Size   int64  `json:"size"`
+	// NodeFrom says how Node was decided: parse.NodeFromContent or
+	// parse.NodeFromLayout.
+	NodeFrom string `json:"node_from,omitempty"`
+	Size     int64  `json:"size"`
 	Events int    `json:"events"`
 	// Recovered counts events read from damaged or unallocated regions.
 	Recovered int `json:"recovered,omitempty"`
@@ -69,6 +72,9 @@ type Report struct {
 	// the rest counted in MoreProblems.
 	Problems     []Problem `json:"problems,omitempty"`
 	MoreProblems int       `json:"more_problems,omitempty"`
+	// Notes are remarks that are not damage: how a doubt was settled, such
+	// as a node named by the content but not by the bundle layout.
+	Notes []string `json:"notes,omitempty"`
 	// Status is "ok", "partial" (read with problems), "failed" (nothing
 	// read), "unknown" (no parser recognised it) or "rejected" (unsafe path
 	// or archive bomb).
@@ -103,6 +109,15 @@ func (r *Report) AddProblem(where, format string, args ...any) {
 		return
 	}
 	r.Problems = append(r.Problems, Problem{Where: where, Reason: fmt.Sprintf(format, args...)})
+}
+
+// Note records a remark that is not damage; it does not change Status.
+func (r *Report) Note(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.Notes) < MaxProblems {
+		r.Notes = append(r.Notes, fmt.Sprintf(format, args...))
+	}
 }
 
 // Finish sets Status from what was recorded and err, the parse result.

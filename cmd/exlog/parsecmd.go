@@ -15,6 +15,7 @@ import (
 	"github.com/exlog/exlog/parse"
 	"github.com/exlog/exlog/parse/bundle"
 	"github.com/exlog/exlog/parse/formats"
+	"github.com/exlog/exlog/parse/pipeline"
 )
 
 var parseCmd = &command{
@@ -96,7 +97,7 @@ func (o *parseOptions) run(ctx context.Context, e *env, args []string) error {
 			return t.Append([]string{ts, ev.Node, ev.File, pos, ev.Level, oneLine(ev.Message, 200)})
 		}
 	}
-	reports, err := bundle.Parse(ctx, args, formats.All(), bundle.Options{Workers: o.workers}, emit)
+	reports, err := pipeline.Run(ctx, args, pipeline.Options{Parsers: formats.All(), Bundle: bundle.Options{Workers: o.workers}}, pipeline.SinkFunc(emit))
 	if err != nil {
 		return err
 	}

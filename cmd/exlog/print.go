@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/exlog/exlog/cmd/internal/triage"
 	"github.com/exlog/exlog/detect"
 	"github.com/exlog/exlog/parse"
 )
@@ -88,7 +89,7 @@ func problemText(f *parse.Report) string {
 	return oneLine(strings.Join(parts, "; "), 120)
 }
 
-func printNodes(e *env, nodes []nodeSummary) error {
+func printNodes(e *env, nodes []triage.NodeSummary) error {
 	w := e.stdout
 	fmt.Fprintf(w, "\nNodes: %d\n", len(nodes))
 	if len(nodes) == 0 {
@@ -184,7 +185,7 @@ func printFindings(e *env, fs []detect.Finding) error {
 				fmt.Fprintf(w, "    ... %d more pieces of evidence (--format json lists all)\n", len(f.Evidence)-3)
 				break
 			}
-			fmt.Fprintf(w, "    %s: %s\n", where(ev), oneLine(ev.Text, 160))
+			fmt.Fprintf(w, "    %s: %s\n", ev.Where(), oneLine(ev.Text, 160))
 		}
 		if f.Remediation != "" {
 			fmt.Fprintf(w, "    fix: %s\n", oneLine(f.Remediation, 400))

@@ -10,8 +10,9 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/exlog/exlog/cmd/internal/render"
+	"github.com/exlog/exlog/cmd/internal/triage"
 	"github.com/exlog/exlog/detect"
-	"github.com/exlog/exlog/detect/report"
 	"github.com/exlog/exlog/index"
 )
 
@@ -62,22 +63,22 @@ type reportOptions struct {
 }
 
 func (o *reportOptions) run(ctx context.Context, e *env, args []string) error {
-	var format report.Format
+	var format render.Format
 	switch {
 	case o.format != "":
-		f, err := report.ParseFormat(o.format)
+		f, err := render.ParseFormat(o.format)
 		if err != nil {
 			return usageErr("--format: %v", err)
 		}
 		format = f
 	case o.out != "":
-		f, err := report.FormatOf(o.out)
+		f, err := render.FormatOf(o.out)
 		if err != nil {
 			return usageErr("--out: %v (or give --format)", err)
 		}
 		format = f
 	default:
-		format = report.Markdown
+		format = render.Markdown
 	}
 	var failOn detect.Severity
 	if o.failOn != "" {
@@ -91,7 +92,7 @@ func (o *reportOptions) run(ctx context.Context, e *env, args []string) error {
 		return usageErr("name a bundle to read or an index written by exlog triage (--index DIR)")
 	}
 
-	var res *report.Triage
+	var res *triage.Result
 	if len(args) == 0 {
 		r, err := readTriage(o.index)
 		if err != nil {
@@ -104,19 +105,25 @@ func (o *reportOptions) run(ctx context.Context, e *env, args []string) error {
 				return usageErr("cannot read bundle %s: %v", a, errors.Unwrap(err))
 			}
 		}
-		r, err := triage(ctx, e, &triageOptions{index: o.index, noIndex: o.index == "", workers: o.workers}, args)
+		topt := &triageOptions{index: o.index, noIndex: o.index == "", workers: o.workers}
+		name := bundleName(args[0])
+		if len(args) > 1 {
+			name = strings.Join(mapSlice(args, bundleName), "+")
+		}
+		idx := o.index
+		r, err := triageCase(ctx, e, topt, name, args, idx, nil)
 		if err != nil {
 			return err
 		}
 		res = r
 	}
 
-	rep := report.New(res)
+	rep := render.New(res)
 	if o.out != "" {
 		if err := writeReportFile(o.out, format, res); err != nil {
 			return err
 		}
-	} else if err := report.Write(e.stdout, rep, format); err != nil {
+	} else if err := render.Write(e.stdout, rep, format); err != nil {
 		return err
 	}
 	if len(args) > 0 && !readAnything(res.Files) {
@@ -129,13 +136,13 @@ func (o *reportOptions) run(ctx context.Context, e *env, args []string) error {
 }
 
 // readTriage reads the triage result stored in an index.
-func readTriage(path string) (*report.Triage, error) {
+func readTriage(path string) (*triage.Result, error) {
 	r, err := index.Open(path)
 	if err != nil {
 		return nil, &exitError{code: exitUsage, err: err}
 	}
 	defer r.Close()
-	res := &report.Triage{}
+	res := &triage.Result{}
 	if err := r.Meta(res); err != nil {
 		return nil, fmt.Errorf("cannot read the triage stored in %s: %w", path, err)
 	}
@@ -145,8 +152,8 @@ func readTriage(path string) (*report.Triage, error) {
 // writeReportFile renders the report of res into path. It writes a
 // temporary file beside path and renames it, so that a reader never sees
 // half a report and a failed run leaves an older report in place.
-func writeReportFile(path string, format report.Format, res *report.Triage) error {
-	b, err := report.Render(report.New(res), format)
+func writeReportFile(path string, format render.Format, res *triage.Result) error {
+	b, err := render.Render(render.New(res), format)
 	if err != nil {
 		return err
 	}
@@ -171,4 +178,12 @@ func writeReportFile(path string, format report.Format, res *report.Triage) erro
 		return fmt.Errorf("cannot write the report %s: %w", path, werr)
 	}
 	return nil
+}
+
+func mapSlice(in []string, f func(string) string) []string {
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = f(s)
+	}
+	return out
 }

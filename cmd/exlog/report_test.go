@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/exlog/exlog/detect/report"
+	"github.com/exlog/exlog/cmd/internal/render"
 	"github.com/exlog/exlog/fixtures"
 )
 
@@ -158,7 +158,7 @@ func TestReportJSONSchema(t *testing.T) {
 			last = i
 		}
 	}
-	var r report.Report
+	var r render.Report
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatal(err)
 	}
@@ -184,12 +184,12 @@ func TestFailOn(t *testing.T) {
 		t.Skip("needs a failing and a healthy scenario")
 	}
 	// The highest severity of the failing scenario, read from its report.
-	var r report.Report
+	var r render.Report
 	if err := json.Unmarshal([]byte(reportOf(t, exitOK, "--format", "json", scenarioDir(failing))), &r); err != nil {
 		t.Fatal(err)
 	}
 	high := r.Verdict.Highest
-	if r.Verdict.Result != report.Fail || high == "critical" {
+	if r.Verdict.Result != render.Fail || high == "critical" {
 		t.Fatalf("%s: verdict %s, highest %s; the test wants an error-level scenario", failing, r.Verdict.Result, high)
 	}
 	tests := []struct {

@@ -6,22 +6,22 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/spf13/pflag"
 
+	"github.com/exlog/exlog/cmd/internal/render"
+	"github.com/exlog/exlog/cmd/internal/triage"
 	"github.com/exlog/exlog/detect"
 	"github.com/exlog/exlog/detect/all"
-	"github.com/exlog/exlog/detect/report"
 	"github.com/exlog/exlog/index"
 	"github.com/exlog/exlog/parse"
 	"github.com/exlog/exlog/parse/bundle"
 	"github.com/exlog/exlog/parse/formats"
+	"github.com/exlog/exlog/parse/pipeline"
 )
 
 var triageCmd = &command{
@@ -50,6 +50,8 @@ Examples:
 		fs.StringVar(&o.report, "report", "", "also write the report to this file; .md, .html or .json picks the format")
 		fs.BoolVar(&o.allFiles, "all-files", false, "list every file in the table, also the ones no parser recognised")
 		fs.IntVar(&o.workers, "workers", 0, "files parsed at once (default: the number of CPUs)")
+		fs.StringVar(&o.caseName, "case", "", "read all BUNDLEs as one case of this name (default: each BUNDLE is a case of its own)")
+		fs.BoolVar(&o.force, "force", false, "replace an index that another bundle wrote")
 		return o.run
 	},
 }
@@ -62,15 +64,21 @@ type triageOptions struct {
 	report   string
 	allFiles bool
 	workers  int
+	caseName string
+	force    bool
 }
 
 // triageResult is the JSON of `exlog triage --format json` and the index
-// metadata; it lives in package report, which renders it.
-type (
-	triageResult = report.Triage
-	nodeSummary  = report.NodeSummary
-	buildSummary = report.BuildSummary
-)
+// metadata; package render turns it into reports.
+type triageResult = triage.Result
+
+// triageCaseSpec is one case of a triage run: a name, its bundles and the
+// index it writes.
+type triageCaseSpec struct {
+	name    string
+	bundles []string
+	index   string
+}
 
 func (o *triageOptions) run(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
@@ -92,37 +100,128 @@ func (o *triageOptions) run(ctx context.Context, e *env, args []string) error {
 			return usageErr("cannot read bundle %s: %v", a, errors.Unwrap(err))
 		}
 	}
-	var reportFormat report.Format
+	cases, err := o.cases(args)
+	if err != nil {
+		return err
+	}
+	var reportFormat render.Format
 	if o.report != "" {
-		f, err := report.FormatOf(o.report)
+		if len(cases) > 1 {
+			return usageErr("--report writes one report; give --case NAME to read the %d bundles as one case, or triage them one at a time", len(cases))
+		}
+		f, err := render.FormatOf(o.report)
 		if err != nil {
 			return usageErr("--report: %v", err)
 		}
 		reportFormat = f
 	}
-	res, err := triage(ctx, e, o, args)
-	if err != nil {
-		return err
-	}
-	if o.report != "" {
-		if err := writeReportFile(o.report, reportFormat, res); err != nil {
-			return err
+	if !o.noIndex {
+		for _, c := range cases {
+			if err := checkIndexTarget(c, o.force); err != nil {
+				return err
+			}
 		}
 	}
-	if o.format == "json" {
-		if err := writeJSON(e.stdout, res); err != nil {
+	var highest detect.Severity
+	readSome := false
+	for i, c := range cases {
+		printed := func(res *triageResult) error {
+			if o.format == "json" {
+				return nil // printed whole, with the index, below
+			}
+			if i > 0 {
+				fmt.Fprintln(e.stdout)
+			}
+			return printTriage(e, res, o.allFiles)
+		}
+		res, err := triageCase(ctx, e, o, c.name, c.bundles, c.index, printed)
+		if err != nil {
 			return err
 		}
-	} else if err := printTriage(e, res, o.allFiles); err != nil {
-		return err
+		if o.report != "" {
+			if err := writeReportFile(o.report, reportFormat, res); err != nil {
+				return err
+			}
+		}
+		if o.format == "json" {
+			if err := writeJSON(e.stdout, res); err != nil {
+				return err
+			}
+		} else if res.Index != "" {
+			fmt.Fprintf(e.stdout, "\nIndex: %s\nNext:  exlog search --index %s 'QUERY'\n", res.Index, shellQuote(res.Index))
+		}
+		readSome = readSome || readAnything(res.Files)
+		if h := detect.Highest(res.Findings); h > highest {
+			highest = h
+		}
 	}
-	if !readAnything(res.Files) {
+	if !readSome {
 		return &exitError{code: exitNothing, err: fmt.Errorf("nothing in %s could be read: no file held events exlog recognises", strings.Join(args, ", "))}
 	}
-	if failOn != detect.SevNone && detect.Highest(res.Findings) >= failOn {
+	if failOn != detect.SevNone && highest >= failOn {
 		return &exitError{code: exitFindings, err: fmt.Errorf("findings at %s or above", failOn)}
 	}
 	return nil
+}
+
+// cases splits the arguments into cases: one per bundle, or all in one
+// with --case. Two cases never share an index.
+func (o *triageOptions) cases(args []string) ([]triageCaseSpec, error) {
+	if o.caseName != "" || len(args) == 1 {
+		name := o.caseName
+		if name == "" {
+			name = bundleName(args[0])
+		}
+		idx := o.index
+		if idx == "" {
+			idx = name + index.Suffix
+		}
+		return []triageCaseSpec{{name: name, bundles: args, index: idx}}, nil
+	}
+	if o.index != "" && !o.noIndex {
+		return nil, usageErr("--index names one index, but %d bundles are separate cases; give --case NAME to read them as one case, or triage them one at a time", len(args))
+	}
+	var out []triageCaseSpec
+	used := map[string]bool{}
+	for _, a := range args {
+		name := bundleName(a)
+		idx := name + index.Suffix
+		for k := 2; used[idx]; k++ {
+			idx = name + "-" + strconv.Itoa(k) + index.Suffix
+		}
+		used[idx] = true
+		out = append(out, triageCaseSpec{name: name, bundles: []string{a}, index: idx})
+	}
+	return out, nil
+}
+
+// checkIndexTarget refuses to replace an index that another bundle wrote,
+// unless force is set. Triaging the same bundle again replaces its index.
+func checkIndexTarget(c triageCaseSpec, force bool) error {
+	if force {
+		return nil
+	}
+	r, err := index.Open(c.index)
+	if err != nil {
+		return nil // nothing there, or not an index: Create decides
+	}
+	defer r.Close()
+	var old triageResult
+	if r.Meta(&old) != nil || len(old.Sources) == 0 {
+		return nil
+	}
+	if slices.Equal(old.Sources, absPaths(c.bundles)) {
+		return nil
+	}
+	return usageErr("the index %s holds %s; choose another with --index, or give --force to replace it", c.index, strings.Join(old.Sources, ", "))
+}
+
+// shellQuote quotes a path for a command line when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./+=:@,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func readAnything(files []*parse.Report) bool {
@@ -151,65 +250,30 @@ func bundleName(path string) string {
 	return name
 }
 
-// triage runs the whole pipeline: bundle -> parse -> index and detect.
-func triage(ctx context.Context, e *env, o *triageOptions, bundles []string) (*triageResult, error) {
-	res := &triageResult{Bundle: bundleName(bundles[0])}
-	if len(bundles) > 1 {
-		names := make([]string, len(bundles))
-		for i, b := range bundles {
-			names[i] = bundleName(b)
-		}
-		res.Bundle = strings.Join(names, "+")
+// triageCase runs the pipeline on one case: the findings pass, then,
+// unless noIndex, the index pass into indexPath. Findings are ready before
+// the index is written; onFindings, when set, sees them first.
+func triageCase(ctx context.Context, e *env, o *triageOptions, name string, bundles []string, indexPath string, onFindings func(*triageResult) error) (*triageResult, error) {
+	prog := &progress{e: e}
+	var n atomic.Int64
+	opt := triage.Options{
+		Name: name, Bundles: bundles, Parsers: formats.All(), Detectors: all.Detectors(),
+		Bundle: bundle.Options{Workers: o.workers},
+		Progress: pipeline.SinkFunc(func(*parse.Event) error {
+			if k := n.Add(1); k%1000 == 0 {
+				prog.update("exlog: %d events read", k)
+			}
+			return nil
+		}),
 	}
 	var w *index.Writer
 	if !o.noIndex {
-		res.Index = o.index
-		if res.Index == "" {
-			res.Index = res.Bundle + index.Suffix
-		}
 		var err error
-		if w, err = index.Create(res.Index); err != nil {
+		if w, err = index.Create(indexPath); err != nil {
 			return nil, &exitError{code: exitUsage, err: err}
 		}
 	}
-	eng := detect.NewEngine(all.Detectors())
-	prog := &progress{e: e}
-	collect := report.NewCollector()
-	var n atomic.Int64
-	var mu sync.Mutex
-	var start, end time.Time
-	counts := map[string]map[string]int{} // node -> source -> events
-	emit := func(ev *parse.Event) error {
-		if w != nil {
-			w.Add(ev)
-		}
-		eng.Add(ev)
-		collect.Add(ev)
-		mu.Lock()
-		c := counts[ev.Node]
-		if c == nil {
-			c = map[string]int{}
-			counts[ev.Node] = c
-		}
-		c[ev.Source]++
-		// The span covers every timed event, not only those the
-		// detectors keep; damaged records with impossible years do not
-		// stretch it.
-		if y := ev.Time.Year(); ev.TimeQuality != parse.TimeNone && y >= 1990 && y <= 2100 {
-			if start.IsZero() || ev.Time.Before(start) {
-				start = ev.Time
-			}
-			if ev.Time.After(end) {
-				end = ev.Time
-			}
-		}
-		mu.Unlock()
-		if k := n.Add(1); k%1000 == 0 {
-			prog.update("exlog: %d events read", k)
-		}
-		return nil
-	}
-	reports, err := bundle.Parse(ctx, bundles, formats.All(), bundle.Options{Workers: o.workers}, emit)
+	res, err := triage.Run(ctx, opt)
 	prog.done()
 	if err != nil {
 		if w != nil {
@@ -217,100 +281,52 @@ func triage(ctx context.Context, e *env, o *triageOptions, bundles []string) (*t
 		}
 		return nil, err
 	}
-	res.Files = reports
-	delete(counts, "")
-	dres, derr := eng.Run(ctx)
-	if dres == nil {
-		if w != nil {
-			w.Abort()
-		}
-		return nil, derr
+	res.Sources = absPaths(bundles)
+	for _, warn := range res.Warnings {
+		fmt.Fprintf(e.stderr, "exlog: warning: %s\n", warn)
 	}
-	if derr != nil {
-		fmt.Fprintf(e.stderr, "exlog: warning: %v\n", derr)
-	}
-	dres.Facts.CountSources(counts)
-	res.Findings = dres.Findings
-	if res.Findings == nil {
-		res.Findings = []detect.Finding{}
-	}
-	dres.Facts.Start, dres.Facts.End = start, end
-	res.Start, res.End = start, end
-	res.Nodes = summarizeNodes(dres.Facts)
-	res.AddFacts(dres.Facts, collect)
 	if w != nil {
-		if err := w.AddFindings(res.Findings); err != nil {
-			w.Abort()
-			return nil, err
-		}
-		if err := w.SetMeta(res); err != nil {
-			w.Abort()
-			return nil, err
-		}
-		prog.update("exlog: writing the index")
-		err := w.Close()
-		prog.done()
-		if err != nil {
+		res.Index = indexPath
+	}
+	if onFindings != nil {
+		if err := onFindings(res); err != nil {
+			if w != nil {
+				w.Abort()
+			}
 			return nil, err
 		}
 	}
-	return res, nil
+	if w == nil {
+		return res, nil
+	}
+	total := readEvents(res.Files)
+	n.Store(0)
+	opt.Progress = pipeline.SinkFunc(func(*parse.Event) error {
+		if k := n.Add(1); k%1000 == 0 {
+			prog.update("exlog: indexing, %d of %d events", k, total)
+		}
+		return nil
+	})
+	err = triage.Index(ctx, opt, res, w)
+	prog.done()
+	return res, err
 }
 
-func summarizeNodes(f *detect.Facts) []nodeSummary {
-	out := []nodeSummary{}
-	for _, n := range f.Nodes {
-		s := nodeSummary{Name: n.Name, Events: n.Sources, Builds: []buildSummary{}}
-		if cur, ok := n.Current(); ok {
-			s.Build, s.Release = cur.Build, cur.Release
+func readEvents(files []*parse.Report) int {
+	n := 0
+	for _, f := range files {
+		n += f.Events
+	}
+	return n
+}
+
+func absPaths(ps []string) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		if a, err := filepath.Abs(p); err == nil {
+			p = a
 		}
-		byBuild := map[string]*buildSummary{}
-		kinds := map[string]map[string]int{}
-		for _, b := range n.Builds {
-			bs := byBuild[b.Build]
-			if bs == nil {
-				bs = &buildSummary{Build: b.Build, Release: b.Release, Where: where(b.Evidence)}
-				byBuild[b.Build] = bs
-				kinds[b.Build] = map[string]int{}
-			}
-			kinds[b.Build][b.Kind]++
-			if !b.Time.IsZero() {
-				if bs.First.IsZero() || b.Time.Before(bs.First) {
-					bs.First = b.Time
-				}
-				if b.Time.After(bs.Last) {
-					bs.Last = b.Time
-				}
-			}
-		}
-		for build, bs := range byBuild {
-			for k, c := range kinds[build] {
-				if c > 1 {
-					k += " x" + strconv.Itoa(c)
-				}
-				bs.Seen = append(bs.Seen, k)
-			}
-			sort.Strings(bs.Seen)
-			s.Builds = append(s.Builds, *bs)
-		}
-		sort.Slice(s.Builds, func(i, j int) bool {
-			a, b := s.Builds[i], s.Builds[j]
-			if !a.First.Equal(b.First) {
-				return a.First.Before(b.First)
-			}
-			return a.Build < b.Build
-		})
-		out = append(out, s)
+		out[i] = p
 	}
 	return out
-}
-
-func where(ev detect.Evidence) string {
-	switch {
-	case ev.Line > 0:
-		return ev.File + ":" + strconv.Itoa(ev.Line)
-	case ev.Record > 0:
-		return ev.File + " #" + strconv.FormatUint(ev.Record, 10)
-	}
-	return ev.File
 }

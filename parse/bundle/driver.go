@@ -314,6 +314,7 @@ func (d *driver) file(in *parse.Input, live bool) *parse.Report {
 	// Node counts are kept as runs: events of one file nearly always
 	// share a node, and a map update per event showed in profiles.
 	nodes := map[string]int{}
+	contentNodes := map[string]int{}
 	var runNode string
 	var runLen int
 	var emitMu sync.Mutex
@@ -331,13 +332,26 @@ func (d *driver) file(in *parse.Input, live bool) *parse.Report {
 		if err := d.ctx.Err(); err != nil {
 			return err
 		}
-		if ev.Node == "" {
+		switch {
+		case ev.NodeFrom != "":
+		case ev.Node == "":
 			ev.Node = in.Node
+			if in.Node != "" {
+				ev.NodeFrom = parse.NodeFromLayout
+			}
+		case parse.ShortNode(ev.Node) == parse.ShortNode(in.Node):
+			// The parser may only have copied the layout's node.
+			ev.NodeFrom = parse.NodeFromLayout
+		default:
+			ev.NodeFrom = parse.NodeFromContent
 		}
 		if ev.File == "" {
 			ev.File = in.Path
 		}
 		emitted++
+		if ev.NodeFrom == parse.NodeFromContent {
+			contentNodes[parse.ShortNode(ev.Node)]++
+		}
 		if ev.Node != runNode {
 			if runLen > 0 {
 				nodes[runNode] += runLen
@@ -396,7 +410,7 @@ func (d *driver) file(in *parse.Input, live bool) *parse.Report {
 	if runLen > 0 {
 		nodes[runNode] += runLen
 	}
-	rep.Node = majority(nodes, in.Node)
+	rep.Node, rep.NodeFrom = fileNode(nodes, contentNodes, in.Node, rep)
 	if rep.Size < 0 && run.fullSize >= 0 {
 		rep.Size = run.fullSize
 	}
@@ -451,6 +465,22 @@ func panicSite(stack []byte) string {
 		}
 	}
 	return ""
+}
+
+// fileNode decides the node of a whole file: the computer its content
+// names most often, else the node the layout suggests. Where the two
+// disagree, content wins and the report says so.
+func fileNode(nodes, content map[string]int, layout string, rep *parse.Report) (node, from string) {
+	if c := majority(content, ""); c != "" {
+		if layout != "" && parse.ShortNode(layout) != c {
+			rep.Note("the file names computer %s; the folder layout suggested %s; %s is used", c, layout, c)
+		}
+		return c, parse.NodeFromContent
+	}
+	if n := majority(nodes, layout); n != "" {
+		return n, parse.NodeFromLayout
+	}
+	return "", ""
 }
 
 // majority is the node most events carry; ties go to the layout's node,

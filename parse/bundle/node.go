@@ -9,7 +9,9 @@ import (
 
 // NodeOf returns the server that the bundle layout attributes the file at
 // bundle path p to, in parse.ShortNode form, or "" when the layout says
-// nothing. The rules, in order, are described in the package doc.
+// nothing. The rules, in order, are described in the package doc. A path
+// component ending in "!" is an archive, or the wrapper folder at the top
+// of a bundle or archive (wrapMark); neither names a server.
 func NodeOf(p string) string {
 	comps := strings.Split(p, "/")
 	file := strings.TrimSuffix(comps[len(comps)-1], "!")
@@ -63,6 +65,70 @@ func serverZipName(c string, isFile bool) string {
 		}
 	}
 	return ""
+}
+
+// wrapMark ends a path component that is a bundle's or an archive's
+// single top folder: the case folder of CASE123.zip holding CASE123/NODE1/.
+const wrapMark = "!"
+
+// wrapperFolder returns the folder that every entry of an archive sits in,
+// or "" when the entries are not all in one top folder. An archive of
+// one folder is how a case or a bundle is packed, so that folder names
+// the case, not a server; a folder named like the archive (CASE123.zip
+// holding CASE123/) is a wrapper too.
+func wrapperFolder(names []string, archivePath string) string {
+	top := ""
+	for _, n := range names {
+		i := strings.IndexByte(n, '/')
+		if i <= 0 {
+			return stemWrapperOf(names, archivePath)
+		}
+		f := n[:i]
+		if f == "__MACOSX" {
+			continue
+		}
+		if top == "" {
+			top = f
+		} else if f != top {
+			return stemWrapperOf(names, archivePath)
+		}
+	}
+	return top
+}
+
+func stemWrapperOf(names []string, archivePath string) string {
+	for _, n := range names {
+		if w := stemWrapper(n, archivePath); w != "" {
+			return w
+		}
+	}
+	return ""
+}
+
+// stemWrapper returns the first folder of name when it is named like the
+// archive at archivePath (its base name without archive extensions).
+func stemWrapper(name, archivePath string) string {
+	i := strings.IndexByte(name, '/')
+	if i <= 0 {
+		return ""
+	}
+	base := archivePath[strings.LastIndexByte(archivePath, '/')+1:]
+	base = strings.TrimSuffix(base, "!")
+	for _, ext := range []string{".gz", ".tgz", ".tar", ".zip"} {
+		base = strings.TrimSuffix(strings.ToLower(base), ext)
+	}
+	if base != "" && strings.EqualFold(name[:i], base) {
+		return name[:i]
+	}
+	return ""
+}
+
+// markWrapper marks the top folder of name when it is the wrapper top.
+func markWrapper(name, top string) string {
+	if top != "" && strings.HasPrefix(name, top+"/") {
+		return top + wrapMark + name[len(top):]
+	}
+	return name
 }
 
 func serverLike(n string) bool {
@@ -144,7 +210,14 @@ var collectorFolders = map[string]bool{
 	"data": true, "bundle": true, "bundles": true, "collection": true, "collected": true,
 	"export": true, "exports": true, "temp": true, "tmp": true, "files": true,
 	"servers": true, "nodes": true, "output": true, "upload": true, "uploads": true,
-	"case": true, "customer": true,
+	"case": true, "customer": true, "exchange": true, "exchangelogs": true,
+	"exchange_logs": true, "logfiles": true, "windows": true, "system32": true, "winevt": true,
+	"eventlog": true, "cluster_logs": true, "clusterlog": true, "diag": true,
+	"diagnostics": true, "support": true, "evidence": true, "artifacts": true,
+	"triage": true, "archive": true, "backup": true, "old": true, "new": true,
+	"copy": true, "misc": true, "other": true, "all": true, "dump": true, "dumps": true,
+	"report": true, "reports": true, "results": true, "incoming": true, "logcollector": true,
+	"exsetup": true, "setup_logs": true, "exchangesetup": true, "install": true,
 }
 
 // serverFolder finds <SERVER> in <root>/[date or collector folders/]<SERVER>/...:

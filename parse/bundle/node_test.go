@@ -1,6 +1,12 @@
 package bundle
 
-import "testing"
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/exlog/exlog/parse"
+)
 
 func TestNodeOf(t *testing.T) {
 	tests := []struct{ path, want string }{
@@ -95,5 +101,45 @@ func TestCleanName(t *testing.T) {
 	}
 	if got := decodeName("caf\x82.log"); got != "café.log" {
 		t.Errorf("code page 437 name decoded as %q", got)
+	}
+}
+
+// TestWrapperFolders checks that the one folder a case is packed in never
+// becomes a node, whatever packing, while server folders below it do.
+func TestWrapperFolders(t *testing.T) {
+	dir := t.TempDir()
+	// A folder bundle with one top folder.
+	writeFile(t, filepath.Join(dir, "tree", "CASE123", "NODE1", "a.log"), []byte("LINE 1\n"))
+	writeFile(t, filepath.Join(dir, "tree", "CASE123", "NODE2", "a.log"), []byte("LINE 2\n"))
+	writeFile(t, filepath.Join(dir, "tree", ".DS_Store"), []byte("x"))
+	// The same as a zip, as a zip named like its folder with a file at the
+	// top, and as a tar.gz named like its folder.
+	files := []zf{{name: "CASE123/NODE1/a.log", data: []byte("LINE 1\n")}, {name: "CASE123/NODE2/a.log", data: []byte("LINE 2\n")}}
+	writeFile(t, filepath.Join(dir, "case.zip"), zipBytes(t, files...))
+	writeFile(t, filepath.Join(dir, "CASE123.zip"), zipBytes(t, append(files, zf{name: "readme.txt", data: []byte("LINE r\n")})...))
+	var tfs []tf
+	for _, f := range files {
+		tfs = append(tfs, tf{name: f.name, data: f.data})
+	}
+	writeFile(t, filepath.Join(dir, "CASE123.tar.gz"), gzBytes(t, tarBytes(t, tfs...)))
+	for _, root := range []string{"tree", "case.zip", "CASE123.zip", "CASE123.tar.gz"} {
+		res := runParse(t, []string{filepath.Join(dir, root)}, Options{})
+		n := 0
+		for _, r := range res.reports {
+			if !strings.HasSuffix(r.Path, "a.log") {
+				continue
+			}
+			n++
+			want := "NODE1"
+			if strings.Contains(r.Path, "NODE2") {
+				want = "NODE2"
+			}
+			if r.Node != want || r.NodeFrom != parse.NodeFromLayout {
+				t.Errorf("%s: %s: node %q from %q, want %s from the layout", root, r.Path, r.Node, r.NodeFrom, want)
+			}
+		}
+		if n != 2 {
+			t.Errorf("%s: %d logs read, want 2", root, n)
+		}
 	}
 }

@@ -236,7 +236,10 @@ func (w *walker) tarEntry(arch *blob, hdr *tar.Header, seen dedup, visit func(*i
 	if clean == "" || hdr.Typeflag == tar.TypeDir || (dir && hdr.Size == 0) {
 		return nil, nil
 	}
-	child.node = arch.node + "!/" + clean
+	// A tar is read as a stream, so its entries cannot be surveyed first:
+	// only a top folder named like the archive itself (CASE123.tar.gz
+	// holding CASE123/) is known to be a wrapper.
+	child.node = arch.node + "!/" + markWrapper(clean, stemWrapper(clean, arch.path))
 	child.path = seen.path(arch.child(clean))
 	switch hdr.Typeflag {
 	case tar.TypeReg, tar.TypeCont, tar.TypeGNUSparse:

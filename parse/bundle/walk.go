@@ -99,7 +99,7 @@ func (w *walker) root(root, name string, prefixDir bool, visit func(*item) error
 		if prefixDir {
 			prefix = name + "/"
 		}
-		return w.dir(resolved, resolved, "", prefix, visit)
+		return w.dir(resolved, resolved, "", "", prefix, visit)
 	}
 	if !fi.Mode().IsRegular() {
 		return fmt.Errorf("%s is not a regular file or a directory", root)
@@ -119,7 +119,7 @@ func (w *walker) fileBlob(full, path, node string, fi fs.FileInfo) *blob {
 // that resolves inside the bundle names a file or folder that is read
 // under its own path anyway (which also rules out loops), and one that
 // leads outside is reported.
-func (w *walker) dir(realRoot, full, rel, prefix string, visit func(*item) error) error {
+func (w *walker) dir(realRoot, full, rel, nodePrefix, prefix string, visit func(*item) error) error {
 	ents, err := os.ReadDir(full)
 	if err != nil {
 		shown := rel
@@ -131,6 +131,9 @@ func (w *walker) dir(realRoot, full, rel, prefix string, visit func(*item) error
 			return err
 		}
 	}
+	// The single folder at the top of a bundle directory is the bundle's
+	// wrapper (CASE123/NODE1/...), never a server.
+	wrapper := rel == "" && onlyFolder(ents)
 	for _, e := range ents {
 		if err := w.ctx.Err(); err != nil {
 			return err
@@ -140,7 +143,7 @@ func (w *walker) dir(realRoot, full, rel, prefix string, visit func(*item) error
 		if rel != "" {
 			childRel = rel + "/" + e.Name()
 		}
-		b := &blob{path: prefix + childRel, node: childRel, size: -1}
+		b := &blob{path: prefix + childRel, node: nodeRel(nodePrefix, childRel, e.Name()), size: -1}
 		t := e.Type()
 		switch {
 		case t&fs.ModeSymlink != 0:
@@ -154,7 +157,11 @@ func (w *walker) dir(realRoot, full, rel, prefix string, visit func(*item) error
 				return err
 			}
 		case e.IsDir():
-			if err := w.dir(realRoot, childFull, childRel, prefix, visit); err != nil {
+			np := nodePrefix
+			if wrapper {
+				np = e.Name() + wrapMark + "/"
+			}
+			if err := w.dir(realRoot, childFull, childRel, np, prefix, visit); err != nil {
 				return err
 			}
 		case t.IsRegular():
@@ -175,6 +182,36 @@ func (w *walker) dir(realRoot, full, rel, prefix string, visit func(*item) error
 		}
 	}
 	return nil
+}
+
+// onlyFolder reports whether a directory holds one folder and nothing
+// else but hidden files and the folders archive tools leave (__MACOSX).
+func onlyFolder(ents []fs.DirEntry) bool {
+	folders := 0
+	for _, e := range ents {
+		n := e.Name()
+		switch {
+		case strings.HasPrefix(n, ".") || n == "__MACOSX" || strings.EqualFold(n, "desktop.ini") || strings.EqualFold(n, "thumbs.db"):
+		case e.IsDir():
+			folders++
+		default:
+			return false
+		}
+	}
+	return folders == 1
+}
+
+// nodeRel is the layout path of a directory entry: below a wrapper folder,
+// the wrapper is kept but marked so that the layout rules pass over it.
+func nodeRel(nodePrefix, rel, name string) string {
+	if nodePrefix == "" {
+		return rel
+	}
+	// rel is wrapper/sub/.../name; the prefix replaces its first component.
+	if i := strings.IndexByte(rel, '/'); i >= 0 {
+		return nodePrefix + rel[i+1:]
+	}
+	return nodePrefix + name
 }
 
 func inside(root, target string) bool {

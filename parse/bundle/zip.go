@@ -87,6 +87,11 @@ func (w *walker) zip(b *blob, visit func(*item) error) error {
 	sort.SliceStable(list, func(i, j int) bool {
 		return sortKey(list[i].clean, list[i].name) < sortKey(list[j].clean, list[j].name)
 	})
+	cleans := make([]string, len(list))
+	for i, e := range list {
+		cleans[i] = e.clean
+	}
+	top := wrapperFolder(cleans, b.path)
 	seen := dedup{}
 	for _, e := range list {
 		if err := w.ctx.Err(); err != nil {
@@ -101,7 +106,7 @@ func (w *walker) zip(b *blob, visit func(*item) error) error {
 			}
 			continue
 		}
-		child.node = b.node + "!/" + e.clean
+		child.node = b.node + "!/" + markWrapper(e.clean, top)
 		child.path = seen.path(b.child(e.clean))
 		if err := w.zipEntry(b, child, e.zent, visit); err != nil {
 			return err

@@ -351,6 +351,9 @@ func (r *run) flush() error {
 	}
 	if ev.Node == "" {
 		ev.Node = r.node()
+		if r.facts.node != "" {
+			ev.NodeFrom = parse.NodeFromContent
+		}
 	}
 	if ev.Field(parse.KeyNoHeader) != "" && ev.Field(parse.KeyContinuesLine) == "" {
 		r.rep.AddProblem(lineRange(c.first, c.last),

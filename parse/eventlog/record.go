@@ -116,7 +116,7 @@ func ToEvent(r *Record, in *parse.Input, source string) *parse.Event {
 		e.TimeQuality = parse.TimeNone
 	}
 	if r.Computer != "" {
-		e.Node = parse.ShortNode(r.Computer)
+		e.Node, e.NodeFrom = parse.ShortNode(r.Computer), parse.NodeFromContent
 	} else if in != nil {
 		e.Node = in.Node
 	}

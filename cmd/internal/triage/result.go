@@ -1,4 +1,8 @@
-package report
+// Package triage is the case model of one bundle: what exlog triage found
+// (files, nodes, findings, timeline) and the run that assembles it from the
+// parse pipeline, the detectors and the index. Commands print it; package
+// render turns it into reports.
+package triage
 
 import (
 	"slices"
@@ -15,14 +19,20 @@ import (
 // metadata stored in an index, from which `exlog report --index` works
 // without parsing the bundle again. The top-level keys and the finding
 // shape are a contract for scripts: add fields, never rename them.
-type Triage struct {
-	Bundle   string           `json:"bundle"`
+type Result struct {
+	Bundle string `json:"bundle"`
+	// Sources are the absolute paths of the bundles read, so that an
+	// index written from one bundle is never replaced by another's.
+	Sources []string `json:"sources,omitempty"`
 	Index    string           `json:"index,omitempty"`
 	Start    time.Time        `json:"start,omitzero"`
 	End      time.Time        `json:"end,omitzero"`
 	Files    []*parse.Report  `json:"files"`
 	Nodes    []NodeSummary    `json:"nodes"`
 	Findings []detect.Finding `json:"findings"`
+	// Warnings are problems of the run itself, such as a detector that
+	// failed; the other detectors' findings stand.
+	Warnings []string `json:"warnings,omitempty"`
 
 	// Times says, per file and time quality, where the bundle's times
 	// come from (see Clock).
@@ -158,13 +168,13 @@ func (c *Collector) Sources() []TimeSource {
 		if c := strings.Compare(a.File, b.File); c != 0 {
 			return c
 		}
-		return qualityRank(a.Quality) - qualityRank(b.Quality)
+		return QualityRank(a.Quality) - QualityRank(b.Quality)
 	})
 	return out
 }
 
-// qualityRank orders time qualities from best to worst.
-func qualityRank(q parse.TimeQuality) int {
+// QualityRank orders time qualities from best to worst.
+func QualityRank(q parse.TimeQuality) int {
 	switch q {
 	case parse.TimeUTC:
 		return 0
@@ -250,14 +260,14 @@ type Entry struct {
 	TimeQuality parse.TimeQuality `json:"time_quality,omitempty"`
 }
 
-// maxMoves bounds the group moves a timeline keeps; a storm of thousands
+// MaxMoves bounds the group moves a timeline keeps; a storm of thousands
 // of failovers is summarised by its finding, not drawn move by move.
-const maxMoves = 1000
+const MaxMoves = 1000
 
 // AddFacts fills in what a report needs beyond the triage tables: where
 // the times come from and the setup runs (from c, which may be nil), the
 // cluster, and the timeline.
-func (t *Triage) AddFacts(f *detect.Facts, c *Collector) {
+func (t *Result) AddFacts(f *detect.Facts, c *Collector) {
 	var runs []detect.SetupRun
 	if c != nil {
 		t.Times = c.Sources()
@@ -265,7 +275,7 @@ func (t *Triage) AddFacts(f *detect.Facts, c *Collector) {
 		runs = slices.Clone(c.runs)
 		c.mu.Unlock()
 	}
-	quality := fileQualities(t.Times)
+	quality := FileQualities(t.Times)
 	t.Cluster = clusterOf(f)
 	t.Servers = serversOf(f)
 	t.Timeline, t.TimelineOmitted = timelineOf(f, runs, quality)
@@ -295,9 +305,9 @@ func serversOf(f *detect.Facts) []ServerObs {
 	var out []ServerObs
 	for _, n := range names {
 		for _, sb := range f.Versions.Servers[n] {
-			o := ServerObs{Server: sb.Server, Node: sb.Node, Time: utc(sb.Time), Build: sb.Build, Release: sb.Release, Kind: sb.Kind}
+			o := ServerObs{Server: sb.Server, Node: sb.Node, Time: sb.Time.UTC(), Build: sb.Build, Release: sb.Release, Kind: sb.Kind}
 			if len(sb.Evidence) > 0 {
-				o.Where = Where(sb.Evidence[0])
+				o.Where = sb.Evidence[0].Where()
 			}
 			out = append(out, o)
 		}
@@ -305,9 +315,9 @@ func serversOf(f *detect.Facts) []ServerObs {
 	return out
 }
 
-// fileQualities maps each file to the quality of its timed events, when
+// FileQualities maps each file to the quality of its timed events, when
 // they share one.
-func fileQualities(ts []TimeSource) map[string]parse.TimeQuality {
+func FileQualities(ts []TimeSource) map[string]parse.TimeQuality {
 	out := map[string]parse.TimeQuality{}
 	mixed := map[string]bool{}
 	for _, s := range ts {
@@ -372,7 +382,7 @@ func timelineOf(f *detect.Facts, runs []detect.SetupRun, quality map[string]pars
 	var out []Entry
 	for _, r := range runs {
 		e := Entry{Time: r.Start, End: r.End, Kind: KindSetupRun, Node: r.Node, Mode: r.Mode,
-			From: r.From, To: r.To, Result: r.Result, Where: Where(r.Evidence), TimeQuality: quality[r.Evidence.File]}
+			From: r.From, To: r.To, Result: r.Result, Where: r.Evidence.Where(), TimeQuality: quality[r.Evidence.File]}
 		if detect.IsClusteredServerMode(r.Mode) {
 			e.Kind = KindClusteredServer
 			e.Group = clusteredServerOf(f, r)
@@ -390,7 +400,7 @@ func timelineOf(f *detect.Facts, runs []detect.SetupRun, quality map[string]pars
 	for _, g := range f.Groups() {
 		for _, oc := range f.Owners[g] {
 			e := Entry{Time: oc.Time.UTC(), Kind: KindGroupMove, Node: oc.To, Group: oc.Group, From: oc.From, To: oc.To,
-				Where: Where(oc.Evidence), TimeQuality: quality[oc.Evidence.File]}
+				Where: oc.Evidence.Where(), TimeQuality: quality[oc.Evidence.File]}
 			if oc.Kind == detect.MoveUnplanned {
 				e.Kind = KindFailover
 			}
@@ -398,11 +408,11 @@ func timelineOf(f *detect.Facts, runs []detect.SetupRun, quality map[string]pars
 			moves = append(moves, e)
 		}
 	}
-	sortEntries(moves)
+	SortEntries(moves)
 	omitted := 0
-	if len(moves) > maxMoves {
-		omitted = len(moves) - maxMoves
-		moves = moves[:maxMoves]
+	if len(moves) > MaxMoves {
+		omitted = len(moves) - MaxMoves
+		moves = moves[:MaxMoves]
 	}
 	out = append(out, moves...)
 	if c := f.Cluster; c != nil {
@@ -413,7 +423,7 @@ func timelineOf(f *detect.Facts, runs []detect.SetupRun, quality map[string]pars
 				e.Summary += " (reported by " + strings.Join(r.Reporters, ", ") + ")"
 			}
 			if len(r.Evidence) > 0 {
-				e.Where, e.TimeQuality = Where(r.Evidence[0]), quality[r.Evidence[0].File]
+				e.Where, e.TimeQuality = r.Evidence[0].Where(), quality[r.Evidence[0].File]
 			}
 			out = append(out, e)
 		}
@@ -423,12 +433,12 @@ func timelineOf(f *detect.Facts, runs []detect.SetupRun, quality map[string]pars
 				e.Summary += " (reported by " + strings.Join(q.Reporters, ", ") + ")"
 			}
 			if len(q.Evidence) > 0 {
-				e.Where, e.TimeQuality = Where(q.Evidence[0]), quality[q.Evidence[0].File]
+				e.Where, e.TimeQuality = q.Evidence[0].Where(), quality[q.Evidence[0].File]
 			}
 			out = append(out, e)
 		}
 	}
-	sortEntries(out)
+	SortEntries(out)
 	return out, omitted
 }
 
@@ -498,7 +508,7 @@ func addEVSUpgrades(f *detect.Facts, out []Entry, runs []detect.SetupRun, qualit
 			done := false
 			for _, r := range runs {
 				if r.Evidence.File == ev.File && r.Node == sb.Node && r.Evidence.Line <= ev.Line && ev.Line <= r.LastLine {
-					if i, ok := byWhere[Where(r.Evidence)]; ok {
+					if i, ok := byWhere[r.Evidence.Where()]; ok {
 						e := &out[i]
 						e.Kind, e.Mode, e.Group = KindClusteredServer, ModeUpgradeEVS, sb.Server
 						if sb.Build != "" {
@@ -513,7 +523,7 @@ func addEVSUpgrades(f *detect.Facts, out []Entry, runs []detect.SetupRun, qualit
 				continue
 			}
 			out = append(out, Entry{Time: sb.Time.UTC(), Kind: KindClusteredServer, Node: sb.Node, Group: sb.Server,
-				Mode: ModeUpgradeEVS, To: sb.Build, Result: detect.RunSucceeded, Where: Where(ev), TimeQuality: quality[ev.File]})
+				Mode: ModeUpgradeEVS, To: sb.Build, Result: detect.RunSucceeded, Where: ev.Where(), TimeQuality: quality[ev.File]})
 		}
 	}
 	return out
@@ -591,10 +601,10 @@ func kindRank(k string) int {
 		KindFailover, KindGroupMove, KindFinding}, k)
 }
 
-// sortEntries orders a timeline by time (untimed entries last), then by
+// SortEntries orders a timeline by time (untimed entries last), then by
 // kind, node, group and evidence, so that the same bundle always gives
 // the same order.
-func sortEntries(es []Entry) {
+func SortEntries(es []Entry) {
 	slices.SortStableFunc(es, func(a, b Entry) int {
 		if a.Time.IsZero() != b.Time.IsZero() {
 			if a.Time.IsZero() {
@@ -624,16 +634,4 @@ func sortEntries(es []Entry) {
 func findingNumber(id string) int {
 	n, _ := strconv.Atoi(strings.TrimPrefix(id, "F"))
 	return n
-}
-
-// Where names the file and line, or file and record, of a piece of
-// evidence.
-func Where(ev detect.Evidence) string {
-	switch {
-	case ev.Line > 0:
-		return ev.File + ":" + itoa(ev.Line)
-	case ev.Record > 0:
-		return ev.File + " #" + utoa(ev.Record)
-	}
-	return ev.File
 }

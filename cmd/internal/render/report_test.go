@@ -1,4 +1,4 @@
-package report
+package render
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/exlog/exlog/cmd/internal/triage"
 
 	"github.com/exlog/exlog/detect"
 	"github.com/exlog/exlog/fixtures"
@@ -28,8 +30,8 @@ func ts(s string) time.Time {
 
 // upgradeTriage is a small two-node upgrade: NODE1 upgraded from 2007 RTM
 // to SP1, NODE2's upgrade failed, a failover between them, and findings.
-func upgradeTriage() *Triage {
-	return &Triage{
+func upgradeTriage() *triage.Result {
+	return &triage.Result{
 		Bundle: "case-1",
 		Index:  "/somewhere/case-1.exlog",
 		Start:  ts("2008-03-15T23:00:00Z"), End: ts("2008-03-16T02:00:00Z"),
@@ -39,30 +41,30 @@ func upgradeTriage() *Triage {
 				Skipped: 2, Problems: []parse.Problem{{Where: "line 12", Reason: "not a setup line"}}},
 			{Path: "notes.txt", Status: parse.StatusUnknown},
 		},
-		Nodes: []NodeSummary{
+		Nodes: []triage.NodeSummary{
 			{Name: "NODE1", Build: "8.1.240.6", Release: "Exchange 2007 SP1", Events: map[string]int{"setuplog": 40},
-				Builds: []BuildSummary{
+				Builds: []triage.BuildSummary{
 					{Build: "8.0.685.24", Seen: []string{"previous"}, Where: "NODE1/ExchangeSetup.log:2"},
 					{Build: "8.1.240.6", Seen: []string{"setup-succeeded"}, Where: "NODE1/ExchangeSetup.log:2"},
 				}},
 			{Name: "NODE2", Build: "8.0.685.24", Events: map[string]int{"setuplog": 30},
-				Builds: []BuildSummary{{Build: "8.0.685.24", Seen: []string{"previous"}, Where: "NODE2/ExchangeSetup.log:2"}}},
+				Builds: []triage.BuildSummary{{Build: "8.0.685.24", Seen: []string{"previous"}, Where: "NODE2/ExchangeSetup.log:2"}}},
 		},
-		Times: []TimeSource{
+		Times: []triage.TimeSource{
 			{File: "NODE1/ExchangeSetup.log", Format: "setuplog", Node: "NODE1", Quality: parse.TimeLocalUnknownOffset, Events: 40,
 				First: ts("2008-03-15T23:00:00Z"), Last: ts("2008-03-15T23:40:00Z")},
 			{File: "NODE2/ExchangeSetup.log", Format: "setuplog", Node: "NODE2", Quality: parse.TimeLocalKnownOffset, Events: 30,
 				Offset: "+01:00", Zone: "(UTC+01:00) Amsterdam", First: ts("2008-03-16T01:00:00Z"), Last: ts("2008-03-16T02:30:00Z")},
 		},
-		Cluster: &ClusterSummary{Kind: "failover cluster (Windows 2008 or later)", Nodes: []string{"NODE1", "NODE2"},
-			Groups: []GroupSummary{{Name: "CMS1", Exchange: true, Owner: "NODE1", Moves: 1, Failovers: 1}}},
-		Timeline: []Entry{
-			{Time: ts("2008-03-15T23:00:00Z"), End: ts("2008-03-15T23:30:00Z"), Kind: KindSetupRun, Node: "NODE1", Mode: "Upgrade",
+		Cluster: &triage.ClusterSummary{Kind: "failover cluster (Windows 2008 or later)", Nodes: []string{"NODE1", "NODE2"},
+			Groups: []triage.GroupSummary{{Name: "CMS1", Exchange: true, Owner: "NODE1", Moves: 1, Failovers: 1}}},
+		Timeline: []triage.Entry{
+			{Time: ts("2008-03-15T23:00:00Z"), End: ts("2008-03-15T23:30:00Z"), Kind: triage.KindSetupRun, Node: "NODE1", Mode: "Upgrade",
 				From: "8.0.685.24", To: "8.1.240.6", Result: detect.RunSucceeded, Summary: "Setup (Upgrade) from 8.0.685.24 to 8.1.240.6 succeeded after 30m0s",
 				Where: "NODE1/ExchangeSetup.log:2", TimeQuality: parse.TimeLocalUnknownOffset},
-			{Time: ts("2008-03-15T23:35:00Z"), Kind: KindFailover, Node: "NODE1", Group: "CMS1", From: "NODE2", To: "NODE1",
+			{Time: ts("2008-03-15T23:35:00Z"), Kind: triage.KindFailover, Node: "NODE1", Group: "CMS1", From: "NODE2", To: "NODE1",
 				Summary: "Group CMS1 failed over from NODE2 to NODE1", Where: "cluster.log:7", TimeQuality: parse.TimeUTC},
-			{Time: ts("2008-03-16T01:00:00Z"), End: ts("2008-03-16T01:20:00Z"), Kind: KindSetupRun, Node: "NODE2", Mode: "Upgrade",
+			{Time: ts("2008-03-16T01:00:00Z"), End: ts("2008-03-16T01:20:00Z"), Kind: triage.KindSetupRun, Node: "NODE2", Mode: "Upgrade",
 				From: "8.0.685.24", To: "8.1.240.6", Result: detect.RunFailed, Summary: "Setup (Upgrade) from 8.0.685.24 to 8.1.240.6 failed after 20m0s",
 				Where: "NODE2/ExchangeSetup.log:2", TimeQuality: parse.TimeLocalKnownOffset},
 		},
@@ -93,7 +95,7 @@ func TestVerdict(t *testing.T) {
 		{[]detect.Severity{detect.Critical}, Fail, "critical", "The upgrade needs fixing: 1 critical finding."},
 	}
 	for _, tc := range tests {
-		tr := &Triage{Bundle: "b"}
+		tr := &triage.Result{Bundle: "b"}
 		for i, s := range tc.sevs {
 			tr.Findings = append(tr.Findings, detect.Finding{Detector: "d", Severity: s, Summary: string(rune('a' + i))})
 		}
@@ -130,27 +132,27 @@ func TestNodeMatrix(t *testing.T) {
 }
 
 func TestNodeStatuses(t *testing.T) {
-	run := func(result, from, to string) Entry {
-		return Entry{Time: ts("2020-01-01T10:00:00Z"), Kind: KindSetupRun, Node: "N", Mode: "Upgrade", From: from, To: to, Result: result}
+	run := func(result, from, to string) triage.Entry {
+		return triage.Entry{Time: ts("2020-01-01T10:00:00Z"), Kind: triage.KindSetupRun, Node: "N", Mode: "Upgrade", From: from, To: to, Result: result}
 	}
 	tests := []struct {
 		name    string
 		current string
-		runs    []Entry
+		runs    []triage.Entry
 		want    string
 	}{
 		{"no build, no run", "", nil, NodeUnknown},
 		{"build from the registry only", "15.1.2507.6", nil, NodeNoRun},
-		{"upgraded", "15.1.2507.6", []Entry{run(detect.RunSucceeded, "15.1.2375.7", "15.1.2507.6")}, NodeUpgraded},
-		{"same build again", "15.1.2507.6", []Entry{run(detect.RunSucceeded, "15.1.2507.6", "15.1.2507.6")}, NodeUnchanged},
-		{"failed, then succeeded", "15.1.2507.6", []Entry{run(detect.RunFailed, "15.1.2375.7", "15.1.2507.6"), run(detect.RunSucceeded, "15.1.2375.7", "15.1.2507.6")}, NodeUpgraded},
-		{"succeeded, then failed", "15.1.2507.6", []Entry{run(detect.RunSucceeded, "15.1.2375.7", "15.1.2507.6"), run(detect.RunFailed, "15.1.2507.6", "15.1.2507.6")}, NodeFailed},
-		{"no end", "15.1.2375.7", []Entry{run(detect.RunIncomplete, "15.1.2375.7", "15.1.2507.6")}, NodeIncomplete},
-		{"2003 run without builds", "", []Entry{run(detect.RunSucceeded, "", "")}, NodeSucceeded},
-		{"/PrepareAD only", "15.1.2507.6", []Entry{{Kind: KindSetupRun, Node: "N", Mode: "PrepareAD", Result: detect.RunFailed}}, NodeNoRun},
+		{"upgraded", "15.1.2507.6", []triage.Entry{run(detect.RunSucceeded, "15.1.2375.7", "15.1.2507.6")}, NodeUpgraded},
+		{"same build again", "15.1.2507.6", []triage.Entry{run(detect.RunSucceeded, "15.1.2507.6", "15.1.2507.6")}, NodeUnchanged},
+		{"failed, then succeeded", "15.1.2507.6", []triage.Entry{run(detect.RunFailed, "15.1.2375.7", "15.1.2507.6"), run(detect.RunSucceeded, "15.1.2375.7", "15.1.2507.6")}, NodeUpgraded},
+		{"succeeded, then failed", "15.1.2507.6", []triage.Entry{run(detect.RunSucceeded, "15.1.2375.7", "15.1.2507.6"), run(detect.RunFailed, "15.1.2507.6", "15.1.2507.6")}, NodeFailed},
+		{"no end", "15.1.2375.7", []triage.Entry{run(detect.RunIncomplete, "15.1.2375.7", "15.1.2507.6")}, NodeIncomplete},
+		{"2003 run without builds", "", []triage.Entry{run(detect.RunSucceeded, "", "")}, NodeSucceeded},
+		{"/PrepareAD only", "15.1.2507.6", []triage.Entry{{Kind: triage.KindSetupRun, Node: "N", Mode: "PrepareAD", Result: detect.RunFailed}}, NodeNoRun},
 	}
 	for _, tc := range tests {
-		tr := &Triage{Nodes: []NodeSummary{{Name: "N", Build: tc.current}}, Timeline: tc.runs}
+		tr := &triage.Result{Nodes: []triage.NodeSummary{{Name: "N", Build: tc.current}}, Timeline: tc.runs}
 		if got := New(tr).Nodes[0].Status; got != tc.want {
 			t.Errorf("%s: status %s, want %s", tc.name, got, tc.want)
 		}
@@ -180,8 +182,8 @@ func TestTimelineHoldsFindings(t *testing.T) {
 
 func TestClusteredServers(t *testing.T) {
 	tr := upgradeTriage()
-	tr.Timeline = append(tr.Timeline, Entry{Time: ts("2008-03-15T23:45:00Z"), End: ts("2008-03-15T23:50:00Z"),
-		Kind: KindClusteredServer, Node: "NODE1", Group: "CMS1", Mode: "upgradecms", To: "8.1.240.6",
+	tr.Timeline = append(tr.Timeline, triage.Entry{Time: ts("2008-03-15T23:45:00Z"), End: ts("2008-03-15T23:50:00Z"),
+		Kind: triage.KindClusteredServer, Node: "NODE1", Group: "CMS1", Mode: "upgradecms", To: "8.1.240.6",
 		Result: detect.RunSucceeded, Where: "NODE1/ExchangeSetup.log:60"})
 	cs := New(tr).ClusteredServers
 	if len(cs) != 1 || cs[0].Name != "CMS1" || cs[0].Kind != "CMS" || cs[0].Status != CSUpgraded ||
@@ -189,7 +191,7 @@ func TestClusteredServers(t *testing.T) {
 		t.Fatalf("clustered servers %+v", cs)
 	}
 	// A later failed attempt keeps the build the success showed.
-	tr.Timeline = append(tr.Timeline, Entry{Time: ts("2008-03-16T00:45:00Z"), Kind: KindClusteredServer, Node: "NODE1",
+	tr.Timeline = append(tr.Timeline, triage.Entry{Time: ts("2008-03-16T00:45:00Z"), Kind: triage.KindClusteredServer, Node: "NODE1",
 		Group: "CMS1", Mode: "upgradecms", To: "8.1.291.2", Result: detect.RunFailed, Where: "NODE1/ExchangeSetup.log:90"})
 	cs = New(tr).ClusteredServers
 	if cs[0].Status != CSFailed || cs[0].Build.Build != "8.1.240.6" {
@@ -252,7 +254,7 @@ func TestMarkdownContent(t *testing.T) {
 
 // hostileTriage carries markup, pipes, newlines and addresses in every
 // text a report prints.
-func hostileTriage() *Triage {
+func hostileTriage() *triage.Result {
 	tr := upgradeTriage()
 	bad := "<script src=\"https://evil.example/x.js\"></script> | `tick` ```fence``` *star* _u_ [l](http://evil.example) <img src=x onerror=alert(1)>\nsecond line @import url(https://evil.example/a.css);"
 	tr.Bundle = bad
@@ -542,7 +544,7 @@ func TestOlderIndexNote(t *testing.T) {
 	if len(r.Notes) != 1 || !strings.Contains(r.Notes[0], "older exlog") {
 		t.Errorf("notes %q", r.Notes)
 	}
-	if len(r.Timeline) != 2 || r.Timeline[0].Kind != KindFinding {
+	if len(r.Timeline) != 2 || r.Timeline[0].Kind != triage.KindFinding {
 		t.Errorf("timeline %+v", r.Timeline)
 	}
 	if len(New(upgradeTriage()).Notes) != 0 {

@@ -1,4 +1,4 @@
-package report
+package render
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/exlog/exlog/cmd/internal/triage"
 	"github.com/exlog/exlog/detect"
 	"github.com/exlog/exlog/detect/builds"
 )
@@ -160,32 +161,32 @@ func statusText(n NodeRow) string {
 }
 
 // kindText names a timeline entry kind for people.
-func kindText(e Entry) string {
+func kindText(e triage.Entry) string {
 	switch e.Kind {
-	case KindSetupRun:
+	case triage.KindSetupRun:
 		return "setup run"
-	case KindClusteredServer:
-		if e.Mode == ModeUpgradeEVS {
+	case triage.KindClusteredServer:
+		if e.Mode == triage.ModeUpgradeEVS {
 			return "virtual server upgrade"
 		}
 		return "clustered-server setup"
-	case KindGroupMove:
+	case triage.KindGroupMove:
 		return "group move"
-	case KindFailover:
+	case triage.KindFailover:
 		return "failover"
-	case KindNodeRemoved:
+	case triage.KindNodeRemoved:
 		return "node removed"
-	case KindQuorumLost:
+	case triage.KindQuorumLost:
 		return "quorum lost"
-	case KindFinding:
+	case triage.KindFinding:
 		return e.Finding + " " + e.Severity.String()
 	}
 	return e.Kind
 }
 
 // entryNodes lists the lanes an entry is drawn on.
-func entryNodes(e Entry) []string {
-	if e.Kind == KindFinding {
+func entryNodes(e triage.Entry) []string {
+	if e.Kind == triage.KindFinding {
 		return e.Nodes
 	}
 	if e.Node == "" {
@@ -195,7 +196,7 @@ func entryNodes(e Entry) []string {
 }
 
 // uncertain marks times that may be off by a server's UTC offset or date.
-func uncertain(e Entry) bool {
+func uncertain(e triage.Entry) bool {
 	return e.TimeQuality == "local-unknown-offset" || e.TimeQuality == "time-of-day-only"
 }
 
@@ -222,7 +223,7 @@ func evidenceTime(s string) string {
 }
 
 // clusterNames lists the named clusters with their nodes.
-func clusterNames(c *ClusterSummary) string {
+func clusterNames(c *triage.ClusterSummary) string {
 	parts := make([]string, 0, len(c.Names))
 	for _, n := range c.Names {
 		name := n.Name

@@ -1,4 +1,4 @@
-package report
+package render
 
 import (
 	"html/template"
@@ -26,7 +26,7 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"sev":       sevName,
 	"sevclass":  func(s detect.Severity) string { return "sev-" + s.String() },
 	"evtime":    evidenceTime,
-	"where":     Where,
+	"where":     detect.Evidence.Where,
 	"quality":   qualityLabel,
 	"problems":  problemsText,
 	"uncertain": uncertain,

@@ -1,4 +1,4 @@
-package report
+package render
 
 import (
 	"cmp"
@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/exlog/exlog/cmd/internal/triage"
 	"github.com/exlog/exlog/detect"
 )
 
@@ -167,7 +168,7 @@ func esc(s string) string { return html.EscapeString(s) }
 // as marks, findings as numbered dots. Hovering shows each item's text
 // through <title>; the table below the chart lists the same items.
 func timelineSVG(r *Report) string {
-	var timed []Entry
+	var timed []triage.Entry
 	var times []time.Time
 	for _, e := range r.Timeline {
 		if e.Time.IsZero() {
@@ -242,7 +243,7 @@ func timelineSVG(r *Report) string {
 
 	// Runs first, marks above them, findings on top.
 	for _, e := range timed {
-		if e.Kind != KindSetupRun && e.Kind != KindClusteredServer {
+		if e.Kind != triage.KindSetupRun && e.Kind != triage.KindClusteredServer {
 			continue
 		}
 		y, ok := laneY[e.Node]
@@ -256,7 +257,7 @@ func timelineSVG(r *Report) string {
 		}
 		width := max(x1-x0, 5)
 		class := "run"
-		if e.Kind == KindClusteredServer {
+		if e.Kind == triage.KindClusteredServer {
 			class = "run cs"
 		}
 		w.p(`<g class="%s"><title>%s</title><rect x="%.1f" y="%g" width="%.1f" height="12" rx="2" fill="%s"/>`,
@@ -277,20 +278,20 @@ func timelineSVG(r *Report) string {
 		for _, y := range ys {
 			my := y + 42
 			switch e.Kind {
-			case KindGroupMove:
+			case triage.KindGroupMove:
 				w.p(`<g class="mark"><title>%s</title><path d="M%.1f %.1f l5 5 l-5 5 l-5 -5 z" fill="#607d8b"/></g>`, esc(itemTitle(e)), x, my-5)
-			case KindFailover:
+			case triage.KindFailover:
 				w.p(`<g class="mark"><title>%s</title><path d="M%.1f %.1f l6 10 l-12 0 z" fill="#d84315"/></g>`, esc(itemTitle(e)), x, my-5)
-			case KindNodeRemoved:
+			case triage.KindNodeRemoved:
 				w.p(`<g class="mark"><title>%s</title><path d="M%.1f %.1f l8 8 m0 -8 l-8 8" stroke="#212121" stroke-width="2"/></g>`, esc(itemTitle(e)), x-4, my-4)
-			case KindQuorumLost:
+			case triage.KindQuorumLost:
 				w.p(`<g class="mark"><title>%s</title><rect x="%.1f" y="%.1f" width="9" height="9" fill="#212121"/></g>`, esc(itemTitle(e)), x-4.5, my-4.5)
 			}
 		}
 	}
 	nextFree := map[string]float64{}
 	for _, e := range timed {
-		if e.Kind != KindFinding {
+		if e.Kind != triage.KindFinding {
 			continue
 		}
 		for _, n := range lanesOf(e) {
@@ -328,7 +329,7 @@ func timelineSVG(r *Report) string {
 // laneNames lists the chart's lanes: the cluster lane when something
 // concerns no node, then every node of the matrix, then any other node
 // the timeline names.
-func laneNames(r *Report, timed []Entry) []string {
+func laneNames(r *Report, timed []triage.Entry) []string {
 	var lanes []string
 	seen := map[string]bool{}
 	for _, e := range timed {
@@ -357,7 +358,7 @@ func laneNames(r *Report, timed []Entry) []string {
 }
 
 // lanesOf names the lanes an entry is drawn on.
-func lanesOf(e Entry) []string {
+func lanesOf(e triage.Entry) []string {
 	if n := entryNodes(e); len(n) > 0 {
 		return n
 	}
@@ -365,7 +366,7 @@ func lanesOf(e Entry) []string {
 }
 
 // runLabel is the short text drawn inside a setup run's bar.
-func runLabel(e Entry) string {
+func runLabel(e triage.Entry) string {
 	s := e.Mode
 	if e.To != "" {
 		s += " " + e.To
@@ -374,7 +375,7 @@ func runLabel(e Entry) string {
 }
 
 // itemTitle is the hover text of a chart item.
-func itemTitle(e Entry) string {
+func itemTitle(e triage.Entry) string {
 	var parts []string
 	t := timeText(e.Time) + " UTC"
 	if uncertain(e) {
@@ -385,7 +386,7 @@ func itemTitle(e Entry) string {
 		parts = append(parts, strings.Join(n, ", "))
 	}
 	s := e.Summary
-	if e.Kind == KindFinding {
+	if e.Kind == triage.KindFinding {
 		s = e.Finding + " " + e.Severity.String() + ": " + s
 	}
 	parts = append(parts, s)

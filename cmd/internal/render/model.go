@@ -1,4 +1,4 @@
-// Package report turns the result of a triage into a post-upgrade report:
+// Package render turns the result of a triage into a post-upgrade report:
 // a verdict, each node's Exchange build before and after the upgrade runs,
 // one timeline of setup runs, clustered-server operations, group moves,
 // failovers and findings, the findings with their evidence, and what
@@ -11,7 +11,7 @@
 // same Triage always renders to the same bytes: times are UTC, lists are
 // sorted, and nothing run-specific (index path, current time, absolute
 // paths) is written.
-package report
+package render
 
 import (
 	"fmt"
@@ -19,6 +19,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/exlog/exlog/cmd/internal/triage"
 
 	"github.com/exlog/exlog/detect"
 	"github.com/exlog/exlog/detect/builds"
@@ -39,13 +41,13 @@ type Report struct {
 	Start time.Time `json:"start,omitzero"`
 	End   time.Time `json:"end,omitzero"`
 	// Times says where the times come from and how far to trust them.
-	Times            []TimeSummary     `json:"times"`
-	Cluster          *ClusterSummary   `json:"cluster"`
-	Nodes            []NodeRow         `json:"nodes"`
-	ClusteredServers []ClusteredServer `json:"clustered_servers"`
-	Timeline         []Entry           `json:"timeline"`
-	Findings         []Finding         `json:"findings"`
-	Files            Files             `json:"files"`
+	Times            []TimeSummary          `json:"times"`
+	Cluster          *triage.ClusterSummary `json:"cluster"`
+	Nodes            []NodeRow              `json:"nodes"`
+	ClusteredServers []ClusteredServer      `json:"clustered_servers"`
+	Timeline         []triage.Entry         `json:"timeline"`
+	Findings         []Finding              `json:"findings"`
+	Files            Files                  `json:"files"`
 	// Notes are caveats about the report itself (a timeline cut short, an
 	// index written by an older exlog).
 	Notes []string `json:"notes"`
@@ -195,11 +197,11 @@ type FileRow struct {
 }
 
 // New makes the report of a triage. It does not change t.
-func New(t *Triage) *Report {
+func New(t *triage.Result) *Report {
 	r := &Report{
 		Schema: Schema, Bundle: t.Bundle, Start: utc(t.Start), End: utc(t.End),
 		Cluster: t.Cluster, Nodes: []NodeRow{}, ClusteredServers: []ClusteredServer{},
-		Timeline: []Entry{}, Findings: []Finding{}, Notes: []string{},
+		Timeline: []triage.Entry{}, Findings: []Finding{}, Notes: []string{},
 	}
 	fs := slices.Clone(t.Findings)
 	detect.SortFindings(fs)
@@ -219,16 +221,16 @@ func New(t *Triage) *Report {
 		}
 	}
 	r.Timeline = append(r.Timeline, t.Timeline...)
-	quality := fileQualities(t.Times)
+	quality := triage.FileQualities(t.Times)
 	for _, f := range r.Findings {
 		r.Timeline = append(r.Timeline, findingEntry(f, quality))
 	}
-	sortEntries(r.Timeline)
+	triage.SortEntries(r.Timeline)
 	r.Nodes = nodeRows(t)
 	r.ClusteredServers = clusteredServers(t, r.Nodes)
 	r.Files = filesOf(t.Files, t.Times)
 	if t.TimelineOmitted > 0 {
-		r.Notes = append(r.Notes, fmt.Sprintf("The timeline shows the first %d group moves; %d later moves are left out (the findings summarise them, and exlog search lists them all).", maxMoves, t.TimelineOmitted))
+		r.Notes = append(r.Notes, fmt.Sprintf("The timeline shows the first %d group moves; %d later moves are left out (the findings summarise them, and exlog search lists them all).", triage.MaxMoves, t.TimelineOmitted))
 	}
 	if t.Times == nil && t.Timeline == nil && len(t.Files) > 0 {
 		r.Notes = append(r.Notes, "This index was written by an older exlog that stored no timeline or time sources; run exlog triage again for a full report.")
@@ -323,7 +325,7 @@ func qualityNote(q parse.TimeQuality) string {
 	return ""
 }
 
-func timeSummaries(ts []TimeSource) []TimeSummary {
+func timeSummaries(ts []triage.TimeSource) []TimeSummary {
 	by := map[parse.TimeQuality]*TimeSummary{}
 	files := map[parse.TimeQuality]map[string]bool{}
 	for _, s := range ts {
@@ -362,19 +364,19 @@ func timeSummaries(ts []TimeSource) []TimeSummary {
 		slices.Sort(s.Offsets)
 		out = append(out, *s)
 	}
-	slices.SortFunc(out, func(a, b TimeSummary) int { return qualityRank(a.Quality) - qualityRank(b.Quality) })
+	slices.SortFunc(out, func(a, b TimeSummary) int { return triage.QualityRank(a.Quality) - triage.QualityRank(b.Quality) })
 	return out
 }
 
 // findingEntry places a finding on the timeline, on its nodes' lanes.
-func findingEntry(f Finding, quality map[string]parse.TimeQuality) Entry {
-	e := Entry{Time: utc(f.Start), End: utc(f.End), Kind: KindFinding, Severity: f.Severity, Finding: f.ID,
+func findingEntry(f Finding, quality map[string]parse.TimeQuality) triage.Entry {
+	e := triage.Entry{Time: utc(f.Start), End: utc(f.End), Kind: triage.KindFinding, Severity: f.Severity, Finding: f.ID,
 		Nodes: slices.Clone(f.Nodes), Groups: slices.Clone(f.Groups), Summary: f.Summary}
 	if f.End.Equal(f.Start) {
 		e.End = time.Time{}
 	}
 	if len(f.Evidence) > 0 {
-		e.Where = Where(f.Evidence[0])
+		e.Where = f.Evidence[0].Where()
 		e.TimeQuality = quality[f.Evidence[0].File]
 	}
 	return e
@@ -382,12 +384,12 @@ func findingEntry(f Finding, quality map[string]parse.TimeQuality) Entry {
 
 // nodeRunning reports whether a setup mode changes the node's own
 // binaries: /PrepareAD and clustered-server actions do not.
-func nodeRunning(e Entry) bool {
-	return e.Kind == KindSetupRun && !strings.HasPrefix(strings.ToLower(e.Mode), "prepare")
+func nodeRunning(e triage.Entry) bool {
+	return e.Kind == triage.KindSetupRun && !strings.HasPrefix(strings.ToLower(e.Mode), "prepare")
 }
 
-func nodeRows(t *Triage) []NodeRow {
-	sums := map[string]*NodeSummary{}
+func nodeRows(t *triage.Result) []NodeRow {
+	sums := map[string]*triage.NodeSummary{}
 	var names []string
 	for i := range t.Nodes {
 		n := &t.Nodes[i]
@@ -427,7 +429,7 @@ func nodeRows(t *Triage) []NodeRow {
 				row.After = buildOf(s, s.Build)
 			}
 		}
-		var runs []Entry
+		var runs []triage.Entry
 		for _, e := range t.Timeline {
 			if e.Node == name && nodeRunning(e) {
 				runs = append(runs, e)
@@ -487,7 +489,7 @@ func sameBuild(a, b string) bool {
 }
 
 // buildOf describes a build of a node with what the inventory says of it.
-func buildOf(s *NodeSummary, build string) *Build {
+func buildOf(s *triage.NodeSummary, build string) *Build {
 	b := &Build{Build: build, Release: builds.ReleaseName(build), Seen: []string{}}
 	if s == nil {
 		return b
@@ -509,7 +511,7 @@ func buildOf(s *NodeSummary, build string) *Build {
 // whose own build the bundle shows, and those clustered-server setup
 // actions worked on: each with its latest known build and the outcome of
 // the latest action.
-func clusteredServers(t *Triage, nodes []NodeRow) []ClusteredServer {
+func clusteredServers(t *triage.Result, nodes []NodeRow) []ClusteredServer {
 	kind := "clustered server"
 	for _, n := range nodes {
 		for _, b := range []*Build{n.After, n.Before} {
@@ -545,7 +547,7 @@ func clusteredServers(t *Triage, nodes []NodeRow) []ClusteredServer {
 	// Untimed observations (registry values) first, so that a build an
 	// upgrade showed later wins.
 	obs := slices.Clone(t.Servers)
-	slices.SortStableFunc(obs, func(a, b ServerObs) int {
+	slices.SortStableFunc(obs, func(a, b triage.ServerObs) int {
 		if a.Time.IsZero() != b.Time.IsZero() {
 			if a.Time.IsZero() {
 				return -1
@@ -574,7 +576,7 @@ func clusteredServers(t *Triage, nodes []NodeRow) []ClusteredServer {
 		}
 	}
 	for _, e := range t.Timeline {
-		if e.Kind != KindClusteredServer {
+		if e.Kind != triage.KindClusteredServer {
 			continue
 		}
 		name := e.Group
@@ -583,12 +585,12 @@ func clusteredServers(t *Triage, nodes []NodeRow) []ClusteredServer {
 		}
 		cs := add(name)
 		cs.Operation, cs.Where = e.Mode, e.Where
-		if e.Mode == ModeUpgradeEVS {
+		if e.Mode == triage.ModeUpgradeEVS {
 			cs.Kind = "EVS"
 		} else if strings.HasPrefix(strings.ToLower(e.Mode), "upgradecms") || strings.HasSuffix(strings.ToLower(e.Mode), "cms") {
 			cs.Kind = "CMS"
 		}
-		upgrade := e.Mode == ModeUpgradeEVS || strings.EqualFold(e.Mode, "upgradecms")
+		upgrade := e.Mode == triage.ModeUpgradeEVS || strings.EqualFold(e.Mode, "upgradecms")
 		switch {
 		case e.Result == detect.RunSucceeded && upgrade:
 			cs.Status = CSUpgraded
@@ -623,7 +625,7 @@ func serverKind(build, otherwise string) string {
 	return otherwise
 }
 
-func filesOf(reps []*parse.Report, ts []TimeSource) Files {
+func filesOf(reps []*parse.Report, ts []triage.TimeSource) Files {
 	qual := map[string][]parse.TimeQuality{}
 	for _, s := range ts {
 		if !slices.Contains(qual[s.File], s.Quality) {
@@ -641,7 +643,7 @@ func filesOf(reps []*parse.Report, ts []TimeSource) Files {
 		if row.Times == nil {
 			row.Times = []parse.TimeQuality{}
 		}
-		slices.SortFunc(row.Times, func(a, b parse.TimeQuality) int { return qualityRank(a) - qualityRank(b) })
+		slices.SortFunc(row.Times, func(a, b parse.TimeQuality) int { return triage.QualityRank(a) - triage.QualityRank(b) })
 		fs.Total++
 		if r.Events > 0 {
 			fs.Read++

@@ -1,9 +1,11 @@
-package report
+package render
 
 import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/exlog/exlog/cmd/internal/triage"
 
 	"github.com/exlog/exlog/detect"
 	"github.com/exlog/exlog/parse"
@@ -17,7 +19,7 @@ func BenchmarkCollectorAdd(b *testing.B) {
 		evs[i] = &parse.Event{Time: time.Date(2024, 3, 1, 10, 0, i, 0, time.UTC), TimeQuality: parse.TimeUTC,
 			Node: "NODE1", Source: parse.SourceEVTX, File: fmt.Sprintf("NODE1/System%d.evtx", i%8), Record: uint64(i)}
 	}
-	c := NewCollector()
+	c := triage.NewCollector()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -27,22 +29,22 @@ func BenchmarkCollectorAdd(b *testing.B) {
 
 // bigTriage is a long failover storm on an eight-node cluster: the
 // timeline at its cap, many findings and files.
-func bigTriage() *Triage {
-	t := &Triage{Bundle: "big", Cluster: &ClusterSummary{Kind: "failover cluster", Groups: []GroupSummary{}}}
+func bigTriage() *triage.Result {
+	t := &triage.Result{Bundle: "big", Cluster: &triage.ClusterSummary{Kind: "failover cluster", Groups: []triage.GroupSummary{}}}
 	start := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
 	for n := 1; n <= 8; n++ {
 		name := fmt.Sprintf("NODE%d", n)
 		t.Cluster.Nodes = append(t.Cluster.Nodes, name)
-		t.Nodes = append(t.Nodes, NodeSummary{Name: name, Build: "15.1.2507.6", Events: map[string]int{"evtx": 1000}})
+		t.Nodes = append(t.Nodes, triage.NodeSummary{Name: name, Build: "15.1.2507.6", Events: map[string]int{"evtx": 1000}})
 		for r := 0; r < 6; r++ {
-			t.Timeline = append(t.Timeline, Entry{Time: start.Add(time.Duration(n*6+r) * 20 * time.Minute),
-				End: start.Add(time.Duration(n*6+r)*20*time.Minute + 15*time.Minute), Kind: KindSetupRun, Node: name,
+			t.Timeline = append(t.Timeline, triage.Entry{Time: start.Add(time.Duration(n*6+r) * 20 * time.Minute),
+				End: start.Add(time.Duration(n*6+r)*20*time.Minute + 15*time.Minute), Kind: triage.KindSetupRun, Node: name,
 				Mode: "Upgrade", From: "15.1.2375.7", To: "15.1.2507.6", Result: detect.RunSucceeded,
 				Summary: "Setup (Upgrade) from 15.1.2375.7 to 15.1.2507.6 succeeded", Where: name + "/ExchangeSetup.log:2"})
 		}
 	}
-	for i := 0; i < maxMoves; i++ {
-		t.Timeline = append(t.Timeline, Entry{Time: start.Add(time.Duration(i) * 47 * time.Second), Kind: KindFailover,
+	for i := 0; i < triage.MaxMoves; i++ {
+		t.Timeline = append(t.Timeline, triage.Entry{Time: start.Add(time.Duration(i) * 47 * time.Second), Kind: triage.KindFailover,
 			Node: fmt.Sprintf("NODE%d", i%8+1), Group: "DAG1", Summary: "Group DAG1 failed over", Where: fmt.Sprintf("cluster.log:%d", i+1)})
 	}
 	for i := 0; i < 200; i++ {

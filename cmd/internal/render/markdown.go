@@ -1,4 +1,4 @@
-package report
+package render
 
 import (
 	"bufio"
@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+
+	"github.com/exlog/exlog/cmd/internal/triage"
 )
 
 // maxFileProblems bounds the problems listed per file in Markdown and
@@ -264,7 +266,7 @@ func mdTimeline(m *mdw, r *Report) {
 			marked = true
 		}
 		what := md(kindText(e))
-		if e.Kind == KindFinding {
+		if e.Kind == triage.KindFinding {
 			what = "**" + what + "**"
 		}
 		m.row(t, md(strings.Join(entryNodes(e), ", ")), what, md(e.Summary), code(e.Where))
@@ -307,7 +309,7 @@ func mdFindings(m *mdw, r *Report) {
 		if len(f.Evidence) > 0 {
 			m.p("**Evidence**\n\n")
 			for i, ev := range f.Evidence {
-				m.p("%d. %s", i+1, code(Where(ev)))
+				m.p("%d. %s", i+1, code(ev.Where()))
 				if ev.Time != "" {
 					m.p(" (%s UTC)", evidenceTime(ev.Time))
 				}

@@ -1,0 +1,161 @@
+package triage
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/exlog/exlog/detect"
+	"github.com/exlog/exlog/index"
+	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/bundle"
+	"github.com/exlog/exlog/parse/pipeline"
+)
+
+// Options are what one triage of one case needs.
+type Options struct {
+	// Name is the case's name in output and in the default index name.
+	Name string
+	// Bundles are read as one case.
+	Bundles []string
+	// Parsers are tried on every file, in order (formats.All()).
+	Parsers []parse.Parser
+	// Detectors run on the events (all.Detectors()).
+	Detectors []*detect.Detector
+	// Bundle bounds the cost of reading archives and sets the workers.
+	Bundle bundle.Options
+	// Now is the moment of analysis (zero: time.Now()).
+	Now time.Time
+	// Progress, when set, sees every event as it is read.
+	Progress pipeline.Sink
+}
+
+// Run reads the case once and returns its findings, inventory and
+// timeline. It writes no index: the findings come first, and Index
+// reads the bundle a second time to fill one, so that a slow index never
+// delays them and memory does not grow with the bundle.
+func Run(ctx context.Context, opt Options) (*Result, error) {
+	eng := detect.NewEngine(opt.Detectors)
+	collect := NewCollector()
+	var span pipeline.Span
+	var counts pipeline.Counts
+	sinks := []pipeline.Sink{
+		pipeline.SinkFunc(func(e *parse.Event) error { eng.Add(e); return nil }),
+		pipeline.SinkFunc(func(e *parse.Event) error { collect.Add(e); return nil }),
+		&span, &counts,
+	}
+	if opt.Progress != nil {
+		sinks = append(sinks, opt.Progress)
+	}
+	reps, err := pipeline.Run(ctx, opt.Bundles, opt.pipeline(nil), sinks...)
+	if err != nil {
+		return nil, err
+	}
+	files := pipeline.Nodes(reps)
+	eng.Each(func(e *parse.Event) {
+		if f, ok := files[e.File]; ok && f.From == parse.NodeFromContent && e.NodeFrom != parse.NodeFromContent {
+			e.Node, e.NodeFrom = f.Node, parse.NodeFromContent
+		}
+	})
+	dres, derr := eng.Run(ctx)
+	if dres == nil {
+		return nil, derr
+	}
+	res := &Result{Bundle: opt.Name, Files: reps, Findings: dres.Findings}
+	if derr != nil {
+		res.Warnings = append(res.Warnings, derr.Error())
+	}
+	byNode := counts.ByNode(files)
+	delete(byNode, "")
+	dres.Facts.CountSources(byNode)
+	if res.Findings == nil {
+		res.Findings = []detect.Finding{}
+	}
+	dres.Facts.Start, dres.Facts.End = span.Start, span.End
+	res.Start, res.End = span.Start, span.End
+	res.Nodes = SummarizeNodes(dres.Facts)
+	res.AddFacts(dres.Facts, collect)
+	return res, nil
+}
+
+func (opt Options) pipeline(nodes map[string]pipeline.FileNode) pipeline.Options {
+	return pipeline.Options{Parsers: opt.Parsers, Bundle: opt.Bundle, Now: opt.Now, Nodes: nodes}
+}
+
+// Index reads the case again and writes every event into w, then res's
+// findings and res itself as the index's metadata, and closes w. Events
+// carry the nodes the first pass decided for their files. On error w is
+// aborted, leaving no half index.
+func Index(ctx context.Context, opt Options, res *Result, w *index.Writer) error {
+	sinks := []pipeline.Sink{pipeline.SinkFunc(func(e *parse.Event) error { w.Add(e); return nil })}
+	if opt.Progress != nil {
+		sinks = append(sinks, opt.Progress)
+	}
+	reps, err := pipeline.Run(ctx, opt.Bundles, opt.pipeline(pipeline.Nodes(res.Files)), sinks...)
+	if err == nil && len(reps) != len(res.Files) {
+		err = fmt.Errorf("the bundle changed while it was read: %d files, then %d", len(res.Files), len(reps))
+	}
+	if err == nil {
+		err = w.AddFindings(res.Findings)
+	}
+	if err == nil {
+		err = w.SetMeta(res)
+	}
+	if err != nil {
+		w.Abort()
+		return err
+	}
+	return w.Close()
+}
+
+// SummarizeNodes folds each node's build observations into inventory rows.
+func SummarizeNodes(f *detect.Facts) []NodeSummary {
+	out := []NodeSummary{}
+	for _, n := range f.Nodes {
+		s := NodeSummary{Name: n.Name, Events: n.Sources, Builds: []BuildSummary{}}
+		if cur, ok := n.Current(); ok {
+			s.Build, s.Release = cur.Build, cur.Release
+		}
+		byBuild := map[string]*BuildSummary{}
+		kinds := map[string]map[string]int{}
+		for _, b := range n.Builds {
+			bs := byBuild[b.Build]
+			if bs == nil {
+				bs = &BuildSummary{Build: b.Build, Release: b.Release, Where: b.Evidence.Where()}
+				byBuild[b.Build] = bs
+				kinds[b.Build] = map[string]int{}
+			}
+			kinds[b.Build][b.Kind]++
+			if !b.Time.IsZero() {
+				if bs.First.IsZero() || b.Time.Before(bs.First) {
+					bs.First = b.Time
+				}
+				if b.Time.After(bs.Last) {
+					bs.Last = b.Time
+				}
+			}
+		}
+		for build, bs := range byBuild {
+			for k, c := range kinds[build] {
+				if c > 1 {
+					k += " x" + strconv.Itoa(c)
+				}
+				bs.Seen = append(bs.Seen, k)
+			}
+			sort.Strings(bs.Seen)
+			s.Builds = append(s.Builds, *bs)
+		}
+		slices.SortFunc(s.Builds, func(a, b BuildSummary) int {
+			if c := a.First.Compare(b.First); c != 0 {
+				return c
+			}
+			return strings.Compare(a.Build, b.Build)
+		})
+		out = append(out, s)
+	}
+	return out
+}
