@@ -91,7 +91,7 @@ type Event struct {
 	// NodeFrom says how Node was decided: NodeFromContent, NodeFromLayout,
 	// or "" when there is no node.
 	NodeFrom string `json:"node_from,omitempty"`
-	Source      string      `json:"source"`
+	Source   string `json:"source"`
 	// Kind marks events a parser derives rather than reads from one record,
 	// e.g. "setup-run" for the summary of a setup run. Empty for records.
 	Kind     string `json:"kind,omitempty"`

@@ -63,7 +63,7 @@ type Report struct {
 	// parse.NodeFromLayout.
 	NodeFrom string `json:"node_from,omitempty"`
 	Size     int64  `json:"size"`
-	Events int    `json:"events"`
+	Events   int    `json:"events"`
 	// Recovered counts events read from damaged or unallocated regions.
 	Recovered int `json:"recovered,omitempty"`
 	// Skipped counts records or regions that could not be read.

@@ -23,7 +23,7 @@ type Result struct {
 	Bundle string `json:"bundle"`
 	// Sources are the absolute paths of the bundles read, so that an
 	// index written from one bundle is never replaced by another's.
-	Sources []string `json:"sources,omitempty"`
+	Sources  []string         `json:"sources,omitempty"`
 	Index    string           `json:"index,omitempty"`
 	Start    time.Time        `json:"start,omitzero"`
 	End      time.Time        `json:"end,omitzero"`
