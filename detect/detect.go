@@ -260,6 +260,14 @@ func (e *Engine) Each(fn func(*parse.Event)) {
 	}
 }
 
+// Drop forgets the kept events for which drop is true, before Run: the
+// records of a file that only copies another.
+func (e *Engine) Drop(drop func(*parse.Event) bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.events = slices.DeleteFunc(e.events, drop)
+}
+
 // Result is what a run produced.
 type Result struct {
 	Findings []Finding

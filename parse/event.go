@@ -55,6 +55,9 @@ const (
 	// NodeFromContent: the file itself names the computer (an EVTX
 	// Computer, a cluster log header, a setup log's computer line).
 	NodeFromContent = "content"
+	// NodeFromSiblings: the file names no computer, but the other files of
+	// its folder all name this one.
+	NodeFromSiblings = "siblings"
 	// NodeFromLayout: only the bundle's folder or file names suggest it.
 	NodeFromLayout = "layout"
 )
@@ -88,8 +91,8 @@ type Event struct {
 	Time        time.Time   `json:"time,omitzero"`
 	TimeQuality TimeQuality `json:"time_quality"`
 	Node        string      `json:"node,omitempty"`
-	// NodeFrom says how Node was decided: NodeFromContent, NodeFromLayout,
-	// or "" when there is no node.
+	// NodeFrom says how Node was decided: NodeFromContent,
+	// NodeFromSiblings, NodeFromLayout, or "" when there is no node.
 	NodeFrom string `json:"node_from,omitempty"`
 	Source   string `json:"source"`
 	// Kind marks events a parser derives rather than reads from one record,

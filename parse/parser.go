@@ -72,6 +72,9 @@ type Report struct {
 	// the rest counted in MoreProblems.
 	Problems     []Problem `json:"problems,omitempty"`
 	MoreProblems int       `json:"more_problems,omitempty"`
+	// DuplicateOf names the file this one copies (equal, or all of its
+	// records are that file's first ones); its events count once, there.
+	DuplicateOf string `json:"duplicate_of,omitempty"`
 	// Notes are remarks that are not damage: how a doubt was settled, such
 	// as a node named by the content but not by the bundle layout.
 	Notes []string `json:"notes,omitempty"`

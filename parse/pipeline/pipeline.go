@@ -10,6 +10,7 @@ package pipeline
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"time"
 
@@ -44,6 +45,9 @@ type Options struct {
 	// decided it (see Nodes), so that every event of a file carries the
 	// node its content names even when the content says so late.
 	Nodes map[string]FileNode
+	// Skip names files whose events no sink should see: copies of other
+	// files that an earlier pass found (see Copies).
+	Skip map[string]string
 }
 
 // Run reads the bundles at roots and hands every event, checked, to each
@@ -55,9 +59,12 @@ func Run(ctx context.Context, roots []string, opt Options, sinks ...Sink) ([]*pa
 	}
 	chk := Checker{Latest: now.Add(24 * time.Hour)}
 	emit := func(e *parse.Event) error {
+		if _, skip := opt.Skip[e.File]; skip {
+			return nil
+		}
 		chk.Check(e)
-		if fn, ok := opt.Nodes[e.File]; ok && fn.From == parse.NodeFromContent && e.NodeFrom != parse.NodeFromContent {
-			e.Node, e.NodeFrom = fn.Node, parse.NodeFromContent
+		if fn, ok := opt.Nodes[e.File]; ok {
+			Renode(e, fn)
 		}
 		for _, s := range sinks {
 			if err := s.Add(e); err != nil {
@@ -72,18 +79,71 @@ func Run(ctx context.Context, roots []string, opt Options, sinks ...Sink) ([]*pa
 // FileNode is the node one file belongs to and how that was decided.
 type FileNode struct {
 	Node string
-	From string // parse.NodeFromContent, parse.NodeFromLayout or ""
+	// From is parse.NodeFromContent, parse.NodeFromSiblings,
+	// parse.NodeFromLayout or "".
+	From string
 }
 
-// Nodes maps each file to the node of its reports.
+// Nodes decides the node of every file from the reports of a pass. A
+// file whose own content names a computer keeps it. A file that names
+// none (a 2003 setup progress log, an inventory) takes the computer that
+// the other files of its folder name, when they all name the same one,
+// looking up through the enclosing folders and archives to the nearest
+// that settles it: that beats a folder name, which may mean anything.
+// Otherwise the layout's node stands.
 func Nodes(reps []*parse.Report) map[string]FileNode {
+	// folder -> computers named by content below it
+	named := map[string]map[string]bool{}
+	for _, r := range reps {
+		if r.NodeFrom != parse.NodeFromContent || r.Node == "" {
+			continue
+		}
+		for d := parentOf(r.Path); d != ""; d = parentOf(d) {
+			if named[d] == nil {
+				named[d] = map[string]bool{}
+			}
+			named[d][r.Node] = true
+		}
+	}
 	out := make(map[string]FileNode, len(reps))
 	for _, r := range reps {
-		if r.Node != "" {
-			out[r.Path] = FileNode{Node: r.Node, From: r.NodeFrom}
+		fn := FileNode{Node: r.Node, From: r.NodeFrom}
+		if r.NodeFrom != parse.NodeFromContent {
+			for d := parentOf(r.Path); d != ""; d = parentOf(d) {
+				if set := named[d]; len(set) > 0 {
+					if len(set) == 1 {
+						for n := range set {
+							fn = FileNode{Node: n, From: parse.NodeFromSiblings}
+						}
+					}
+					break
+				}
+			}
+		}
+		if fn.Node != "" {
+			out[r.Path] = fn
 		}
 	}
 	return out
+}
+
+// parentOf returns the folder or archive that holds a bundle path, "" at
+// the top. Archive members are written outer.zip!/inner/file.
+func parentOf(p string) string {
+	i := strings.LastIndexByte(p, '/')
+	if i <= 0 {
+		return ""
+	}
+	return strings.TrimSuffix(p[:i], "!")
+}
+
+// Renode gives an event its file's node when the event's own node came
+// only from the layout (or is missing) and the file's was decided better.
+func Renode(e *parse.Event, fn FileNode) {
+	if e.NodeFrom == parse.NodeFromContent || fn.Node == "" || fn.From == parse.NodeFromLayout {
+		return
+	}
+	e.Node, e.NodeFrom = fn.Node, fn.From
 }
 
 // Span is a sink that tracks the first and last trustworthy time of a
@@ -120,11 +180,8 @@ type countKey struct {
 	node, from, file, source string
 }
 
-// Add counts one event; events without a node are not counted.
+// Add counts one event.
 func (c *Counts) Add(e *parse.Event) error {
-	if e.Node == "" {
-		return nil
-	}
 	k := countKey{e.Node, e.NodeFrom, e.File, e.Source}
 	c.mu.Lock()
 	if c.n == nil {
@@ -138,13 +195,16 @@ func (c *Counts) Add(e *parse.Event) error {
 // ByNode returns the counts, node → source → events. An event whose node
 // came from the layout counts for the node its file's content names, when
 // files (see Nodes) says the content names one.
-func (c *Counts) ByNode(files map[string]FileNode) map[string]map[string]int {
+func (c *Counts) ByNode(files map[string]FileNode, skip map[string]string) map[string]map[string]int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	out := map[string]map[string]int{}
 	for k, n := range c.n {
+		if _, ok := skip[k.file]; ok {
+			continue
+		}
 		node := k.node
-		if f, ok := files[k.file]; ok && f.From == parse.NodeFromContent && k.from != parse.NodeFromContent {
+		if f, ok := files[k.file]; ok && k.from != parse.NodeFromContent && f.Node != "" && f.From != parse.NodeFromLayout {
 			node = f.Node
 		}
 		m := out[node]

@@ -156,6 +156,18 @@ func (c *Collector) Add(ev *parse.Event) {
 	}
 }
 
+// Drop forgets what the collector saw of the given files.
+func (c *Collector) Drop(files map[string]string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k := range c.files {
+		if _, ok := files[k.file]; ok {
+			delete(c.files, k)
+		}
+	}
+	c.runs = slices.DeleteFunc(c.runs, func(r detect.SetupRun) bool { _, ok := files[r.Evidence.File]; return ok })
+}
+
 // Sources returns the tally by file, best time quality first.
 func (c *Collector) Sources() []TimeSource {
 	c.mu.Lock()

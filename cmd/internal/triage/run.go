@@ -43,7 +43,8 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	collect := NewCollector()
 	var span pipeline.Span
 	var counts pipeline.Counts
-	sinks := []pipeline.Sink{
+	var copies pipeline.Copies
+	sinks := []pipeline.Sink{&copies,
 		pipeline.SinkFunc(func(e *parse.Event) error { eng.Add(e); return nil }),
 		pipeline.SinkFunc(func(e *parse.Event) error { collect.Add(e); return nil }),
 		&span, &counts,
@@ -51,16 +52,32 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	if opt.Progress != nil {
 		sinks = append(sinks, opt.Progress)
 	}
-	reps, err := pipeline.Run(ctx, opt.Bundles, opt.pipeline(nil), sinks...)
+	reps, err := pipeline.Run(ctx, opt.Bundles, opt.pipeline(nil, nil), sinks...)
 	if err != nil {
 		return nil, err
 	}
 	files := pipeline.Nodes(reps)
+	dups := copies.Duplicates()
+	for _, r := range reps {
+		if kept, ok := dups[r.Path]; ok {
+			r.DuplicateOf = kept
+			r.Note("a copy of %s: its records are counted once, there", kept)
+		}
+	}
+	if len(dups) > 0 {
+		eng.Drop(func(e *parse.Event) bool { _, ok := dups[e.File]; return ok })
+		collect.Drop(dups)
+	}
 	eng.Each(func(e *parse.Event) {
-		if f, ok := files[e.File]; ok && f.From == parse.NodeFromContent && e.NodeFrom != parse.NodeFromContent {
-			e.Node, e.NodeFrom = f.Node, parse.NodeFromContent
+		if f, ok := files[e.File]; ok {
+			pipeline.Renode(e, f)
 		}
 	})
+	for _, r := range reps {
+		if f, ok := files[r.Path]; ok && f.From == parse.NodeFromSiblings {
+			r.Node, r.NodeFrom = f.Node, f.From
+		}
+	}
 	dres, derr := eng.Run(ctx)
 	if dres == nil {
 		return nil, derr
@@ -69,7 +86,7 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	if derr != nil {
 		res.Warnings = append(res.Warnings, derr.Error())
 	}
-	byNode := counts.ByNode(files)
+	byNode := counts.ByNode(files, dups)
 	delete(byNode, "")
 	dres.Facts.CountSources(byNode)
 	if res.Findings == nil {
@@ -82,20 +99,32 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	return res, nil
 }
 
-func (opt Options) pipeline(nodes map[string]pipeline.FileNode) pipeline.Options {
-	return pipeline.Options{Parsers: opt.Parsers, Bundle: opt.Bundle, Now: opt.Now, Nodes: nodes}
+func (opt Options) pipeline(nodes map[string]pipeline.FileNode, skip map[string]string) pipeline.Options {
+	return pipeline.Options{Parsers: opt.Parsers, Bundle: opt.Bundle, Now: opt.Now, Nodes: nodes, Skip: skip}
+}
+
+// duplicates lists the files of reps that copy another.
+func duplicates(reps []*parse.Report) map[string]string {
+	out := map[string]string{}
+	for _, r := range reps {
+		if r.DuplicateOf != "" {
+			out[r.Path] = r.DuplicateOf
+		}
+	}
+	return out
 }
 
 // Index reads the case again and writes every event into w, then res's
 // findings and res itself as the index's metadata, and closes w. Events
-// carry the nodes the first pass decided for their files. On error w is
+// carry the nodes the first pass decided for their files; files that copy
+// another are not indexed twice. On error w is
 // aborted, leaving no half index.
 func Index(ctx context.Context, opt Options, res *Result, w *index.Writer) error {
 	sinks := []pipeline.Sink{pipeline.SinkFunc(func(e *parse.Event) error { w.Add(e); return nil })}
 	if opt.Progress != nil {
 		sinks = append(sinks, opt.Progress)
 	}
-	reps, err := pipeline.Run(ctx, opt.Bundles, opt.pipeline(pipeline.Nodes(res.Files)), sinks...)
+	reps, err := pipeline.Run(ctx, opt.Bundles, opt.pipeline(pipeline.Nodes(res.Files), duplicates(res.Files)), sinks...)
 	if err == nil && len(reps) != len(res.Files) {
 		err = fmt.Errorf("the bundle changed while it was read: %d files, then %d", len(res.Files), len(reps))
 	}

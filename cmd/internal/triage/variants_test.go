@@ -1,0 +1,486 @@
+package triage_test
+
+import (
+	"archive/tar"
+	"archive/zip"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/exlog/exlog/cmd/internal/triage"
+	"github.com/exlog/exlog/detect"
+	"github.com/exlog/exlog/detect/all"
+	"github.com/exlog/exlog/fixtures"
+	"github.com/exlog/exlog/parse/formats"
+)
+
+// The metamorphic test: a bundle re-packed the ways customers pack them
+// must give the same findings. Each variant turns a scenario folder into
+// another bundle; the findings are compared on what a support engineer
+// acts on (detector, severity, cause, nodes, groups), and for the
+// shifted variant also on their times.
+
+// file is one file of a scenario, path relative to the scenario folder.
+type file struct {
+	rel  string
+	data []byte
+	mod  time.Time
+}
+
+func readTree(t *testing.T, dir string) []file {
+	t.Helper()
+	var out []file
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		out = append(out, file{rel: filepath.ToSlash(rel), data: b, mod: fi.ModTime()})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func writeTree(t *testing.T, dir string, files []file) string {
+	t.Helper()
+	for _, f := range files {
+		p := filepath.Join(dir, filepath.FromSlash(f.rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, f.data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if !f.mod.IsZero() {
+			if err := os.Chtimes(p, f.mod, f.mod); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return dir
+}
+
+func zipOf(t *testing.T, files []file, prefix string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range files {
+		h := &zip.FileHeader{Name: prefix + f.rel, Method: zip.Deflate, Modified: f.mod}
+		w, err := zw.CreateHeader(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(f.data)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func tgzOf(t *testing.T, files []file, prefix string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	gz := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(gz)
+	for _, f := range files {
+		h := &tar.Header{Name: prefix + f.rel, Mode: 0o644, Size: int64(len(f.data)), ModTime: f.mod, Typeflag: tar.TypeReg}
+		if err := tw.WriteHeader(h); err != nil {
+			t.Fatal(err)
+		}
+		tw.Write(f.data)
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	gz.Close()
+	return buf.Bytes()
+}
+
+func unzip(t *testing.T, b []byte) []file {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []file
+	for _, zf := range zr.File {
+		if strings.HasSuffix(zf.Name, "/") {
+			continue
+		}
+		rc, err := zf.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, file{rel: zf.Name, data: data, mod: zf.Modified})
+	}
+	return out
+}
+
+// mapFiles applies fn to every file, descending into zips so that the
+// logs inside an ExchangeSetupLogs.zip are changed too.
+func mapFiles(t *testing.T, files []file, fn func(file) file) []file {
+	out := make([]file, 0, len(files))
+	for _, f := range files {
+		if strings.EqualFold(path.Ext(f.rel), ".zip") {
+			inner := mapFiles(t, unzip(t, f.data), fn)
+			f.data = zipOf(t, inner, "")
+			f.mod = fn(file{rel: f.rel, mod: f.mod}).mod
+			out = append(out, f)
+			continue
+		}
+		out = append(out, fn(f))
+	}
+	return out
+}
+
+// textLog reports whether a file is a UTF-8 text log the variants may
+// re-encode.
+func textLog(f file) bool {
+	switch strings.ToLower(path.Ext(f.rel)) {
+	case ".log", ".txt", ".reg":
+	default:
+		return false
+	}
+	return utf8.Valid(f.data) && !bytes.ContainsRune(f.data, 0)
+}
+
+func toCRLF(b []byte) []byte {
+	if bytes.Contains(b, []byte("\r\n")) {
+		return bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
+	}
+	return bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n"))
+}
+
+func toUTF16(b []byte) []byte {
+	u := utf16.Encode([]rune(string(b)))
+	out := make([]byte, 2, 2+2*len(u))
+	out[0], out[1] = 0xFF, 0xFE
+	for _, c := range u {
+		out = binary.LittleEndian.AppendUint16(out, c)
+	}
+	return out
+}
+
+// Dates as the text formats write them: 2006/11/14-11:42:17 (cluster
+// logs), 2006-11-14 (ISO), 11/14/2006 (setup logs, month first).
+var (
+	reYMD = regexp.MustCompile(`\b(19|20)(\d\d)([/-])(\d\d)([/-])(\d\d)\b`)
+	reMDY = regexp.MustCompile(`\b(\d{1,2})/(\d{1,2})/(19|20)(\d\d)\b`)
+)
+
+func shiftYear(s string, years int) string {
+	n, _ := strconv.Atoi(s)
+	return strconv.Itoa(n + years)
+}
+
+// shiftText moves every date of a text log by years.
+func shiftText(b []byte, years int) []byte {
+	b = reYMD.ReplaceAllFunc(b, func(m []byte) []byte {
+		g := reYMD.FindSubmatch(m)
+		return []byte(shiftYear(string(g[1])+string(g[2]), years) + string(g[3]) + string(g[4]) + string(g[5]) + string(g[6]))
+	})
+	return reMDY.ReplaceAllFunc(b, func(m []byte) []byte {
+		g := reMDY.FindSubmatch(m)
+		return []byte(string(g[1]) + "/" + string(g[2]) + "/" + shiftYear(string(g[3])+string(g[4]), years))
+	})
+}
+
+// shiftEVT moves the two times of every record of a legacy event log.
+func shiftEVT(t *testing.T, b []byte, years int) []byte {
+	b = slices.Clone(b)
+	for i := 0; i+56 <= len(b); i++ {
+		if string(b[i+4:i+8]) != "LfLe" {
+			continue
+		}
+		size := int(binary.LittleEndian.Uint32(b[i:]))
+		if size < 56 || i+size > len(b) || binary.LittleEndian.Uint32(b[i+size-4:]) != uint32(size) {
+			continue // the file header or a stray signature
+		}
+		for _, off := range []int{8, 12} {
+			v := binary.LittleEndian.Uint32(b[i+off:])
+			binary.LittleEndian.PutUint32(b[i+off:], uint32(time.Unix(int64(v), 0).UTC().AddDate(years, 0, 0).Unix()))
+		}
+		i += size - 1
+	}
+	return b
+}
+
+// shiftEVTX moves the times of every record of an EVTX file: the record
+// header's FILETIME, and the same value where the record's XML carries it
+// (TimeCreated); then the chunk checksums are made right again.
+func shiftEVTX(t *testing.T, b []byte, years int) []byte {
+	b = slices.Clone(b)
+	const chunkSize, headerSize = 65536, 4096
+	for c := headerSize; c+chunkSize <= len(b); c += chunkSize {
+		chunk := b[c : c+chunkSize]
+		if string(chunk[:8]) != "ElfChnk\x00" {
+			continue
+		}
+		free := int(binary.LittleEndian.Uint32(chunk[48:]))
+		for r := 512; r+24 <= free && r+24 <= len(chunk); {
+			if string(chunk[r:r+4]) != "\x2a\x2a\x00\x00" {
+				break
+			}
+			size := int(binary.LittleEndian.Uint32(chunk[r+4:]))
+			if size < 24 || r+size > len(chunk) {
+				break
+			}
+			old := binary.LittleEndian.Uint64(chunk[r+16:])
+			nt := toFiletime(fromFiletime(old).AddDate(years, 0, 0))
+			var ob, nb [8]byte
+			binary.LittleEndian.PutUint64(ob[:], old)
+			binary.LittleEndian.PutUint64(nb[:], nt)
+			rec := chunk[r : r+size]
+			copy(rec[16:], nb[:])
+			for j := 24; j+8 <= len(rec); j++ {
+				if bytes.Equal(rec[j:j+8], ob[:]) {
+					copy(rec[j:], nb[:])
+				}
+			}
+			r += size
+		}
+		binary.LittleEndian.PutUint32(chunk[52:], crc32.ChecksumIEEE(chunk[512:free]))
+		h := append(slices.Clone(chunk[:120]), chunk[128:512]...)
+		binary.LittleEndian.PutUint32(chunk[124:], crc32.ChecksumIEEE(h))
+	}
+	return b
+}
+
+func fromFiletime(v uint64) time.Time {
+	return time.Unix(0, 0).UTC().Add(time.Duration(v-116444736000000000) * 100)
+}
+
+func toFiletime(t time.Time) uint64 {
+	return uint64(t.Sub(time.Unix(0, 0).UTC())/100) + 116444736000000000
+}
+
+// variant turns a scenario folder into a bundle path to triage.
+type variant struct {
+	name  string
+	years int // how far the variant moves the bundle's times
+	make  func(t *testing.T, name string, files []file, dir string) string
+}
+
+// serverFolders are the scenario's top-level folders: one per server.
+func serverFolders(files []file) []string {
+	var out []string
+	for _, f := range files {
+		if i := strings.IndexByte(f.rel, '/'); i > 0 && !slices.Contains(out, f.rel[:i]) {
+			out = append(out, f.rel[:i])
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+var variants = []variant{
+	{name: "zip-with-top-folder", make: func(t *testing.T, name string, files []file, dir string) string {
+		p := filepath.Join(dir, name+".zip")
+		os.WriteFile(p, zipOf(t, files, name+"/"), 0o644)
+		return p
+	}},
+	{name: "server-zips-in-case-zip", make: func(t *testing.T, name string, files []file, dir string) string {
+		var outer []file
+		for _, srv := range serverFolders(files) {
+			var inner []file
+			for _, f := range files {
+				if rest, ok := strings.CutPrefix(f.rel, srv+"/"); ok {
+					inner = append(inner, file{rel: rest, data: f.data, mod: f.mod})
+				}
+			}
+			outer = append(outer, file{rel: srv + ".zip", data: zipOf(t, inner, ""), mod: time.Now()})
+		}
+		for _, f := range files {
+			if !strings.Contains(f.rel, "/") {
+				outer = append(outer, f)
+			}
+		}
+		p := filepath.Join(dir, "CASE-"+name+".zip")
+		os.WriteFile(p, zipOf(t, outer, ""), 0o644)
+		return p
+	}},
+	{name: "tar-gz", make: func(t *testing.T, name string, files []file, dir string) string {
+		p := filepath.Join(dir, name+".tar.gz")
+		os.WriteFile(p, tgzOf(t, files, name+"/"), 0o644)
+		return p
+	}},
+	{name: "crlf-lf", make: func(t *testing.T, name string, files []file, dir string) string {
+		return writeTree(t, filepath.Join(dir, name), mapFiles(t, files, func(f file) file {
+			if textLog(f) {
+				f.data = toCRLF(f.data)
+			}
+			return f
+		}))
+	}},
+	{name: "utf16", make: func(t *testing.T, name string, files []file, dir string) string {
+		return writeTree(t, filepath.Join(dir, name), mapFiles(t, files, func(f file) file {
+			if textLog(f) {
+				f.data = toUTF16(f.data)
+			}
+			return f
+		}))
+	}},
+	{name: "meaningless-server-folders", make: func(t *testing.T, name string, files []file, dir string) string {
+		rename := map[string]string{}
+		for i, srv := range serverFolders(files) {
+			rename[srv] = fmt.Sprintf("files %d", i+1)
+		}
+		out := slices.Clone(files)
+		for i, f := range out {
+			if j := strings.IndexByte(f.rel, '/'); j > 0 {
+				out[i].rel = rename[f.rel[:j]] + f.rel[j:]
+			}
+		}
+		return writeTree(t, filepath.Join(dir, name), out)
+	}},
+	{name: "renamed-and-reordered", make: func(t *testing.T, name string, files []file, dir string) string {
+		// Windows file systems ignore case, so customers' tools change it;
+		// the zip lists the files in reverse order.
+		out := slices.Clone(files)
+		slices.Reverse(out)
+		for i, f := range out {
+			d, b := path.Split(f.rel)
+			ext := path.Ext(b)
+			out[i].rel = d + strings.ToLower(strings.TrimSuffix(b, ext)) + strings.ToUpper(ext)
+		}
+		p := filepath.Join(dir, name+".zip")
+		os.WriteFile(p, zipOf(t, out, ""), 0o644)
+		return p
+	}},
+	{name: "file-times-today", make: func(t *testing.T, name string, files []file, dir string) string {
+		now := time.Now()
+		return writeTree(t, filepath.Join(dir, name), mapFiles(t, files, func(f file) file {
+			f.mod = now
+			return f
+		}))
+	}},
+	{name: "shifted-3-years", years: 3, make: func(t *testing.T, name string, files []file, dir string) string {
+		return writeTree(t, filepath.Join(dir, name), mapFiles(t, files, func(f file) file {
+			switch ext := strings.ToLower(path.Ext(f.rel)); {
+			case textLog(f):
+				f.data = shiftText(f.data, 3)
+			case ext == ".evt":
+				f.data = shiftEVT(t, f.data, 3)
+			case ext == ".evtx":
+				f.data = shiftEVTX(t, f.data, 3)
+			}
+			if !f.mod.IsZero() {
+				f.mod = f.mod.AddDate(3, 0, 0)
+			}
+			return f
+		}))
+	}},
+	{name: "bak-copy", make: func(t *testing.T, name string, files []file, dir string) string {
+		out := slices.Clone(files)
+		for _, f := range files {
+			if strings.HasSuffix(strings.ToLower(f.rel), ".log") {
+				out = append(out, file{rel: f.rel + ".bak", data: f.data, mod: f.mod})
+				break
+			}
+		}
+		return writeTree(t, filepath.Join(dir, name), out)
+	}},
+}
+
+// gist is what a support engineer acts on in a finding.
+type gist struct {
+	Detector, Severity, Cause, Nodes, Groups string
+	Start                                    string
+}
+
+func gists(fs []detect.Finding, shiftYears int) []gist {
+	out := make([]gist, 0, len(fs))
+	for _, f := range fs {
+		g := gist{Detector: f.Detector, Severity: f.Severity.String(), Cause: f.Cause,
+			Nodes: strings.Join(sorted(f.Nodes), ","), Groups: strings.Join(sorted(f.Groups), ",")}
+		if !f.Start.IsZero() {
+			g.Start = f.Start.AddDate(shiftYears, 0, 0).UTC().Format(time.RFC3339)
+		}
+		out = append(out, g)
+	}
+	slices.SortFunc(out, func(a, b gist) int { return strings.Compare(fmt.Sprint(a), fmt.Sprint(b)) })
+	return out
+}
+
+func sorted(s []string) []string {
+	s = slices.Clone(s)
+	slices.Sort(s)
+	return s
+}
+
+func triageFindings(t *testing.T, bundle string, now time.Time) []detect.Finding {
+	t.Helper()
+	res, err := triage.Run(context.Background(), triage.Options{Name: "x", Bundles: []string{bundle},
+		Parsers: formats.All(), Detectors: all.Detectors(), Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Findings
+}
+
+// TestRepackedScenarios runs every scenario of fixtures/scenarios through
+// every variant. A new scenario gets all of them for free.
+func TestRepackedScenarios(t *testing.T) {
+	root := filepath.Join(fixtures.Dir(), "scenarios")
+	ents, err := os.ReadDir(root)
+	if err != nil {
+		t.Skipf("no scenarios: %v", err)
+	}
+	now := time.Now().AddDate(3, 0, 0) // the shifted variant is "in the future"
+	for _, ent := range ents {
+		if !ent.IsDir() || ent.Name() == "gen" {
+			continue
+		}
+		name := ent.Name()
+		t.Run(name, func(t *testing.T) {
+			files := readTree(t, filepath.Join(root, name))
+			base := triageFindings(t, filepath.Join(root, name), now)
+			for _, v := range variants {
+				t.Run(v.name, func(t *testing.T) {
+					bundle := v.make(t, name, files, t.TempDir())
+					got := gists(triageFindings(t, bundle, now), 0)
+					want := gists(base, v.years)
+					if testing.Verbose() {
+						t.Logf("%d findings: %v", len(got), got)
+					}
+					if !slices.Equal(got, want) {
+						t.Errorf("findings differ from the scenario folder's\n got: %v\nwant: %v", got, want)
+					}
+				})
+			}
+		})
+	}
+}
