@@ -135,4 +135,3 @@ func copyRank(p string) int {
 	}
 	return 0
 }
-
