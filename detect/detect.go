@@ -68,7 +68,13 @@ type Evidence struct {
 	File   string `json:"file"`
 	Line   int    `json:"line"`
 	Record uint64 `json:"record"`
-	Time   string `json:"time,omitempty"`
+	// Time is the record's time, RFC 3339, when its date is known.
+	Time string `json:"time,omitempty"`
+	// Clock is the time of day of a record whose date is not known (a
+	// 2003 setup progress log, dated only by its file's time).
+	Clock string `json:"clock,omitempty"`
+	// TimeQuality is how far Time or Clock can be trusted.
+	TimeQuality parse.TimeQuality `json:"time_quality,omitempty"`
 	DocID  string `json:"doc_id"`
 	Text   string `json:"text"`
 }
@@ -91,9 +97,13 @@ const maxEvidenceText = 2000
 
 // EvidenceOf quotes an event as evidence.
 func EvidenceOf(e *parse.Event) Evidence {
-	ev := Evidence{File: e.File, Line: e.Line, Record: e.Record, DocID: e.ID(), Text: e.Message}
-	if !e.Time.IsZero() {
+	ev := Evidence{File: e.File, Line: e.Line, Record: e.Record, DocID: e.ID(), Text: e.Message, TimeQuality: e.TimeQuality}
+	switch {
+	case e.Time.IsZero():
+	case e.TimeQuality.DateKnown():
 		ev.Time = e.Time.UTC().Format(time.RFC3339Nano)
+	default:
+		ev.Clock = e.Time.Format("15:04:05")
 	}
 	if len(ev.Text) > maxEvidenceText {
 		cut := maxEvidenceText
@@ -125,6 +135,10 @@ type Finding struct {
 	// Details carries context that is not evidence: the setup version and
 	// mode of a failed run, a failover count, a threshold.
 	Details map[string]string `json:"details,omitempty"`
+	// TimeQuality is how far Start and End can be trusted: the worst
+	// quality of the evidence they come from. Where it is time-of-day-only
+	// the dates are assumed from file times and are no facts.
+	TimeQuality parse.TimeQuality `json:"time_quality,omitempty"`
 	// Confidence is how sure the finding is: ConfidenceHigh, ConfidenceMedium
 	// or ConfidenceLow; empty means high for findings of older indexes.
 	Confidence string `json:"confidence,omitempty"`
@@ -186,11 +200,46 @@ func (p *Pass) Report(f Finding) {
 	}
 	if !f.Start.IsZero() {
 		f.Start = f.Start.UTC()
+		f.TimeQuality = timeQualityOf(f.Evidence)
+		if f.TimeQuality == parse.TimeOfDayOnly && f.ConfidenceReason == "" {
+			f.ConfidenceReason = "its times come from a log that writes only the time of day; the dates are assumed from file times"
+			if f.Confidence == "" || f.Confidence == ConfidenceHigh {
+				f.Confidence = ConfidenceMedium
+			}
+		}
 	}
 	if !f.End.IsZero() {
 		f.End = f.End.UTC()
 	}
 	p.findings = append(p.findings, f)
+}
+
+// When writes a time for an explanation the way its quality allows: a
+// date assumed from a file time is not stated ("09:06:41, date unknown"),
+// a local time without offset says so.
+func When(t time.Time, q parse.TimeQuality) string {
+	switch {
+	case t.IsZero():
+		return "at an unknown time"
+	case q == parse.TimeOfDayOnly:
+		return t.Format("15:04:05") + ", date unknown"
+	case q == parse.TimeLocalUnknownOffset:
+		return t.Format("2006-01-02 15:04:05") + " local time (offset unknown)"
+	}
+	return t.UTC().Format("2006-01-02 15:04:05") + " UTC"
+}
+
+// timeQualityOf is the worst time quality among timed evidence: a
+// finding is no surer of its times than its least sure line.
+func timeQualityOf(evs []Evidence) parse.TimeQuality {
+	rank := map[parse.TimeQuality]int{parse.TimeUTC: 1, parse.TimeLocalKnownOffset: 2, parse.TimeLocalUnknownOffset: 3, parse.TimeOfDayOnly: 4}
+	var worst parse.TimeQuality
+	for _, e := range evs {
+		if rank[e.TimeQuality] > rank[worst] {
+			worst = e.TimeQuality
+		}
+	}
+	return worst
 }
 
 func uniqSorted(s []string) []string {

@@ -98,3 +98,19 @@ func TestParseSeverity(t *testing.T) {
 		t.Fatal("want error")
 	}
 }
+
+func TestWhen(t *testing.T) {
+	at := time.Date(2007, 6, 12, 9, 6, 41, 0, time.UTC)
+	for q, want := range map[parse.TimeQuality]string{
+		parse.TimeUTC:                "2007-06-12 09:06:41 UTC",
+		parse.TimeOfDayOnly:          "09:06:41, date unknown",
+		parse.TimeLocalUnknownOffset: "2007-06-12 09:06:41 local time (offset unknown)",
+	} {
+		if got := When(at, q); got != want {
+			t.Errorf("%s: %q, want %q", q, got, want)
+		}
+	}
+	if got := When(time.Time{}, parse.TimeNone); got != "at an unknown time" {
+		t.Errorf("no time: %q", got)
+	}
+}
