@@ -75,8 +75,8 @@ type Evidence struct {
 	Clock string `json:"clock,omitempty"`
 	// TimeQuality is how far Time or Clock can be trusted.
 	TimeQuality parse.TimeQuality `json:"time_quality,omitempty"`
-	DocID  string `json:"doc_id"`
-	Text   string `json:"text"`
+	DocID       string            `json:"doc_id"`
+	Text        string            `json:"text"`
 }
 
 // Where names the file and line, or file and record, the evidence points
