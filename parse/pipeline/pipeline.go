@@ -137,6 +137,25 @@ func parentOf(p string) string {
 	return strings.TrimSuffix(p[:i], "!")
 }
 
+// Settle decides, after a first pass, the node of every file (Nodes) and
+// which files only copy others (copies.Duplicates), and writes both into
+// the reports: Node and NodeFrom where the folder's other files settled
+// it, DuplicateOf and a note for copies.
+func Settle(reps []*parse.Report, copies *Copies) (files map[string]FileNode, dups map[string]string) {
+	files = Nodes(reps)
+	dups = copies.Duplicates()
+	for _, r := range reps {
+		if f, ok := files[r.Path]; ok && f.From == parse.NodeFromSiblings {
+			r.Node, r.NodeFrom = f.Node, f.From
+		}
+		if kept, ok := dups[r.Path]; ok {
+			r.DuplicateOf = kept
+			r.Note("a copy of %s: its records are counted once, there", kept)
+		}
+	}
+	return files, dups
+}
+
 // Renode gives an event its file's node when the event's own node came
 // only from the layout (or is missing) and the file's was decided better.
 func Renode(e *parse.Event, fn FileNode) {

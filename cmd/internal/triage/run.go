@@ -56,27 +56,15 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	files := pipeline.Nodes(reps)
-	dups := copies.Duplicates()
-	for _, r := range reps {
-		if kept, ok := dups[r.Path]; ok {
-			r.DuplicateOf = kept
-			r.Note("a copy of %s: its records are counted once, there", kept)
-		}
-	}
-	if len(dups) > 0 {
-		eng.Drop(func(e *parse.Event) bool { _, ok := dups[e.File]; return ok })
-		collect.Drop(dups)
-	}
+	files, dups := pipeline.Settle(reps, &copies)
 	eng.Each(func(e *parse.Event) {
 		if f, ok := files[e.File]; ok {
 			pipeline.Renode(e, f)
 		}
 	})
-	for _, r := range reps {
-		if f, ok := files[r.Path]; ok && f.From == parse.NodeFromSiblings {
-			r.Node, r.NodeFrom = f.Node, f.From
-		}
+	if len(dups) > 0 {
+		eng.Drop(func(e *parse.Event) bool { _, ok := dups[e.File]; return ok })
+		collect.Drop(dups)
 	}
 	dres, derr := eng.Run(ctx)
 	if dres == nil {
