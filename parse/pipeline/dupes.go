@@ -32,7 +32,13 @@ func (c *Copies) Add(e *parse.Event) error {
 	}
 	h := fnv.New64a()
 	var b [8]byte
-	for _, s := range []string{e.Source, e.Provider, e.Node, e.Message} {
+	// A node the layout gave is no part of the record: the same log
+	// copied into another folder is still the same log.
+	node := e.Node
+	if e.NodeFrom != parse.NodeFromContent {
+		node = ""
+	}
+	for _, s := range []string{e.Source, e.Provider, node, e.Message} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}

@@ -101,22 +101,22 @@ func TestCopies(t *testing.T) {
 		"NODE1/ExchangeSetup.log":           "NODE2/ExchangeSetup.log",
 		"case.zip!/NODE1/ExchangeSetup.log": "NODE2/ExchangeSetup.log",
 	}
-	// Without node names the four NODE1/NODE2 logs are the same records;
-	// with them (as parsers set) they are not.
+	// Without node names from the content the four NODE1/NODE2 logs are
+	// the same records; with them they are not.
 	if !maps.Equal(got, want) {
 		t.Fatalf("duplicates %v, want %v", got, want)
 	}
 	var d Copies
 	for _, e := range events("NODE1/ExchangeSetup.log.bak", "a", "b", "c") {
-		e.Node = "NODE1"
+		e.Node, e.NodeFrom = "NODE1", parse.NodeFromContent
 		d.Add(e)
 	}
 	for _, e := range events("NODE1/ExchangeSetup.log", "a", "b", "c") {
-		e.Node = "NODE1"
+		e.Node, e.NodeFrom = "NODE1", parse.NodeFromContent
 		d.Add(e)
 	}
 	for _, e := range events("NODE2/ExchangeSetup.log", "a", "b", "c") {
-		e.Node = "NODE2"
+		e.Node, e.NodeFrom = "NODE2", parse.NodeFromContent
 		d.Add(e)
 	}
 	got = d.Duplicates()

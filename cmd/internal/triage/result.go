@@ -67,6 +67,10 @@ type ServerObs struct {
 // NodeSummary is one row group of the node inventory.
 type NodeSummary struct {
 	Name string `json:"name"`
+	// Clustered is set when the name is a clustered server (an Exchange
+	// virtual server or clustered mailbox server: a network name that
+	// moves between nodes), not a physical node.
+	Clustered bool `json:"clustered,omitempty"`
 	// Build is the latest build known to be installed, "" if unknown.
 	Build   string         `json:"build,omitempty"`
 	Release string         `json:"release,omitempty"`

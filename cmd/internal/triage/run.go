@@ -132,8 +132,19 @@ func Index(ctx context.Context, opt Options, res *Result, w *index.Writer) error
 // SummarizeNodes folds each node's build observations into inventory rows.
 func SummarizeNodes(f *detect.Facts) []NodeSummary {
 	out := []NodeSummary{}
+	clustered := map[string]bool{}
+	for _, g := range f.Groups() {
+		if f.Cluster != nil && f.Cluster.IsExchangeGroup(g) {
+			clustered[parse.ShortNode(g)] = true
+		}
+	}
+	if f.Versions != nil {
+		for name := range f.Versions.Servers {
+			clustered[parse.ShortNode(name)] = true
+		}
+	}
 	for _, n := range f.Nodes {
-		s := NodeSummary{Name: n.Name, Events: n.Sources, Builds: []BuildSummary{}}
+		s := NodeSummary{Name: n.Name, Events: n.Sources, Builds: []BuildSummary{}, Clustered: clustered[n.Name]}
 		if cur, ok := n.Current(); ok {
 			s.Build, s.Release = cur.Build, cur.Release
 		}
