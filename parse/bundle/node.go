@@ -229,12 +229,65 @@ func serverFolder(dirs []string) string {
 		if strings.HasSuffix(d, "!") || dateFolder(d) || collectorFolders[strings.ToLower(d)] {
 			continue
 		}
-		if hostName(d, 15) {
-			return parse.ShortNode(d)
+		if h := hostOfFolder(d); h != "" {
+			return h
 		}
 		return ""
 	}
 	return ""
+}
+
+// folderSuffixes are words people append to a server's name when they
+// name its folder: MBX1-Logs, EXCH2_eventlogs.
+var folderSuffixes = []string{"logs", "log", "eventlogs", "events", "evtx", "setuplogs", "setup", "files", "data", "collection", "export"}
+
+// hostOfFolder reads a server name from a folder name: a NetBIOS name, the
+// first label of a fully qualified name (exch1.contoso.com), or either
+// followed by a word such as "-logs". Anything else names no server.
+func hostOfFolder(d string) string {
+	if hostName(d, 15) {
+		for _, suf := range folderSuffixes {
+			for _, sep := range []string{"-", "_"} {
+				if base, ok := cutSuffixFold(d, sep+suf); ok && serverWord(base) {
+					return parse.ShortNode(base)
+				}
+			}
+		}
+		return parse.ShortNode(d)
+	}
+	if labels := strings.Split(d, "."); len(labels) >= 3 && hostName(labels[0], 15) {
+		for _, l := range labels[1:] {
+			if !hostName(l, 63) {
+				return ""
+			}
+		}
+		if last := labels[len(labels)-1]; allDigits(last) {
+			return "" // an IP address or a version, not a domain
+		}
+		return parse.ShortNode(labels[0])
+	}
+	for _, suf := range folderSuffixes {
+		for _, sep := range []string{"_", " "} {
+			if base, ok := cutSuffixFold(d, sep+suf); ok && serverWord(base) {
+				return parse.ShortNode(base)
+			}
+		}
+	}
+	return ""
+}
+
+// serverWord reports whether what is left of "<name>-logs" looks like a
+// server's name: host-like, not a generic word, and with a digit, as
+// server names nearly always have ("My Collection" is no server).
+func serverWord(s string) bool {
+	return hostName(s, 15) && !collectorFolders[strings.ToLower(s)] && strings.ContainsAny(s, "0123456789")
+}
+
+func cutSuffixFold(s, suffix string) (string, bool) {
+	if len(s) > len(suffix) && strings.EqualFold(s[len(s)-len(suffix):], suffix) {
+		return s[:len(s)-len(suffix)], true
+	}
+	return "", false
 }
 
 // dateFolder reports a folder named by a date, such as the collector's

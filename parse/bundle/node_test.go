@@ -21,7 +21,13 @@ func TestNodeOf(t *testing.T) {
 		{"EXCH1-1332.zip!/x.log", ""},                    // 13/32 is no date
 		{"EXCH1-0321.zip!/x.log", ""},                    // Md has no leading zero
 		{"Windows-Logs.zip!/x.log", ""},
-		{"EXCH9/Logs-321/x.log", "EXCH9"}, // a known folder name is not a server
+		{"EXCH9/Logs-321/x.log", "EXCH9"},                // a known folder name is not a server
+		{"MBX1-Logs/ExchangeSetup.log", "MBX1"},          // a server's folder with a word after its name
+		{"exch2.contoso.com/System.evtx", "EXCH2"},       // a fully qualified name
+		{"EX-MBX-02 logs/x.log", "EX-MBX-02"},            // ... or a blank and a word
+		{"Logs/ExchangeSetupLogs/ExchangeSetup.log", ""}, // generic folders name nothing
+		{"10.0.0.12/x.log", ""},                          // an address is no name
+		{"My Collection/x.log", ""},
 
 		// Rule 1: a node's cluster log outranks the folder it sits in.
 		{"EXCH1-321.zip!/Cluster_Information.zip!/EXCH2_cluster.log", "EXCH2"},
