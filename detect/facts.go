@@ -25,6 +25,9 @@ type Facts struct {
 	// Windows builds of cluster nodes and which cluster each node belongs
 	// to (buildfacts.go).
 	Versions *VersionFacts
+	// Stories are the rolling upgrades the bundle shows, one per cluster,
+	// checked against the documented procedure (story.go).
+	Stories []*Story
 }
 
 // Node is what the bundle says about one server.
@@ -55,6 +58,8 @@ type BuildObs struct {
 func factSelect(e *parse.Event) bool {
 	switch {
 	case e.Kind == parse.KindSetupRun:
+		return true
+	case storySelect(e):
 		return true
 	case clusterSelect(e):
 		return true
@@ -114,6 +119,7 @@ func DeriveFacts(events []*parse.Event) *Facts {
 	}
 	slices.SortFunc(f.Nodes, func(a, b *Node) int { return strings.Compare(a.Name, b.Name) })
 	f.finishVersions()
+	f.Stories = buildStories(events, f)
 	return f
 }
 

@@ -27,6 +27,9 @@ func printTriage(e *env, r *triageResult, allFiles bool) error {
 	if err := printNodes(e, r.Nodes); err != nil {
 		return err
 	}
+	if err := printStory(e, r.Story); err != nil {
+		return err
+	}
 	return printFindings(e, r.Findings)
 }
 

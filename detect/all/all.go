@@ -9,6 +9,7 @@ import (
 	"github.com/exlog/exlog/detect/failoverstorm"
 	"github.com/exlog/exlog/detect/setupfailure"
 	"github.com/exlog/exlog/detect/upgradecms"
+	"github.com/exlog/exlog/detect/upgradeprocedure"
 	"github.com/exlog/exlog/detect/versionmismatch"
 )
 
@@ -20,5 +21,6 @@ func Detectors() []*detect.Detector {
 		failoverstorm.Detector,
 		upgradecms.Detector,
 		setupfailure.Detector,
+		upgradeprocedure.Detector,
 	}
 }

@@ -50,6 +50,8 @@ type Result struct {
 	Servers []ServerObs `json:"servers,omitempty"`
 	// Windows is each cluster node's Windows version, as last seen.
 	Windows map[string]string `json:"windows,omitempty"`
+	// Story is the upgrade story of each cluster (story.go).
+	Story []Story `json:"story,omitempty"`
 }
 
 // ServerObs is one observation of a clustered server's build.
@@ -295,6 +297,7 @@ func (t *Result) AddFacts(f *detect.Facts, c *Collector) {
 	t.Cluster = clusterOf(f)
 	t.Servers = serversOf(f)
 	t.Timeline, t.TimelineOmitted = timelineOf(f, runs, quality)
+	t.Story = storiesOf(f)
 	if v := f.Versions; v != nil {
 		for node, ws := range v.Windows {
 			if len(ws) > 0 && node != "" {

@@ -1,0 +1,592 @@
+package detect
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/exlog/exlog/detect/builds"
+	"github.com/exlog/exlog/parse"
+)
+
+// The upgrade story: one rolling upgrade per cluster, rebuilt from the
+// bundle as a list of steps (setup runs, reboots, cluster service starts,
+// moves and state changes of the clustered servers, the virtual-server
+// upgrades, watermarks), checked against the documented procedure of the
+// Exchange generation found:
+//
+//   - Exchange 2000/2003 (KB 867624, Windows IT Pro "Exchange 2003
+//     Clusters: Rolling Upgrades"): upgrade a node that hosts no EVS,
+//     reboot, take the EVS offline, move it to the upgraded node, run
+//     "Upgrade Exchange Virtual Server" there, bring it online, then the
+//     other nodes; never an upgraded EVS on an older node; one EVS upgrade
+//     at a time.
+//   - Exchange 2007 CCR/SCC: the passive node first with setup.com
+//     /mode:upgrade (never setup.exe), reboot, move and stop the clustered
+//     mailbox server, setup.com /upgradeCMS on the upgraded node, then the
+//     other node.
+//
+// A check the bundle cannot decide (no log from the node, no owner known)
+// is listed as not evidenced, never as a departure.
+
+// Kinds of story step.
+const (
+	StepBinaries      = "binaries"       // setup laid down (or tried to) the node's binaries
+	StepVirtualServer = "virtual-server" // Upgrade Exchange Virtual Server, /upgradeCMS
+	StepCMSAction     = "cms-action"     // /recoverCMS, /clearLocalCMS, /newCMS, /removeCMS
+	StepSetup         = "setup"          // other setup runs (/PrepareAD ...)
+	StepBoot          = "boot"
+	StepShutdown      = "shutdown"
+	StepClusterStart  = "cluster-start"
+	StepClusterStop   = "cluster-stop"
+	StepMove          = "move"
+	StepOnline        = "online"
+	StepOffline       = "offline"
+	StepWatermark     = "watermark"
+)
+
+// Checks of the procedure (Departure.Check, the findings' Cause).
+const (
+	CheckActiveNode      = "active-node-upgraded"
+	CheckBeforeBinaries  = "virtual-server-before-binaries"
+	CheckNoReboot        = "no-reboot-before-virtual-server-upgrade"
+	CheckSetupExe        = "setup-exe-on-clustered-mailbox-server"
+	CheckOldBuild        = "upgradecms-on-old-build"
+	CheckParallel        = "parallel-virtual-server-upgrades"
+	CheckMovedToOlder    = "moved-to-older-node"  // reported by version-mismatch
+	CheckUnfinished      = "builds-differ-at-end" // reported by version-mismatch
+	StoryDetector        = "upgrade-procedure"
+	versionMismatchOwner = "version-mismatch"
+)
+
+// Step is one thing that happened during an upgrade, on one node.
+type Step struct {
+	Time time.Time `json:"time,omitzero"`
+	// End is set for steps that last (setup runs).
+	End         time.Time         `json:"end,omitzero"`
+	TimeQuality parse.TimeQuality `json:"time_quality,omitempty"`
+	Node        string            `json:"node"`
+	Kind        string            `json:"kind"`
+	// Group is the clustered server a step is about.
+	Group string `json:"group,omitempty"`
+	// Mode is a setup run's mode; Launcher "setup.com" or "setup.exe"
+	// where the log says which program ran setup.
+	Mode     string `json:"mode,omitempty"`
+	Launcher string `json:"launcher,omitempty"`
+	// From and To are builds for setup steps, nodes for moves.
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
+	// Outcome of a setup step: succeeded, failed, incomplete, unknown.
+	Outcome string `json:"outcome,omitempty"`
+	Text    string `json:"text"`
+	// Departures lists the checks that depart from the procedure at this
+	// step.
+	Departures []string   `json:"departures,omitempty"`
+	Evidence   []Evidence `json:"evidence"`
+}
+
+// Departure is one place where the upgrade left the documented path.
+type Departure struct {
+	Check string `json:"check"`
+	// Owner is the detector that reports it as a finding.
+	Owner    string    `json:"owner"`
+	Severity Severity  `json:"severity"`
+	Node     string    `json:"node,omitempty"`
+	Group    string    `json:"group,omitempty"`
+	Time     time.Time `json:"time,omitzero"`
+	// TimeQuality is the quality of Time.
+	TimeQuality parse.TimeQuality `json:"time_quality,omitempty"`
+	// Expected is the documented step, Seen the step the bundle shows.
+	Expected string `json:"expected"`
+	Seen     string `json:"seen"`
+	// Why says what the departure risks.
+	Why              string     `json:"why"`
+	Confidence       string     `json:"confidence"`
+	ConfidenceReason string     `json:"confidence_reason,omitempty"`
+	Step             int        `json:"step"`
+	Evidence         []Evidence `json:"evidence"`
+}
+
+// Story is one cluster's upgrade.
+type Story struct {
+	// Cluster is the cluster's name where the bundle says it.
+	Cluster string `json:"cluster,omitempty"`
+	// Generation is "Exchange 2000/2003", "Exchange 2007" or the release
+	// line of the target build; Procedure names the procedure checked.
+	Generation string   `json:"generation"`
+	Procedure  string   `json:"procedure"`
+	Nodes      []string `json:"nodes"`
+	Servers    []string `json:"servers,omitempty"`
+	// From and To are the builds the upgrade left and reached.
+	From       string      `json:"from,omitempty"`
+	To         string      `json:"to"`
+	ToRelease  string      `json:"to_release,omitempty"`
+	Steps      []Step      `json:"steps"`
+	Departures []Departure `json:"departures"`
+	// NotEvidenced lists the checks the bundle cannot decide, and why.
+	NotEvidenced []string `json:"not_evidenced,omitempty"`
+}
+
+// When writes a step's time for text.
+func (s Step) When() string { return When(s.Time, s.TimeQuality) }
+
+// rawStep is a step before it is tied to a cluster.
+type storyBuilder struct {
+	f        *Facts
+	steps    []Step
+	runLines map[string][][3]int // file -> {first line, last line, index in steps}
+	launch   []*parse.Event
+	coverage map[string][2]time.Time // node -> first, last System log record
+	online   map[string][]ownerMark  // lower-case group -> nodes it came online on
+}
+
+type ownerMark struct {
+	t    time.Time
+	node string
+}
+
+// buildStories rebuilds the upgrade of every cluster in the bundle; a
+// cluster whose bundle shows no upgrade gets no story.
+func buildStories(events []*parse.Event, f *Facts) []*Story {
+	b := &storyBuilder{f: f, runLines: map[string][][3]int{}, coverage: map[string][2]time.Time{}, online: map[string][]ownerMark{}}
+	copies := map[*parse.Event]bool{}
+	for _, e := range events {
+		b.add(e, copies)
+	}
+	b.addLaunchers()
+	b.addServerUpgrades()
+	b.addMoves()
+	clusters := f.ClusterNodes()
+	names := make([]string, 0, len(clusters))
+	for c := range clusters {
+		names = append(names, c)
+	}
+	slices.Sort(names)
+	var out []*Story
+	for _, c := range names {
+		if s := b.story(c, clusters[c]); s != nil {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (b *storyBuilder) add(e *parse.Event, _ map[*parse.Event]bool) {
+	src := storySourceOf(e)
+	if src == srcNone {
+		return
+	}
+	node := parse.ShortNode(e.Node)
+	if node == "" {
+		return
+	}
+	timed := !e.Time.IsZero() && e.TimeQuality != parse.TimeNone
+	switch src {
+	case srcSetupRun:
+		r, ok := SetupRunOf(e)
+		if !ok {
+			return
+		}
+		b.addRun(e, r)
+		return
+	case srcLauncher:
+		b.launch = append(b.launch, e)
+		return
+	case srcWatermark:
+		b.steps = append(b.steps, Step{Node: node, Kind: StepWatermark, Group: e.Field(parse.KeyExchangeRole),
+			Text:     fmt.Sprintf("setup left %s=%s under %s", e.Field(parse.KeyValueName), e.Field(parse.KeyValue), e.Field(parse.KeyExchangeRole)),
+			Evidence: []Evidence{EvidenceOf(e)}})
+		return
+	}
+	if !timed {
+		return
+	}
+	if e.Source == parse.SourceEVTX || e.Source == parse.SourceEVT {
+		c, ok := b.coverage[node]
+		if !ok || e.Time.Before(c[0]) {
+			c[0] = e.Time
+		}
+		if e.Time.After(c[1]) {
+			c[1] = e.Time
+		}
+		b.coverage[node] = c
+	}
+	st := Step{Time: e.Time, TimeQuality: e.TimeQuality, Node: node, Evidence: []Evidence{EvidenceOf(e)}}
+	switch src {
+	case srcBoot, srcDirty:
+		// 6005, 6009 and 6008 of one boot are one step.
+		for i := len(b.steps) - 1; i >= 0; i-- {
+			p := &b.steps[i]
+			if p.Kind == StepBoot && p.Node == node && e.Time.Sub(p.Time).Abs() <= 2*time.Minute {
+				p.Evidence = append(p.Evidence, st.Evidence...)
+				if src == srcDirty {
+					p.Text = node + " started after an unexpected shutdown"
+				}
+				return
+			}
+		}
+		st.Kind, st.Text = StepBoot, node+" started (boot)"
+		if src == srcDirty {
+			st.Text = node + " started after an unexpected shutdown"
+		}
+	case srcShutdown:
+		st.Kind, st.Text = StepShutdown, node+" shut down or restarted"
+	case srcClusterStart:
+		st.Kind, st.Text = StepClusterStart, "cluster service started on "+node
+	case srcClusterStop:
+		st.Kind, st.Text = StepClusterStop, "cluster service stopped on "+node
+	case srcGroupState:
+		g, on, off := groupStateOf(e)
+		if g == "" || coreGroup(g) || (!on && !off) {
+			return
+		}
+		if sp, ok := b.f.Cluster.Spelling(g); ok {
+			g = sp
+		}
+		st.Group = g
+		if on {
+			st.Kind, st.Text = StepOnline, g+" came online on "+node
+			b.online[strings.ToLower(g)] = append(b.online[strings.ToLower(g)], ownerMark{e.Time, node})
+		} else {
+			st.Kind, st.Text = StepOffline, g+" went offline on "+node
+		}
+	default:
+		return
+	}
+	b.steps = append(b.steps, st)
+}
+
+// outcomeWord maps a setup run's result to the story's word.
+func outcomeWord(r SetupRun) string {
+	switch r.Result {
+	case RunSucceeded:
+		return "succeeded"
+	case RunFailed:
+		return "failed"
+	case RunIncomplete:
+		return "incomplete"
+	}
+	return "unknown"
+}
+
+func (b *storyBuilder) addRun(e *parse.Event, r SetupRun) {
+	mode := strings.ToLower(r.Mode)
+	if IsUpgradeCMS(e) {
+		mode = "upgradecms"
+	}
+	st := Step{Time: r.Start, End: r.End, TimeQuality: e.TimeQuality, Node: r.Node, Mode: r.Mode, From: r.From, To: r.To,
+		Outcome: outcomeWord(r), Evidence: []Evidence{r.Evidence}}
+	if r.Start.IsZero() {
+		st.TimeQuality = parse.TimeNone
+	}
+	switch {
+	case mode == "upgradecms":
+		st.Kind, st.Mode, st.Group = StepVirtualServer, "upgradecms", r.CMS
+		st.From = ""
+	case IsClusteredServerMode(mode):
+		st.Kind, st.Group, st.From = StepCMSAction, r.CMS, ""
+	case noBinaryModes[mode]:
+		st.Kind = StepSetup
+	default:
+		st.Kind = StepBinaries
+	}
+	b.runLines[r.Evidence.File] = append(b.runLines[r.Evidence.File], [3]int{r.Evidence.Line, max(r.LastLine, r.Evidence.Line), len(b.steps)})
+	b.steps = append(b.steps, st)
+}
+
+// runAt returns the index of the setup-run step whose lines hold a line
+// of a file, or -1.
+func (b *storyBuilder) runAt(file string, line int) int {
+	for _, r := range b.runLines[file] {
+		if r[0] <= line && line <= r[1] {
+			return r[2]
+		}
+	}
+	return -1
+}
+
+// addLaunchers tells each 2007+ setup step which program ran it.
+func (b *storyBuilder) addLaunchers() {
+	for _, e := range b.launch {
+		if i := b.runAt(e.File, e.Line); i >= 0 {
+			if l := launcherOf(e); l != "" && b.steps[i].Launcher == "" {
+				b.steps[i].Launcher = l
+				b.steps[i].Evidence = append(b.steps[i].Evidence, EvidenceOf(e))
+			}
+		}
+	}
+	b.launch = nil
+}
+
+// addServerUpgrades adds the 2000/2003 virtual-server upgrades and names
+// the clustered server of each /upgradeCMS run, from the build facts.
+func (b *storyBuilder) addServerUpgrades() {
+	v := b.f.Versions
+	if v == nil {
+		return
+	}
+	names := make([]string, 0, len(v.Servers))
+	for n := range v.Servers {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		for _, sb := range v.Servers[n] {
+			if len(sb.Evidence) == 0 {
+				continue
+			}
+			ev := sb.Evidence[0]
+			switch sb.Kind {
+			case ServerCMSUpgraded:
+				if i := b.runAt(ev.File, ev.Line); i >= 0 && b.steps[i].Group == "" {
+					b.steps[i].Group = sb.Server
+				}
+			case ServerEVSUpgraded:
+				if i := b.runAt(ev.File, ev.Line); i >= 0 {
+					st := &b.steps[i]
+					st.Kind, st.Mode, st.Group, st.From = StepVirtualServer, "upgrade-evs", sb.Server, ""
+					if sb.Build != "" {
+						st.To = sb.Build
+					}
+					st.Evidence = append(st.Evidence, sb.Evidence...)
+					continue
+				}
+				if sb.Time.IsZero() {
+					continue
+				}
+				b.steps = append(b.steps, Step{Time: sb.Time, TimeQuality: ev.TimeQuality, Node: sb.Node, Kind: StepVirtualServer,
+					Mode: "upgrade-evs", Group: sb.Server, To: sb.Build, Outcome: "succeeded", Evidence: sb.Evidence})
+			}
+		}
+	}
+}
+
+// addMoves adds the moves of the clustered servers from the owner
+// timeline.
+func (b *storyBuilder) addMoves() {
+	for _, g := range b.f.Groups() {
+		if coreGroup(g) {
+			continue
+		}
+		for _, oc := range b.f.Owners[g] {
+			st := Step{Time: oc.Time, TimeQuality: oc.Evidence.TimeQuality, Node: oc.To, Kind: StepMove, Group: g,
+				From: oc.From, To: oc.To, Evidence: oc.AllEvidence()}
+			verb := "moved"
+			if oc.Kind == MoveUnplanned {
+				verb = "failed over"
+			}
+			st.Text = g + " " + verb
+			if oc.From != "" {
+				st.Text += " from " + oc.From
+			}
+			st.Text += " to " + oc.To
+			b.steps = append(b.steps, st)
+		}
+	}
+}
+
+// stepText writes the one-line text of a setup step.
+func stepText(s Step) string {
+	var w strings.Builder
+	switch s.Kind {
+	case StepVirtualServer:
+		if s.Mode == "upgrade-evs" {
+			w.WriteString("Upgrade Exchange Virtual Server")
+		} else {
+			w.WriteString("setup /upgradeCMS")
+		}
+		if s.Group != "" {
+			w.WriteString(" " + s.Group)
+		}
+		w.WriteString(" on " + s.Node)
+		if s.To != "" {
+			w.WriteString(" to " + s.To)
+		}
+	case StepCMSAction:
+		w.WriteString("setup /" + s.Mode)
+		if s.Group != "" {
+			w.WriteString(" " + s.Group)
+		}
+		w.WriteString(" on " + s.Node)
+	default:
+		w.WriteString("setup")
+		if s.Mode != "" {
+			w.WriteString(" /mode:" + strings.ToLower(s.Mode))
+		}
+		w.WriteString(" on " + s.Node)
+		switch {
+		case s.From != "" && s.To != "" && s.From != s.To:
+			w.WriteString(" " + s.From + " -> " + s.To)
+		case s.To != "":
+			w.WriteString(" to " + s.To)
+		}
+	}
+	if s.Launcher != "" {
+		w.WriteString(" (" + s.Launcher + ")")
+	}
+	w.WriteString(" " + s.Outcome)
+	return w.String()
+}
+
+// newer reports whether build a is newer than build b (major.minor.build).
+func newer(a, b string) bool {
+	c, ok := CompareBuilds(a, b)
+	return ok && c > 0
+}
+
+// story builds one cluster's story, or nil when the bundle shows no
+// upgrade there.
+func (b *storyBuilder) story(cluster string, nodes []string) *Story {
+	in := map[string]bool{}
+	for _, n := range nodes {
+		in[n] = true
+	}
+	s := &Story{Cluster: cluster, Nodes: slices.Clone(nodes), Departures: []Departure{}}
+	for _, st := range b.steps {
+		if !in[st.Node] {
+			continue
+		}
+		if st.Text == "" {
+			st.Text = stepText(st)
+		}
+		s.Steps = append(s.Steps, st)
+	}
+	// The target is the newest build a setup step reached.
+	for _, st := range s.Steps {
+		if (st.Kind == StepBinaries || st.Kind == StepVirtualServer) && st.To != "" && BuildKey(st.To) != "" &&
+			(st.Outcome == "succeeded" || st.Kind == StepVirtualServer) && (s.To == "" || newer(st.To, s.To)) {
+			s.To = st.To
+		}
+	}
+	upgrade := false
+	for _, st := range s.Steps {
+		if st.Kind == StepVirtualServer || (st.Kind == StepBinaries && (st.To == "" || st.From == "" || newer(st.To, st.From))) {
+			upgrade = true
+		}
+	}
+	if !upgrade {
+		return nil
+	}
+	if s.To == "" {
+		// 2000/2003 progress logs may not state the build: the newest
+		// build a node runs at the end stands in.
+		for _, n := range nodes {
+			if nf := b.f.Node(n); nf != nil {
+				if cur, ok := nf.Current(); ok && (s.To == "" || newer(cur.Build, s.To)) {
+					s.To = cur.Build
+				}
+			}
+		}
+	}
+	for _, st := range s.Steps {
+		if st.Kind == StepBinaries && st.From != "" && (s.From == "" || newer(s.From, st.From)) && newer(s.To, st.From) {
+			s.From = st.From
+		}
+	}
+	s.ToRelease = builds.ReleaseName(s.To)
+	s.Generation, s.Procedure = procedureOf(s.To)
+	servers := map[string]bool{}
+	for _, g := range b.f.Groups() {
+		if !coreGroup(g) && b.f.Cluster.IsExchangeGroup(g) {
+			for _, oc := range b.f.Owners[g] {
+				if in[oc.To] {
+					servers[g] = true
+				}
+			}
+			for _, o := range b.online[strings.ToLower(g)] {
+				if in[o.node] {
+					servers[g] = true
+				}
+			}
+		}
+	}
+	for _, st := range s.Steps {
+		if st.Group != "" && (st.Kind == StepVirtualServer || st.Kind == StepCMSAction) {
+			servers[st.Group] = true
+		}
+	}
+	for g := range servers {
+		s.Servers = append(s.Servers, g)
+	}
+	slices.Sort(s.Servers)
+	sortSteps(s.Steps)
+	c := &checker{b: b, s: s}
+	c.run()
+	return s
+}
+
+// procedureOf names the generation and procedure of a target build.
+func procedureOf(build string) (gen, proc string) {
+	v, ok := builds.Parse(build)
+	switch {
+	case ok && v[0] == 6:
+		return "Exchange 2000/2003", "Exchange 2003 cluster rolling upgrade (KB 867624): passive node first, reboot, " +
+			"move the EVS to it, Upgrade Exchange Virtual Server, one EVS at a time, then the other nodes"
+	case ok && v[0] == 8:
+		return "Exchange 2007", "Exchange 2007 CCR/SCC service pack: passive node first with setup.com /mode:upgrade, " +
+			"reboot, move and stop the clustered mailbox server, setup.com /upgradeCMS on the upgraded node, then the other node"
+	case ok:
+		return builds.ReleaseName(build), "rolling upgrade: one node at a time, clustered servers never on an older node"
+	}
+	return "", "rolling upgrade: one node at a time, clustered servers never on an older node"
+}
+
+func stepRank(k string) int {
+	return slices.Index([]string{StepShutdown, StepClusterStop, StepBoot, StepClusterStart, StepBinaries, StepSetup,
+		StepOffline, StepMove, StepVirtualServer, StepCMSAction, StepOnline, StepWatermark}, k)
+}
+
+// sortSteps orders steps by time (untimed last), then kind, node and
+// evidence.
+func sortSteps(ss []Step) {
+	slices.SortStableFunc(ss, func(a, b Step) int {
+		if a.Time.IsZero() != b.Time.IsZero() {
+			if a.Time.IsZero() {
+				return 1
+			}
+			return -1
+		}
+		if c := a.Time.Compare(b.Time); c != 0 {
+			return c
+		}
+		if c := stepRank(a.Kind) - stepRank(b.Kind); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Node, b.Node); c != 0 {
+			return c
+		}
+		if len(a.Evidence) > 0 && len(b.Evidence) > 0 {
+			return strings.Compare(a.Evidence[0].Where(), b.Evidence[0].Where())
+		}
+		return 0
+	})
+}
+
+// ownerAt returns the node that owned a group at t: the latest move onto
+// a node or the latest line showing it come online on a node, whichever
+// is later; "" when the bundle does not say. how says which.
+func (b *storyBuilder) ownerAt(g string, t time.Time) (owner, how string) {
+	o, since := b.f.ownerAt(g, t)
+	if o != "" {
+		how = "move"
+	}
+	for _, m := range b.online[strings.ToLower(g)] {
+		if m.t.After(t) {
+			break
+		}
+		if !m.t.Before(since) {
+			o, since, how = m.node, m.t, "online"
+		}
+	}
+	return o, how
+}
+
+// buildAt is the node's build at t as the facts show it, "" when unknown.
+func (b *storyBuilder) buildAt(node string, t time.Time) (BuildObs, bool) {
+	n := b.f.Node(node)
+	if n == nil {
+		return BuildObs{}, false
+	}
+	return n.BuildAt(t)
+}

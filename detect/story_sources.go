@@ -1,0 +1,170 @@
+package detect
+
+import (
+	"strings"
+
+	"github.com/exlog/exlog/parse"
+)
+
+// This file is the one place where the upgrade story reads events. Setup
+// runs come through SetupRunOf and moves through the owner timeline, which
+// follow the parsers' facts; the System log's boot events, the cluster
+// service's starts and stops, the state lines of clustered groups, the
+// setup launcher and the registry watermarks are read here from fields and
+// event IDs until the parsers state them as typed facts (parse/facts).
+
+// Kinds of story source an event can be (storySourceOf).
+const (
+	srcNone = iota
+	srcSetupRun
+	srcBoot         // the system started (6005, 6009, Kernel-General 12)
+	srcShutdown     // a clean shutdown or restart began (6006, 1074, Kernel-General 13)
+	srcDirty        // the previous shutdown was unexpected (6008)
+	srcSystemOther  // any other System log record kept to know what the log covers
+	srcClusterStart // the cluster service started on the node
+	srcClusterStop  // the cluster service stopped on the node
+	srcGroupState   // a clustered group changed state
+	srcLauncher     // a setup log names the program that ran setup
+	srcWatermark    // a registry watermark of Exchange setup
+)
+
+// System-log providers whose records tell when a node booted and which the
+// story keeps to know which span a node's System log covers.
+func systemProvider(p string) string {
+	switch strings.ToLower(p) {
+	case "eventlog":
+		return "eventlog"
+	case "service control manager":
+		return "scm"
+	case "microsoft-windows-kernel-general":
+		return "kernel"
+	case "user32":
+		return "user32"
+	}
+	return ""
+}
+
+// storySourceOf says what an event is to the upgrade story. It runs on
+// every event of a bundle, cheap tests first.
+func storySourceOf(e *parse.Event) int {
+	switch e.Source {
+	case parse.SourceSetupLog:
+		if e.Kind == parse.KindSetupRun {
+			return srcSetupRun
+		}
+		if strings.Contains(e.Message, " was started with the following command") {
+			return srcLauncher
+		}
+		return srcNone
+	case parse.SourceEVTX, parse.SourceEVT:
+		switch systemProvider(e.Provider) {
+		case "eventlog":
+			switch e.EventID {
+			case 6005, 6009:
+				return srcBoot
+			case 6006:
+				return srcShutdown
+			case 6008:
+				return srcDirty
+			}
+			return srcSystemOther
+		case "kernel":
+			switch e.EventID {
+			case 12:
+				return srcBoot
+			case 13:
+				return srcShutdown
+			}
+			return srcSystemOther
+		case "user32":
+			if e.EventID == 1074 {
+				return srcShutdown
+			}
+			return srcNone
+		case "scm":
+			if e.EventID == 7036 || e.EventID == 7035 {
+				if svc, state := scmService(e); isClusterService(svc) {
+					switch {
+					case strings.Contains(state, "running"):
+						return srcClusterStart
+					case strings.Contains(state, "stopped"):
+						return srcClusterStop
+					}
+				}
+				return srcSystemOther
+			}
+		}
+		return srcNone
+	case parse.SourceClusterLog:
+		switch e.Field(parse.KeyAction) {
+		case "service-started":
+			return srcClusterStart
+		case "group-state":
+			return srcGroupState
+		}
+		return srcNone
+	case parse.SourceRegistry:
+		switch strings.ToLower(e.Field(parse.KeyValueName)) {
+		case "watermark", "action":
+			if e.Field(parse.KeyDeleted) == "" && e.Field(parse.KeyExchangeRole) != "" {
+				return srcWatermark
+			}
+		}
+	}
+	return srcNone
+}
+
+// storySelect picks the events the upgrade story reads beyond the facts.
+func storySelect(e *parse.Event) bool { return storySourceOf(e) != srcNone }
+
+// scmService returns the service and the state of a Service Control
+// Manager 7036 record ("The Cluster Service service entered the running
+// state."): the named inserts of 2008+ (param1, param2) or the first two
+// inserts of a 2003 record, lower case.
+func scmService(e *parse.Event) (svc, state string) {
+	svc, state = e.Field("data.param1"), e.Field("data.param2")
+	if svc == "" {
+		svc, state = e.Field("data.1"), e.Field("data.2")
+	}
+	return strings.ToLower(svc), strings.ToLower(state)
+}
+
+func isClusterService(svc string) bool {
+	return svc == "cluster service" || svc == "clussvc"
+}
+
+// launcherOf reads which program started setup from "<program> was
+// started with the following command: ...": ExSetupUI is the graphical
+// setup that setup.exe starts, ExSetup the command-line setup.com runs.
+// It returns "setup.exe", "setup.com" or "".
+func launcherOf(e *parse.Event) string {
+	msg := e.Message
+	i := strings.Index(msg, " was started with the following command")
+	if i < 0 {
+		return ""
+	}
+	head := strings.TrimSpace(msg[:i])
+	if j := strings.LastIndexAny(head, " ]"); j >= 0 {
+		head = head[j+1:]
+	}
+	switch strings.ToLower(head) {
+	case "exsetupui":
+		return "setup.exe"
+	case "exsetup":
+		return "setup.com"
+	}
+	return ""
+}
+
+// groupStateOf reads a cluster-log group state line: the group and
+// whether it came online or went offline (2000/2003 codes are already
+// named by the parser). The node logging it owns the group then.
+func groupStateOf(e *parse.Event) (group string, online, offline bool) {
+	switch strings.ToLower(e.Field(parse.KeyNewState)) {
+	case "online":
+		online = true
+	case "offline":
+		offline = true
+	}
+	return e.Field(parse.KeyGroup), online, offline
+}
