@@ -131,7 +131,8 @@ type Story struct {
 // When writes a step's time for text.
 func (s Step) When() string { return When(s.Time, s.TimeQuality) }
 
-// rawStep is a step before it is tied to a cluster.
+// storyBuilder gathers the steps of every node before they are split by
+// cluster.
 type storyBuilder struct {
 	f        *Facts
 	steps    []Step
@@ -139,6 +140,7 @@ type storyBuilder struct {
 	launch   []*parse.Event
 	coverage map[string][2]time.Time // node -> first, last System log record
 	online   map[string][]ownerMark  // lower-case group -> nodes it came online on
+	last     map[string]int          // kind and node -> index of the latest boot or service step
 }
 
 type ownerMark struct {
@@ -149,10 +151,10 @@ type ownerMark struct {
 // buildStories rebuilds the upgrade of every cluster in the bundle; a
 // cluster whose bundle shows no upgrade gets no story.
 func buildStories(events []*parse.Event, f *Facts) []*Story {
-	b := &storyBuilder{f: f, runLines: map[string][][3]int{}, coverage: map[string][2]time.Time{}, online: map[string][]ownerMark{}}
-	copies := map[*parse.Event]bool{}
+	b := &storyBuilder{f: f, runLines: map[string][][3]int{}, coverage: map[string][2]time.Time{}, online: map[string][]ownerMark{},
+		last: map[string]int{}}
 	for _, e := range events {
-		b.add(e, copies)
+		b.add(e)
 	}
 	b.addLaunchers()
 	b.addServerUpgrades()
@@ -172,7 +174,7 @@ func buildStories(events []*parse.Event, f *Facts) []*Story {
 	return out
 }
 
-func (b *storyBuilder) add(e *parse.Event, _ map[*parse.Event]bool) {
+func (b *storyBuilder) add(e *parse.Event) {
 	src := storySourceOf(e)
 	if src == srcNone {
 		return
@@ -215,27 +217,35 @@ func (b *storyBuilder) add(e *parse.Event, _ map[*parse.Event]bool) {
 	st := Step{Time: e.Time, TimeQuality: e.TimeQuality, Node: node, Evidence: []Evidence{EvidenceOf(e)}}
 	switch src {
 	case srcBoot, srcDirty:
-		// 6005, 6009 and 6008 of one boot are one step.
-		for i := len(b.steps) - 1; i >= 0; i-- {
-			p := &b.steps[i]
-			if p.Kind == StepBoot && p.Node == node && e.Time.Sub(p.Time).Abs() <= 2*time.Minute {
-				p.Evidence = append(p.Evidence, st.Evidence...)
-				if src == srcDirty {
-					p.Text = node + " started after an unexpected shutdown"
-				}
-				return
-			}
-		}
 		st.Kind, st.Text = StepBoot, node+" started (boot)"
-		if src == srcDirty {
-			st.Text = node + " started after an unexpected shutdown"
-		}
 	case srcShutdown:
 		st.Kind, st.Text = StepShutdown, node+" shut down or restarted"
 	case srcClusterStart:
 		st.Kind, st.Text = StepClusterStart, "cluster service started on "+node
 	case srcClusterStop:
 		st.Kind, st.Text = StepClusterStop, "cluster service stopped on "+node
+	}
+	if src == srcDirty {
+		st.Text = node + " started after an unexpected shutdown"
+	}
+	if st.Kind != "" {
+		// The records of one boot (6009, 6005, 6008) or of one start of
+		// the cluster service (its log, 7036) are one step.
+		k := st.Kind + "\x00" + node
+		if i, ok := b.last[k]; ok {
+			if p := &b.steps[i]; e.Time.Sub(p.Time).Abs() <= 2*time.Minute {
+				p.Evidence = append(p.Evidence, st.Evidence...)
+				if src == srcDirty {
+					p.Text = st.Text
+				}
+				return
+			}
+		}
+		b.last[k] = len(b.steps)
+		b.steps = append(b.steps, st)
+		return
+	}
+	switch src {
 	case srcGroupState:
 		g, on, off := groupStateOf(e)
 		if g == "" || coreGroup(g) || (!on && !off) {
@@ -386,8 +396,11 @@ func (b *storyBuilder) addMoves() {
 	}
 }
 
-// stepText writes the one-line text of a setup step.
-func stepText(s Step) string {
+// stepText writes the one-line text of a setup step, with its outcome.
+func stepText(s Step) string { return stepShort(s) + " " + s.Outcome }
+
+// stepShort names a setup step without its outcome.
+func stepShort(s Step) string {
 	var w strings.Builder
 	switch s.Kind {
 	case StepVirtualServer:
@@ -425,7 +438,6 @@ func stepText(s Step) string {
 	if s.Launcher != "" {
 		w.WriteString(" (" + s.Launcher + ")")
 	}
-	w.WriteString(" " + s.Outcome)
 	return w.String()
 }
 
@@ -452,13 +464,6 @@ func (b *storyBuilder) story(cluster string, nodes []string) *Story {
 		}
 		s.Steps = append(s.Steps, st)
 	}
-	// The target is the newest build a setup step reached.
-	for _, st := range s.Steps {
-		if (st.Kind == StepBinaries || st.Kind == StepVirtualServer) && st.To != "" && BuildKey(st.To) != "" &&
-			(st.Outcome == "succeeded" || st.Kind == StepVirtualServer) && (s.To == "" || newer(st.To, s.To)) {
-			s.To = st.To
-		}
-	}
 	upgrade := false
 	for _, st := range s.Steps {
 		if st.Kind == StepVirtualServer || (st.Kind == StepBinaries && (st.To == "" || st.From == "" || newer(st.To, st.From))) {
@@ -468,14 +473,21 @@ func (b *storyBuilder) story(cluster string, nodes []string) *Story {
 	if !upgrade {
 		return nil
 	}
-	if s.To == "" {
-		// 2000/2003 progress logs may not state the build: the newest
-		// build a node runs at the end stands in.
-		for _, n := range nodes {
-			if nf := b.f.Node(n); nf != nil {
-				if cur, ok := nf.Current(); ok && (s.To == "" || newer(cur.Build, s.To)) {
-					s.To = cur.Build
-				}
+	// The target is the newest build the story shows: a setup run that
+	// laid down binaries, a /upgradeCMS run's setup build (2000/2003
+	// virtual-server upgrades take theirs from the node, so they add
+	// nothing), or a node's build at the end (2000/2003 progress logs may
+	// not state the build they install).
+	for _, st := range s.Steps {
+		if ((st.Kind == StepBinaries && st.Outcome == "succeeded") || (st.Kind == StepVirtualServer && st.Mode == "upgradecms")) &&
+			BuildKey(st.To) != "" && (s.To == "" || newer(st.To, s.To)) {
+			s.To = st.To
+		}
+	}
+	for _, n := range nodes {
+		if nf := b.f.Node(n); nf != nil {
+			if cur, ok := nf.Current(); ok && (s.To == "" || newer(cur.Build, s.To)) {
+				s.To = cur.Build
 			}
 		}
 	}
@@ -511,6 +523,25 @@ func (b *storyBuilder) story(cluster string, nodes []string) *Story {
 	}
 	slices.Sort(s.Servers)
 	sortSteps(s.Steps)
+	// A /upgradeCMS run without /cmsName worked on the clustered server
+	// its node owned then, or on the cluster's only one.
+	for i := range s.Steps {
+		st := &s.Steps[i]
+		if (st.Kind != StepVirtualServer && st.Kind != StepCMSAction) || st.Group != "" {
+			continue
+		}
+		for _, g := range s.Servers {
+			if o, _ := b.ownerAt(g, st.Time); o == st.Node && !st.Time.IsZero() {
+				st.Group = g
+			}
+		}
+		if st.Group == "" && len(s.Servers) == 1 {
+			st.Group = s.Servers[0]
+		}
+		if st.Group != "" {
+			st.Text = stepText(*st)
+		}
+	}
 	c := &checker{b: b, s: s}
 	c.run()
 	return s

@@ -220,7 +220,7 @@ func (c *checker) virtualServerOrder() {
 			if later >= 0 {
 				o := c.s.Steps[later]
 				c.depart(i, Departure{Check: CheckBeforeBinaries, Severity: Error,
-					Expected: "upgrade " + st.Node + "'s binaries first (" + stepText(o) + "), reboot, then " + what + " on it",
+					Expected: "upgrade " + st.Node + "'s binaries first (" + stepShort(o) + "), reboot, then " + what + " on it",
 					Seen:     fmt.Sprintf("%s at %s, before %s's own binaries were upgraded at %s", stepText(st), st.When(), st.Node, o.When()),
 					Why: "the clustered server is raised to a build its node does not run yet; its resources cannot come online " +
 						"until the node's binaries match",
@@ -267,7 +267,7 @@ func (c *checker) virtualServerOrder() {
 			continue
 		}
 		c.depart(i, Departure{Check: CheckNoReboot, Severity: Warning,
-			Expected: "reboot " + st.Node + " after " + stepText(bin) + ", then " + what,
+			Expected: "reboot " + st.Node + " after " + stepShort(bin) + ", then " + what,
 			Seen: fmt.Sprintf("%s at %s with no boot of %s since its setup ended at %s", stepText(st), st.When(), st.Node,
 				When(end, bin.TimeQuality)),
 			Why: "files and services replaced by the service pack are only in use after the restart the procedure requires; " +
@@ -341,7 +341,7 @@ func (c *checker) parallel() {
 			}
 			flagged[b.i] = true
 			c.depart(b.i, Departure{Check: CheckParallel, Severity: Error,
-				Expected: "upgrade one virtual server at a time: let " + stepText(sa) + " finish before the next",
+				Expected: "upgrade one virtual server at a time: let " + stepShort(sa) + " finish before the next starts",
 				Seen: fmt.Sprintf("%s started at %s while %s (%s to %s) was still running", stepText(sb), sb.When(), stepText(sa),
 					sa.When(), When(a.end, sa.TimeQuality)),
 				Why: "the upgrade keeps its list of virtual servers in one process-wide variable that only one upgrade may " +
@@ -395,28 +395,40 @@ func (c *checker) serverBuild(g string, t time.Time) (string, bool) {
 	return build, build != ""
 }
 
-// unfinished marks nodes still behind the target when the bundle ends.
+// unfinished marks nodes still behind the others when the bundle ends.
 // version-mismatch reports them.
 func (c *checker) unfinished() {
-	var behind []string
-	var ev []Evidence
+	type nb struct {
+		node string
+		b    BuildObs
+	}
+	var known []nb
+	newest := ""
 	for _, n := range c.s.Nodes {
 		cur, ok := c.nodeBuild(n, time.Time{})
 		if !ok {
-			c.notEvidenced("the build %s ends on: no build evidence from %s", n, n)
+			c.notEvidenced("the build %s ends on: no build evidence from %s after its last setup run", n, n)
 			continue
 		}
-		if newer(c.s.To, cur.Build) {
-			behind = append(behind, n+" ("+cur.Build+")")
-			ev = append(ev, cur.Evidence)
+		known = append(known, nb{n, cur})
+		if newest == "" || newer(cur.Build, newest) {
+			newest = cur.Build
+		}
+	}
+	var behind []string
+	var ev []Evidence
+	for _, k := range known {
+		if newer(newest, k.b.Build) {
+			behind = append(behind, k.node+" ("+k.b.Build+")")
+			ev = append(ev, k.b.Evidence)
 		}
 	}
 	if len(behind) == 0 {
 		return
 	}
 	d := Departure{Check: CheckUnfinished, Owner: versionMismatchOwner, Severity: Warning,
-		Expected: "upgrade every node to " + c.s.To + " before the upgrade ends",
-		Seen:     "the bundle ends with " + strings.Join(behind, ", ") + " behind " + c.s.To,
+		Expected: "upgrade every node to " + newest + " to finish the rolling upgrade",
+		Seen:     "the bundle ends with " + strings.Join(behind, ", ") + " behind " + newest,
 		Why:      "an upgraded clustered server cannot fail over to the nodes left behind", Evidence: ev}
 	for _, st := range c.s.Steps {
 		if !st.Time.IsZero() {

@@ -35,6 +35,7 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"clusters":  clusterNames,
 	"windows":   hasWindows,
 	"svg":       func(r *Report) template.HTML { return template.HTML(timelineSVG(r)) },
+	"story":     storyHTML,
 	"paras": func(s string) []string {
 		var out []string
 		for _, p := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n\n") {
@@ -182,6 +183,7 @@ a { color: var(--info); }
 <p class="note">† written in the server's local time with no offset stated (or with only a time of day): may be off by the server's UTC offset.</p>{{else}}<p>Nothing to show: the bundle holds no setup run, group move, failover or finding.</p>{{end}}
 </section>
 
+{{story .}}
 <section id="findings">
 <h2>Findings</h2>
 {{range .Findings}}<article class="finding {{sevclass .Severity}}" id="{{.ID}}">

@@ -126,6 +126,7 @@ func writeMarkdown(w io.Writer, r *Report) error {
 	mdHeader(m, r)
 	mdBuilds(m, r)
 	mdTimeline(m, r)
+	mdStory(m, r)
 	mdFindings(m, r)
 	mdFiles(m, r)
 	if len(r.Notes) > 0 {

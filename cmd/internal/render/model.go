@@ -51,6 +51,8 @@ type Report struct {
 	// Notes are caveats about the report itself (a timeline cut short, an
 	// index written by an older exlog).
 	Notes []string `json:"notes"`
+	// Story is the upgrade story of each cluster (story.go).
+	Story []StorySection `json:"story"`
 }
 
 // Verdicts, from the highest finding severity.
@@ -229,6 +231,7 @@ func New(t *triage.Result) *Report {
 	r.Nodes = nodeRows(t)
 	r.ClusteredServers = clusteredServers(t, r.Nodes)
 	r.Files = filesOf(t.Files, t.Times)
+	r.Story = storySections(t, r.Findings)
 	if t.TimelineOmitted > 0 {
 		r.Notes = append(r.Notes, fmt.Sprintf("The timeline shows the first %d group moves; %d later moves are left out (the findings summarise them, and exlog search lists them all).", triage.MaxMoves, t.TimelineOmitted))
 	}

@@ -35,8 +35,11 @@ type StoryStep struct {
 	Node        string            `json:"node"`
 	Kind        string            `json:"kind"`
 	Group       string            `json:"group,omitempty"`
-	Outcome     string            `json:"outcome,omitempty"`
-	Text        string            `json:"text"`
+	// From and To are builds for setup steps, nodes for moves.
+	From    string `json:"from,omitempty"`
+	To      string `json:"to,omitempty"`
+	Outcome string `json:"outcome,omitempty"`
+	Text    string `json:"text"`
 	// Departures are the checks that depart from the procedure here.
 	Departures []string `json:"departures,omitempty"`
 	Where      string   `json:"where,omitempty"`
@@ -92,7 +95,7 @@ func storiesOf(f *detect.Facts) []Story {
 				room--
 			}
 			ss := StoryStep{Time: utcOf(step.Time), End: utcOf(step.End), TimeQuality: step.TimeQuality, Node: step.Node,
-				Kind: step.Kind, Group: step.Group, Outcome: step.Outcome, Text: step.Text, Departures: step.Departures}
+				Kind: step.Kind, Group: step.Group, From: step.From, To: step.To, Outcome: step.Outcome, Text: step.Text, Departures: step.Departures}
 			if len(step.Evidence) > 0 {
 				ss.Where = step.Evidence[0].Where()
 			}
