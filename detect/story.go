@@ -126,6 +126,9 @@ type Story struct {
 	Departures []Departure `json:"departures"`
 	// NotEvidenced lists the checks the bundle cannot decide, and why.
 	NotEvidenced []string `json:"not_evidenced,omitempty"`
+	// Notes say how the story placed steps whose date the bundle does
+	// not state.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // When writes a step's time for text.
@@ -464,6 +467,7 @@ func (b *storyBuilder) story(cluster string, nodes []string) *Story {
 		}
 		s.Steps = append(s.Steps, st)
 	}
+	b.anchor(s)
 	upgrade := false
 	for _, st := range s.Steps {
 		if st.Kind == StepVirtualServer || (st.Kind == StepBinaries && (st.To == "" || st.From == "" || newer(st.To, st.From))) {
@@ -620,4 +624,84 @@ func (b *storyBuilder) buildAt(node string, t time.Time) (BuildObs, bool) {
 		return BuildObs{}, false
 	}
 	return n.BuildAt(t)
+}
+
+// anchor places the steps of logs that write only a time of day. Their
+// date is assumed from the file's time, which a copy, an archive or a
+// collection tool may have changed; when that date puts a log's steps
+// outside the span of the story's dated steps (by more than a day), the
+// log's steps are moved to the one day its node's dated logs cover (else
+// the cluster's), keeping their clock. When no single day fits, their time
+// is left unknown: the checks that need it are then not evidenced. The
+// steps keep their time quality, so no text states such a date.
+func (b *storyBuilder) anchor(s *Story) {
+	var lo, hi time.Time
+	days := map[string]map[string]bool{} // node -> dated days ("" for all)
+	for _, st := range s.Steps {
+		if st.Time.IsZero() || !st.TimeQuality.DateKnown() {
+			continue
+		}
+		if lo.IsZero() || st.Time.Before(lo) {
+			lo = st.Time
+		}
+		if st.Time.After(hi) {
+			hi = st.Time
+		}
+		for _, k := range []string{st.Node, ""} {
+			if days[k] == nil {
+				days[k] = map[string]bool{}
+			}
+			days[k][st.Time.UTC().Format("2006-01-02")] = true
+		}
+	}
+	if lo.IsZero() {
+		return
+	}
+	type fix struct {
+		shift time.Duration
+		ok    bool
+	}
+	fixes := map[string]fix{}
+	for i := range s.Steps {
+		st := &s.Steps[i]
+		if st.TimeQuality != parse.TimeOfDayOnly || st.Time.IsZero() || len(st.Evidence) == 0 {
+			continue
+		}
+		file := st.Evidence[0].File
+		fx, seen := fixes[file]
+		if !seen {
+			fx = fix{ok: true}
+			if st.Time.Before(lo.Add(-24*time.Hour)) || st.Time.After(hi.Add(24*time.Hour)) {
+				cands := days[st.Node]
+				if len(cands) == 0 {
+					cands = days[""]
+				}
+				if len(cands) == 1 {
+					for d := range cands {
+						day, _ := time.Parse("2006-01-02", d)
+						t := st.Time.UTC()
+						clock := time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute +
+							time.Duration(t.Second())*time.Second + time.Duration(t.Nanosecond())
+						fx.shift = day.Add(clock).Sub(t)
+					}
+					s.Notes = append(s.Notes, fmt.Sprintf("%s writes only times of day and its file time dates it outside the rest of "+
+						"the bundle; its steps are placed on the day %s's other logs cover", file, st.Node))
+				} else {
+					fx.ok = false
+					s.Notes = append(s.Notes, fmt.Sprintf("%s writes only times of day and its file time dates it outside the rest of "+
+						"the bundle; its steps are left undated", file))
+				}
+			}
+			fixes[file] = fx
+		}
+		if !fx.ok {
+			st.Time, st.End = time.Time{}, time.Time{}
+			continue
+		}
+		st.Time = st.Time.Add(fx.shift)
+		if !st.End.IsZero() {
+			st.End = st.End.Add(fx.shift)
+		}
+	}
+	slices.Sort(s.Notes)
 }

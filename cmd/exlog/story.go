@@ -56,6 +56,9 @@ func printStory(e *env, stories []triage.Story) error {
 		if s.StepsOmitted > 0 {
 			fmt.Fprintf(w, "%d more steps left out (state lines); exlog report shows the story in full.\n", s.StepsOmitted)
 		}
+		for _, n := range s.Notes {
+			fmt.Fprintf(w, "note: %s\n", n)
+		}
 		for _, n := range s.NotEvidenced {
 			fmt.Fprintf(w, "not evidenced: %s\n", n)
 		}

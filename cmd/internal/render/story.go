@@ -170,6 +170,9 @@ func mdStory(m *mdw, r *Report) {
 			}
 			m.p("\n")
 		}
+		for _, n := range s.Notes {
+			m.p("Note: %s.\n\n", md(n))
+		}
 		if len(s.NotEvidenced) > 0 {
 			m.p("Not evidenced by the bundle (neither followed nor violated):\n\n")
 			for _, n := range s.NotEvidenced {
@@ -215,6 +218,9 @@ func storyHTML(r *Report) template.HTML {
 					d.Severity.String(), sevName(d.Severity), esc(d.Check), ref, esc(d.Expected), esc(d.Seen))
 			}
 			w.p("</ul>\n")
+		}
+		for _, note := range s.Notes {
+			w.p("<p class=\"note\">Note: %s.</p>\n", esc(note))
 		}
 		if len(s.NotEvidenced) > 0 {
 			w.p("<p class=\"note\">Not evidenced by the bundle (neither followed nor violated):</p>\n<ul class=\"note\">\n")

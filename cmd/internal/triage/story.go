@@ -23,6 +23,8 @@ type Story struct {
 	Departures []StoryDeparture `json:"departures"`
 	// NotEvidenced lists the checks the bundle cannot decide, and why.
 	NotEvidenced []string `json:"not_evidenced,omitempty"`
+	// Notes say how steps without a stated date were placed.
+	Notes []string `json:"notes,omitempty"`
 	// StepsOmitted counts the steps left out beyond MaxStorySteps.
 	StepsOmitted int `json:"steps_omitted,omitempty"`
 }
@@ -76,7 +78,7 @@ func storiesOf(f *detect.Facts) []Story {
 	var out []Story
 	for _, s := range f.Stories {
 		st := Story{Cluster: s.Cluster, Generation: s.Generation, Procedure: s.Procedure, Nodes: s.Nodes, Servers: s.Servers,
-			From: s.From, To: s.To, ToRelease: s.ToRelease, NotEvidenced: s.NotEvidenced,
+			From: s.From, To: s.To, ToRelease: s.ToRelease, NotEvidenced: s.NotEvidenced, Notes: s.Notes,
 			Steps: []StoryStep{}, Departures: []StoryDeparture{}}
 		keep := map[int]int{} // step index -> index in st.Steps
 		marked := 0
