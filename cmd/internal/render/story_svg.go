@@ -77,6 +77,10 @@ func storySVG(s StorySection, n int) string {
 			continue
 		}
 		x := ax.x(st.Time)
+		xEnd := x
+		if st.End.After(st.Time) {
+			xEnd = max(ax.x(st.End), x)
+		}
 		y := laneY(st.Node)
 		mid := y + storyLaneH/2
 		title := "<title>" + esc(stepTime(st)+" "+st.Node+": "+st.Text) + "</title>"
@@ -124,7 +128,7 @@ func storySVG(s StorySection, n int) string {
 		if len(st.Departures) > 0 {
 			w.p(`<g><circle cx="%.1f" cy="%.1f" r="11" fill="none" stroke="#c62828" stroke-width="2.2"/>`+
 				`<text x="%.1f" y="%.1f" fill="#c62828" font-weight="700">%s</text><title>%s</title></g>`,
-				x, mid, x+13, y+12, esc(stepMarks(s, i)), esc(stepMarks(s, i)))
+				x, mid, xEnd+14, y+12, esc(stepMarks(s, i)), esc(stepMarks(s, i)))
 		}
 	}
 	ly := storyAxisH + storyLaneH*float64(len(s.Nodes)) + 18
