@@ -503,7 +503,13 @@ func (b *storyBuilder) story(cluster string, nodes []string) *Story {
 	s.ToRelease = builds.ReleaseName(s.To)
 	s.Generation, s.Procedure = procedureOf(s.To)
 	servers := map[string]bool{}
-	for _, g := range b.f.Groups() {
+	groups := b.f.Groups()
+	for k := range b.online {
+		if g, ok := b.f.Cluster.Spelling(k); ok {
+			groups = append(groups, g)
+		}
+	}
+	for _, g := range groups {
 		if !coreGroup(g) && b.f.Cluster.IsExchangeGroup(g) {
 			for _, oc := range b.f.Owners[g] {
 				if in[oc.To] {

@@ -238,7 +238,7 @@ func (c *checker) virtualServerOrder() {
 			case newer(target, b.Build):
 				c.depart(i, Departure{Check: CheckOldBuild, Severity: Error,
 					Expected: what + " only on a node already running " + target + " (setup.com /mode:upgrade there first, then reboot)",
-					Seen: fmt.Sprintf("%s at %s on %s, which still ran %s (%s)", stepText(st), st.When(), st.Node, b.Build,
+					Seen: fmt.Sprintf("%s at %s while %s still ran %s (%s)", stepText(st), st.When(), st.Node, b.Build,
 						orUnknown(b.Release)),
 					Why: "the clustered server is upgraded from a node whose binaries are older than the build it is raised to; " +
 						"setup fails or leaves the clustered server on a build no node can run",
