@@ -568,7 +568,13 @@ func procedureOf(build string) (gen, proc string) {
 		return "Exchange 2007", "Exchange 2007 CCR/SCC service pack: passive node first with setup.com /mode:upgrade, " +
 			"reboot, move and stop the clustered mailbox server, setup.com /upgradeCMS on the upgraded node, then the other node"
 	case ok:
-		return builds.ReleaseName(build), "rolling upgrade: one node at a time, clustered servers never on an older node"
+		// Exchange 2010 and later have no virtual servers: the story is
+		// shown, and only the builds at the end are compared.
+		gen := builds.ReleaseName(build)
+		if f := strings.Fields(gen); len(f) >= 2 {
+			gen = f[0] + " " + f[1]
+		}
+		return gen, "rolling upgrade: one node at a time (no clustered-server procedure applies to this generation)"
 	}
 	return "", "rolling upgrade: one node at a time, clustered servers never on an older node"
 }
@@ -604,9 +610,15 @@ func sortSteps(ss []Step) {
 	})
 }
 
+// ownerWindow bounds how long before a step the line that placed a group
+// on its owner may be: a cluster log of another year says nothing about
+// who owned the group at the step.
+const ownerWindow = 7 * 24 * time.Hour
+
 // ownerAt returns the node that owned a group at t: the latest move onto
 // a node or the latest line showing it come online on a node, whichever
-// is later; "" when the bundle does not say. how says which.
+// is later, within ownerWindow; "" when the bundle does not say. how says
+// which.
 func (b *storyBuilder) ownerAt(g string, t time.Time) (owner, how string) {
 	o, since := b.f.ownerAt(g, t)
 	if o != "" {
@@ -619,6 +631,9 @@ func (b *storyBuilder) ownerAt(g string, t time.Time) (owner, how string) {
 		if !m.t.Before(since) {
 			o, since, how = m.node, m.t, "online"
 		}
+	}
+	if o != "" && t.Sub(since) > ownerWindow {
+		return "", ""
 	}
 	return o, how
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/exlog/exlog/detect/builds"
 	"github.com/exlog/exlog/parse"
 )
 
@@ -17,11 +18,15 @@ type checker struct {
 }
 
 func (c *checker) run() {
-	c.activeNode()
-	c.virtualServerOrder()
-	c.setupExe()
-	c.parallel()
-	c.movedToOlder()
+	// The procedures with virtual servers are those of Exchange 2000/2003
+	// and 2007; later generations are only compared at the end.
+	if v, ok := builds.Parse(c.s.To); ok && (v[0] == 6 || v[0] == 8) {
+		c.activeNode()
+		c.virtualServerOrder()
+		c.setupExe()
+		c.parallel()
+		c.movedToOlder()
+	}
 	c.unfinished()
 	slices.SortStableFunc(c.s.Departures, func(a, b Departure) int {
 		if x := a.Time.Compare(b.Time); x != 0 {
