@@ -340,9 +340,9 @@ func (s *state) finishRecord(b *building) error {
 		}
 		s.rep.AddProblem(fmt.Sprintf("lines %d-%d", b.line, b.line+b.n-1),
 			"text before the first timestamped record; kept as one event without a time")
-		return s.route(item{ev: ev}, "", recFacts{})
+		return s.route(item{ev: ev, hash: recordHash("", msg)}, "", recFacts{})
 	}
-	it := item{ev: ev}
+	it := item{ev: ev, hash: recordHash(b.st.prefixText+" "+b.st.thread, msg)}
 	if s.fam == famTOD {
 		sec := b.st.secondsOfDay()
 		if s.nTOD > 0 && rollover(s.prevTOD, sec) {
@@ -416,6 +416,7 @@ func (s *state) place(it item, text string, facts recFacts) error {
 	it.ev.Run = r.n
 	it.failure = r.gen2003 && failure(it.ev, text, facts)
 	r.absorb(it.ev, text, facts, it)
+	r.out.addPrint(it.hash)
 	n := 1
 	if v := it.ev.Fields[parse.KeyLines]; v != "" {
 		n, _ = strconv.Atoi(v)
@@ -499,6 +500,7 @@ func (s *state) send(r *run, it item) error {
 	}
 	if it.failure && r.failText == "" && ev.Fields[parse.KeyIgnored] != "true" {
 		r.failText = firstLine(ev.Message)
+		r.out.failed2003(ev)
 	}
 	if it.errFrame && ev.Fields[parse.KeyIgnored] != "true" && ev.Fields[parse.KeyErrorCode] != benignCode {
 		r.errorFrames++

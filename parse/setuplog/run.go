@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/facts"
 )
 
 var (
@@ -65,6 +66,7 @@ type item struct {
 	errFrame bool
 	fraction bool
 	failure  bool // 2003 failure candidate
+	hash     uint64
 }
 
 // run is the state of one setup run while its records stream past.
@@ -106,6 +108,8 @@ type run struct {
 	frameMode                                       string
 	failText                                        string // 2003: first failure not ignored
 	completedText                                   string
+	out                                             outcomeState
+	previousMark, installedMark, setupVersionMark   mark
 
 	pending []item
 	// chain is the index in pending where the unbroken run of error frames
@@ -165,8 +169,10 @@ func (r *run) absorb(ev *parse.Event, text string, f recFacts, it item) {
 		r.frameMode = f.frameMode
 	}
 	if r.gen2003 {
+		r.out.track2003(ev, t)
 		return
 	}
+	r.out.track(ev, t, f)
 	switch f.evalName {
 	case "ComputerNameDnsFullyQualified":
 		if r.computer == "" && f.evalKind == "Setting" {
@@ -203,6 +209,7 @@ func (r *run) absorb(ev *parse.Event, text string, f recFacts, it item) {
 	case strings.HasPrefix(t, "Setup version: "):
 		if m := reSetupV.FindStringSubmatch(t); m != nil {
 			r.setupVersion = m[1]
+			r.setupVersionMark = mark{ev.Line, t}
 		}
 	case strings.HasPrefix(t, "Logged on user: "):
 		if m := reUser.FindStringSubmatch(t); m != nil && r.user == "" {
@@ -219,7 +226,7 @@ func (r *run) absorb(ev *parse.Event, text string, f recFacts, it item) {
 			r.dc = m[1]
 		}
 	case strings.HasPrefix(t, "The "):
-		r.absorbThe(t)
+		r.absorbThe(t, ev.Line)
 	case strings.Contains(t, " was started with the following command: "):
 		if m := reCmdLine.FindStringSubmatch(t); m != nil && r.cmdLine == "" {
 			r.cmdLine = m[1]
@@ -228,11 +235,13 @@ func (r *run) absorb(ev *parse.Event, text string, f recFacts, it item) {
 }
 
 // absorbThe reads the run facts that start with "The ".
-func (r *run) absorbThe(t string) {
+func (r *run) absorbThe(t string, line int) {
 	if m := reBackup.FindStringSubmatch(t); m != nil {
 		r.previousVersion = m[1]
+		r.previousMark = mark{line, t}
 	} else if m := reLocal.FindStringSubmatch(t); m != nil {
 		r.installedVersion = m[1]
+		r.installedMark = mark{line, t}
 	} else if m := reInstMode.FindStringSubmatch(t); m != nil {
 		r.installationMode = m[1]
 	} else if m := reRoles.FindStringSubmatch(t); m != nil {
@@ -293,34 +302,6 @@ func (r *run) quality() parse.TimeQuality {
 		return parse.TimeLocalKnownOffset
 	}
 	return parse.TimeLocalUnknownOffset
-}
-
-// result decides success, failed, no-end or unknown, and the deciding line.
-func (r *run) result() (string, string) {
-	if r.gen2003 {
-		if r.failText != "" {
-			return "failed", r.failText
-		}
-		if r.completedText != "" {
-			return "success", r.completedText
-		}
-		return "no-end", ""
-	}
-	switch {
-	case r.resultWord == "completed successfully":
-		return "success", r.resultText
-	case r.resultWord != "":
-		return "failed", r.resultText
-	case r.stopText != "":
-		return "failed", r.stopText
-	case r.currentResult == "0":
-		return "success", r.currentResultText
-	case r.currentResult != "":
-		return "failed", r.currentResultText
-	case !r.ended:
-		return "no-end", ""
-	}
-	return "unknown", ""
 }
 
 func firstLine(s string) string {
@@ -405,7 +386,8 @@ func (r *run) summary(node, file string) *parse.Event {
 		ev.TimeQuality = parse.TimeNone
 	}
 	gen := r.generation()
-	res, resText := r.result()
+	outcome, decider, reason, firstFail := r.decide(file)
+	res, resText := string(outcome), decider.Text
 	mode := r.mode()
 	roles := r.rolesInstalled
 	if roles == "" {
@@ -469,20 +451,21 @@ func (r *run) summary(node, file string) *parse.Event {
 	ev.SetField(parse.KeyInstallWatermark, r.installWatermark)
 	ev.SetField(parse.KeyLastLine, strconv.Itoa(r.lastLine))
 
-	switch res {
-	case "success":
+	switch outcome {
+	case facts.Succeeded:
 		ev.Level = parse.LevelInfo
-	case "failed":
+	case facts.Failed:
 		ev.Level = parse.LevelError
 	default:
 		ev.Level = parse.LevelWarning
 	}
-	ev.Message = r.describe(gen, mode, res, dur)
+	ev.Message = r.describe(gen, mode, outcome, dur)
+	r.attachFacts(ev, gen, mode, outcome, decider, reason, firstFail)
 	return ev
 }
 
 // describe writes the one-line summary a support engineer reads first.
-func (r *run) describe(gen, mode, res string, dur time.Duration) string {
+func (r *run) describe(gen, mode string, res facts.Outcome, dur time.Duration) string {
 	var b strings.Builder
 	name := "Exchange"
 	if r.product != "" {
@@ -507,12 +490,12 @@ func (r *run) describe(gen, mode, res string, dur time.Duration) string {
 		b.WriteString(" (" + strings.Join(what, ", ") + ")")
 	}
 	switch res {
-	case "success":
+	case facts.Succeeded:
 		b.WriteString(" succeeded")
-	case "failed":
+	case facts.Failed:
 		b.WriteString(" failed")
-	case "no-end":
-		b.WriteString(" has no end in the log")
+	case facts.Incomplete:
+		b.WriteString(" is incomplete: the log stops mid-run")
 	default:
 		b.WriteString(" ended without a clear result")
 	}

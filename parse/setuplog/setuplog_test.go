@@ -148,7 +148,7 @@ func TestFixtures(t *testing.T) {
 					"errors": "0", "error_frames": "3", "first_error_line": "12", "last_line": "17", "end_seen": "true",
 					"setup_version": "", "product": "", "tz": ""}},
 				{line: 18, time: "2006-03-15T00:37:40Z", quality: parse.TimeOfDayOnly, fields: map[string]string{
-					"generation": "2000/2003", "mode": "", "result": "success", "result_text": "Setup completed",
+					"generation": "2000/2003", "mode": "", "result": "succeeded", "result_text": "Completed Install of Microsoft Exchange Messaging and Collaboration Services component",
 					"duration": "14m50s", "error_frames": "0", "first_error_line": "", "last_line": "28"}},
 			},
 			records: []recWant{
@@ -182,7 +182,7 @@ func TestFixtures(t *testing.T) {
 					"param.mode": "upgrade", "param.sourcedir": `D:\E2K7SP1`,
 					"command_line": `/mode:upgrade /sourcedir:D:\E2K7SP1`, "roles": "MailboxRole AdminToolsRole",
 					"user": `CONTOSO\exadmin`, "dc": "CON-DC02.contoso.com", "computer": "",
-					"result": "success", "result_text": "The Microsoft Exchange Server setup operation completed successfully.",
+					"result": "succeeded", "result_text": "The Microsoft Exchange Server setup operation completed successfully.",
 					"start": "2008-03-15T23:48:31Z", "end": "2008-03-16T00:16:05Z", "duration": "27m34s",
 					"errors": "0", "first_error_line": "", "last_line": "47", "tz": "", "tz_offset": ""}},
 				{line: 49, time: "2008-03-16T00:41:07Z", quality: parse.TimeLocalUnknownOffset, fields: map[string]string{
@@ -216,7 +216,7 @@ func TestFixtures(t *testing.T) {
 					"param.iacceptexchangeserverlicenseterms_diagnosticdataoff": "true",
 					"computer": "EX16-N1.fabrikam.local", "dc": "FAB-DC01.fabrikam.local", "user": `FABRIKAM\exadmin`,
 					"tz": "(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna", "tz_offset": "+01:00",
-					"result": "success", "result_text": "The Exchange Server setup operation completed successfully.",
+					"result": "succeeded", "result_text": "The Exchange Server setup operation completed successfully.",
 					"current_result": "0", "start": "2022-04-26T18:02:11.534Z", "end": "2022-04-26T19:11:48.024Z",
 					"duration": "1h9m36.49s", "errors": "0", "error_frames": "0", "watermark": "", "install_watermark": "False",
 					"last_line": "75"}},
@@ -242,7 +242,7 @@ func TestFixtures(t *testing.T) {
 					"last_line": "8", "end_seen": "true"}},
 				{line: 10, time: "2022-11-14T17:13:07.997Z", quality: parse.TimeLocalUnknownOffset, fields: map[string]string{
 					"product": "2019", "setup_version": "15.2.1118.7", "previous_version": "15.2.986.5",
-					"watermark": "MailboxRole=fd4c8a1e", "install_watermark": "True", "result": "no-end", "result_text": "",
+					"watermark": "MailboxRole=fd4c8a1e", "install_watermark": "True", "result": "incomplete",
 					"end_seen": "false", "last_line": "27", "end": "2022-11-14T17:13:21.002Z", "tz": ""}},
 			},
 			records: []recWant{
@@ -259,7 +259,7 @@ func TestFixtures(t *testing.T) {
 			runs: []runWant{
 				{line: 2, time: "2008-03-16T09:12:44Z", quality: parse.TimeLocalUnknownOffset, fields: map[string]string{
 					"user": `MUELLERBAU\jürgen.weiß`, "param.sourcedir": `D:\Installationsmedien\Exchange 2007 Größe`,
-					"param.roles": "Mailbox,ClientAccess,HubTransport", "result": "success", "duration": "18m18s"}},
+					"param.roles": "Mailbox,ClientAccess,HubTransport", "result": "succeeded", "duration": "18m18s"}},
 			},
 			records: []recWant{
 				{line: 13, run: 1, message: "Processing component 'Mailbox File Copy' (Dateien werden kopiert: Größe 1,2 GB.)."},
@@ -481,7 +481,7 @@ func TestDamagedInput(t *testing.T) {
 		data, _ := os.ReadFile("testdata/ex2013-success.log")
 		cut := data[:bytes.Index(data, []byte("ScSetupAtom"))+5]
 		p := parseData(t, "cut.log", cut, "N", time.Time{})
-		if p.err != nil || len(p.runs) != 1 || p.runs[0].Field("result") != "no-end" {
+		if p.err != nil || len(p.runs) != 1 || p.runs[0].Field("result") != "incomplete" {
 			t.Fatalf("err %v runs %d", p.err, len(p.runs))
 		}
 		if _, sum := lineSum(p.events); sum != physicalLines(string(cut)) {
