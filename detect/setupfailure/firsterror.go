@@ -7,6 +7,7 @@ import (
 
 	"github.com/exlog/exlog/detect"
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/facts"
 )
 
 // benignCode is the property-cache miss that fills thousands of native
@@ -39,7 +40,7 @@ func firstError(r *runView) *diagnosis {
 	if d := firstFrames(r); d != nil {
 		return d
 	}
-	if r.field("result") == "failed" {
+	if r.fact.Outcome == facts.Failed {
 		if fr, _ := r.failedRule("InstallWatermark"); fr != nil || strings.EqualFold(r.field("install_watermark"), "True") {
 			return nil // the upgradecms-watermark detector explains it
 		}
@@ -144,7 +145,7 @@ func firstRequired(r *runView) *diagnosis {
 // all a 2000/2003 progress log has.
 func firstFrames(r *runView) *diagnosis {
 	anchor := -1
-	if r.generation() == "2000/2003" && r.field("result") == "failed" {
+	if r.generation() == "2000/2003" && r.fact.Outcome == facts.Failed {
 		want := strings.TrimSpace(r.field("result_text"))
 		for i, e := range r.recs {
 			if e.Field(parse.KeyIgnored) != "true" && strings.TrimSpace(firstLine(e)) == want {

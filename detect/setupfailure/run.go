@@ -9,18 +9,24 @@ import (
 
 	"github.com/exlog/exlog/detect"
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/facts"
 )
 
 // runView is one setup run of one file: its summary event from the parser
 // and its records in file order.
 type runView struct {
 	sum  *parse.Event
+	fact *facts.SetupRun
 	recs []*parse.Event
 }
 
 func newRunView(sum *parse.Event, recs []*parse.Event) *runView {
 	sort.SliceStable(recs, func(i, j int) bool { return recs[i].Line < recs[j].Line })
-	return &runView{sum: sum, recs: recs}
+	f := facts.SetupRunOf(sum)
+	if f == nil {
+		f = &facts.SetupRun{Outcome: facts.Unknown}
+	}
+	return &runView{sum: sum, fact: f, recs: recs}
 }
 
 // field reads a summary field.

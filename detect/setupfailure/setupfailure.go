@@ -1,7 +1,14 @@
-// Package setupfailure explains failed Exchange setup runs: for each setup
-// log it judges the last run (or the run before, when the last is too short
-// to judge), and for a run that did not succeed it reports why, with the
-// lines that show it and what to do.
+// Package setupfailure explains failed Exchange setup runs: it judges every
+// run of every setup log (not only the last of a file), and for a run that
+// failed or stopped mid-run it reports why, with the lines that show it and
+// what to do. The outcome of each run is the setup-log parser's (package
+// parse/facts, SetupRun): succeeded only on positive evidence. A failed
+// run that a later run on the same node retried successfully is still
+// reported, one severity lower, saying when it failed and when the retry
+// succeeded; a run whose log stops mid-run is a warning; a run that ended
+// without saying how is not reported. A log collected twice (a .bak, the
+// same file in two archives, a copy cut short) counts once: runs are
+// identified by their content (detect.DuplicateRuns).
 //
 // The causes and their order follow SetupLogReviewer from Microsoft's
 // CSS-Exchange scripts, the reference support engineers know: prerequisite
@@ -16,9 +23,10 @@
 // these details: file, run, generation, product, setup_version,
 // setup_release, installed_version, installed_release, mode,
 // installation_mode, run_start, run_end, result, user, computer,
-// first_error_line; same_build when setup ran the installed build in
-// upgrade mode, later_run when a too-short last run was passed over and
-// no_end when the run has no end; plus cause-specific details named in
+// first_error_line, decided_by (the line that decided the outcome and
+// why); same_build when setup ran the installed build in upgrade mode,
+// retried and retried_at when a later run succeeded, no_end when the run
+// has no end; plus cause-specific details named in
 // lower_snake_case (help_url, process, ldf_file, database, object, ...).
 //
 // Evidence that matched a continuation line of a record (a stack trace, a
@@ -37,6 +45,7 @@ import (
 	"github.com/exlog/exlog/detect"
 	"github.com/exlog/exlog/detect/builds"
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/facts"
 )
 
 // Detector is the setup-failure detector.
@@ -75,15 +84,6 @@ func CauseIDs() []string {
 	}
 }
 
-// Judging a run, after SetupLogReviewer: a last run with fewer lines than
-// this after its banner is too short to judge, and then the run before it
-// is judged instead if it started less than fallbackAge earlier. A short
-// run that says it succeeded is judged as it is: a 2003 run can be short.
-const (
-	minRunLines = 30
-	fallbackAge = 30 * 24 * time.Hour
-)
-
 func run(p *detect.Pass) error {
 	type key struct {
 		file string
@@ -91,62 +91,90 @@ func run(p *detect.Pass) error {
 	}
 	sums := map[key]*parse.Event{}
 	recs := map[key][]*parse.Event{}
+	var all []*parse.Event
 	for _, e := range p.Events {
 		if e.Source != parse.SourceSetupLog {
 			continue
 		}
 		k := key{e.File, e.Run}
 		switch e.Kind {
-		case "setup-run":
-			sums[k] = e
+		case parse.KindSetupRun:
+			if facts.SetupRunOf(e) != nil {
+				sums[k] = e
+				all = append(all, e)
+			}
 		case "":
 			recs[k] = append(recs[k], e)
 		}
 	}
-	byFile := map[string][]key{}
+	// A log collected twice counts once: runs are told apart by content.
+	copies := detect.DuplicateRuns(all)
+	keys := make([]key, 0, len(sums))
 	for k := range sums {
-		byFile[k.file] = append(byFile[k.file], k)
+		keys = append(keys, k)
 	}
-	files := make([]string, 0, len(byFile))
-	for f := range byFile {
-		files = append(files, f)
-	}
-	sort.Strings(files)
-	for _, f := range files {
-		ks := byFile[f]
-		sort.Slice(ks, func(i, j int) bool { return ks[i].run < ks[j].run })
-		last := len(ks) - 1
-		chosen := last
-		lastView := newRunView(sums[ks[last]], recs[ks[last]])
-		var skipped *runView
-		if last > 0 && lastView.span() < minRunLines && lastView.field("result") != "success" {
-			prev := newRunView(sums[ks[last-1]], recs[ks[last-1]])
-			age := lastView.start().Sub(prev.start())
-			if !lastView.start().IsZero() && !prev.start().IsZero() && age >= 0 && age < fallbackAge {
-				chosen, skipped = last-1, lastView
-			}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].file != keys[j].file {
+			return keys[i].file < keys[j].file
 		}
-		r := lastView
-		if chosen != last {
-			r = newRunView(sums[ks[chosen]], recs[ks[chosen]])
-		}
-		for _, d := range judge(r) {
-			p.Report(finding(r, d, skipped))
-		}
-		// Drop this file's records before the next one: a bundle may hold
-		// many large setup logs.
-		for _, k := range ks {
+		return keys[i].run < keys[j].run
+	})
+	for _, k := range keys {
+		s := sums[k]
+		if copies[s] {
 			delete(recs, k)
+			continue
 		}
+		r := newRunView(s, recs[k])
+		retry := retriedBy(r, all, copies)
+		for _, d := range judge(r) {
+			p.Report(finding(r, d, retry))
+		}
+		// Drop this run's records before the next one: a bundle may hold
+		// many large setup logs.
+		delete(recs, k)
 	}
 	return nil
+}
+
+// retriedBy returns a later run on the same node that succeeded with the
+// same target build (and the same mode, where both give one): the failure
+// was fixed by running setup again.
+func retriedBy(r *runView, all []*parse.Event, copies map[*parse.Event]bool) *parse.Event {
+	if r.fact.Outcome == facts.Succeeded {
+		return nil
+	}
+	var best *parse.Event
+	for _, e := range all {
+		o := facts.SetupRunOf(e)
+		if copies[e] || e == r.sum || o.Outcome != facts.Succeeded || parse.ShortNode(e.Node) != parse.ShortNode(r.sum.Node) {
+			continue
+		}
+		later := false
+		switch {
+		case !o.Start.IsZero() && !r.fact.Start.IsZero():
+			later = o.Start.After(r.fact.Start)
+		case e.File == r.sum.File:
+			later = e.Run > r.sum.Run
+		}
+		if !later || o.ToBuild != r.fact.ToBuild || o.ServicePack != r.fact.ServicePack {
+			continue
+		}
+		if r.fact.Mode != "" && o.Mode != "" && !strings.EqualFold(r.fact.Mode, o.Mode) {
+			continue
+		}
+		if best == nil || o.Start.Before(facts.SetupRunOf(best).Start) {
+			best = e
+		}
+	}
+	return best
 }
 
 // judge returns what explains a run that did not succeed: the failed
 // prerequisites and the first known error that matches, else the first
 // error, else (for a run without an end) that it was interrupted.
 func judge(r *runView) []*diagnosis {
-	if r.field("result") == "success" {
+	if o := r.fact.Outcome; o == facts.Succeeded || o == facts.Unknown {
 		return nil
 	}
 	var out []*diagnosis
@@ -173,7 +201,7 @@ func judge(r *runView) []*diagnosis {
 			out = append(out, firstErrorRecord(r, first))
 		}
 	}
-	if len(out) == 0 && r.field("result") == "no-end" {
+	if len(out) == 0 && r.fact.Outcome == facts.Incomplete {
 		out = append(out, interrupted(r))
 	}
 	return out
@@ -192,7 +220,7 @@ func (r *runView) stoppedAtPrerequisites() bool {
 
 // finding turns a diagnosis into the detector's finding with the run's
 // context.
-func finding(r *runView, d *diagnosis, skipped *runView) detect.Finding {
+func finding(r *runView, d *diagnosis, retry *parse.Event) detect.Finding {
 	s := r.sum
 	det := map[string]string{}
 	put := func(k, v string) {
@@ -213,17 +241,19 @@ func finding(r *runView, d *diagnosis, skipped *runView) detect.Finding {
 	put("installation_mode", r.field("installation_mode"))
 	put("run_start", r.field("start"))
 	put("run_end", r.field("end"))
-	put("result", r.field("result"))
+	put("result", string(r.fact.Outcome))
+	put("decided_by", fmt.Sprintf("line %d: %s", r.fact.Decider.Line, r.fact.Reason))
 	put("user", r.field("user"))
 	put("computer", r.field("computer"))
 	put("first_error_line", r.field("first_error_line"))
 	put("same_build", sameBuild(r))
-	if r.field("result") == "no-end" {
+	if r.fact.Outcome == facts.Incomplete {
 		put("no_end", "the run has no \"End of Setup\" line")
 	}
-	if skipped != nil {
-		put("later_run", fmt.Sprintf("run %d (line %d) has only %d lines after its banner, too few to judge, so run %d was judged",
-			skipped.sum.Run, skipped.sum.Line, max(skipped.span(), 0), s.Run))
+	if retry != nil {
+		o := facts.SetupRunOf(retry)
+		put("retried", fmt.Sprintf("%s:%d", retry.File, retry.Line))
+		put("retried_at", timeText(o.Start))
 	}
 	for k, v := range d.details {
 		det[k] = v
@@ -240,6 +270,21 @@ func finding(r *runView, d *diagnosis, skipped *runView) detect.Finding {
 	}
 	if d.severity != detect.SevNone {
 		f.Severity = d.severity
+	}
+	if r.fact.Outcome == facts.Incomplete && f.Severity > detect.Warning {
+		f.Severity = detect.Warning
+	}
+	if retry != nil {
+		// Fixed by running setup again: still worth knowing, not an
+		// open problem.
+		if f.Severity >= detect.Error {
+			f.Severity = detect.Warning
+		} else {
+			f.Severity = detect.Info
+		}
+		o := facts.SetupRunOf(retry)
+		f.Summary += fmt.Sprintf(" (failed at %s, succeeded on retry at %s)", timeText(r.fact.End), timeText(o.Start))
+		f.Evidence = append(f.Evidence, detect.EvidenceOf(retry))
 	}
 	if s.Node != "" {
 		f.Nodes = []string{s.Node}
@@ -301,4 +346,12 @@ func sameBuild(r *runView) string {
 		return ""
 	}
 	return fmt.Sprintf("setup build %s is the build already installed (%s) and the run is an upgrade: check that setup was started from the new build's media (in PowerShell as .\\setup.exe from the media root), not the setup.exe in the Exchange Bin folder", sv, iv)
+}
+
+// timeText prints a run's time, or "an unknown time".
+func timeText(t time.Time) string {
+	if t.IsZero() {
+		return "an unknown time"
+	}
+	return t.UTC().Format(time.RFC3339)
 }

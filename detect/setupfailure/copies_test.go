@@ -1,0 +1,53 @@
+package setupfailure
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/exlog/exlog/fixtures"
+)
+
+// TestCopiesChangeNothing: a second copy of a log in the bundle (a .bak,
+// the same file in another archive, a copy cut short) changes no finding,
+// for every corpus log and every fixture log.
+func TestCopiesChangeNothing(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(fixtures.Corpus(t, "setuplogs"), "*.log"))
+	more, _ := filepath.Glob("testdata/*.log")
+	files = append(files, more...)
+	if len(files) < 27 {
+		t.Fatalf("%d logs", len(files))
+	}
+	mod := time.Date(2024, 3, 21, 12, 0, 0, 0, time.UTC)
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := "SRV1/ExchangeSetupLogs/" + filepath.Base(f)
+		one := parseBytes(t, name, data, mod)
+		want, _ := json.Marshal(findingsOf(t, one))
+		for _, c := range []struct{ what, path string }{
+			{".bak copy", name + ".bak"},
+			{"copy in another archive", "case2.zip!/" + name},
+		} {
+			two := append(parseBytes(t, name, data, mod), parseBytes(t, c.path, data, mod)...)
+			got, _ := json.Marshal(findingsOf(t, two))
+			if string(got) != string(want) {
+				t.Errorf("%s: a %s changes the findings:\n got %s\nwant %s", filepath.Base(f), c.what, got, want)
+			}
+		}
+		// A copy cut in the middle of its last run (collected while setup
+		// still wrote the log) is the same run; the whole log decides.
+		if n := len(data); n > 2000 {
+			cut := data[:n-n/5]
+			two := append(parseBytes(t, name, data, mod), parseBytes(t, name+".old", cut, mod)...)
+			got, _ := json.Marshal(findingsOf(t, two))
+			if string(got) != string(want) {
+				t.Errorf("%s: a cut copy changes the findings:\n got %s\nwant %s", filepath.Base(f), got, want)
+			}
+		}
+	}
+}
