@@ -92,7 +92,7 @@ func (n *Node) Current() (BuildObs, bool) {
 }
 
 // Attempts returns the node's setup runs that tried to lay down a build
-// and did not succeed (failed, incomplete, or ended without saying how),
+// (not /PrepareAD, /upgradeCMS and the like) and did not succeed (failed, incomplete, or ended without saying how),
 // in time order. Each carries its Note ("upgrade to X failed at T"); the
 // node's build stays the one it had before.
 func (n *Node) Attempts() []BuildObs {
@@ -100,7 +100,9 @@ func (n *Node) Attempts() []BuildObs {
 	for _, b := range n.Builds {
 		switch b.Kind {
 		case BuildSetupFailed, BuildSetupIncomplete, BuildSetupUnknown:
-			out = append(out, b)
+			if !noBinaryModes[strings.ToLower(b.Mode)] {
+				out = append(out, b)
+			}
 		}
 	}
 	return out
@@ -216,14 +218,19 @@ var noBinaryModes = map[string]bool{
 
 // IsUpgradeCMS reports whether a setup-run summary is a /upgradeCMS run.
 func IsUpgradeCMS(e *parse.Event) bool {
-	r := pfacts.SetupRunOf(e)
-	return r != nil && r.UpgradeCMS
+	if r := pfacts.SetupRunOf(e); r != nil {
+		return r.UpgradeCMS
+	}
+	// A summary without its fact (see claimsFromFields).
+	return e.Kind == parse.KindSetupRun && (e.Field(parse.KeyParamUpgradeCMS) != "" || strings.EqualFold(e.Field(parse.KeyMode), "upgradecms"))
 }
 
-// RunSucceeded reports whether a setup-run summary's run succeeded.
+// RunSucceededEvent reports whether a setup-run summary's run succeeded.
 func RunSucceededEvent(e *parse.Event) bool {
-	r := pfacts.SetupRunOf(e)
-	return r != nil && r.Outcome == pfacts.Succeeded
+	if r := pfacts.SetupRunOf(e); r != nil {
+		return r.Outcome == pfacts.Succeeded
+	}
+	return e.Kind == parse.KindSetupRun && e.Field(parse.KeyResult) == "success"
 }
 
 // buildsOf reads the build observations an event carries about its node:
@@ -233,7 +240,11 @@ func RunSucceededEvent(e *parse.Event) bool {
 // builds the table does not know are dropped, as the old readers did.
 func buildsOf(e *parse.Event) []BuildObs {
 	var out []BuildObs
-	for _, c := range pfacts.BuildClaimsOf(e) {
+	claims := pfacts.BuildClaimsOf(e)
+	if len(e.Facts) == 0 {
+		claims = claimsFromFields(e)
+	}
+	for _, c := range claims {
 		build := c.Build
 		if build == "" && c.Release != "" {
 			build = builds.BuildOfRelease(c.Release)
@@ -624,6 +635,9 @@ func (f *Facts) finishVersions() {
 	v.hive, v.hiveOrder = nil, nil
 	for _, e := range v.cmsRuns {
 		r := pfacts.SetupRunOf(e)
+		if r == nil {
+			r = runFromFields(e)
+		}
 		end := r.End
 		if end.IsZero() {
 			end = e.Time

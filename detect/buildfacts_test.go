@@ -11,8 +11,8 @@ import (
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
 	"github.com/exlog/exlog/parse/bundle"
-	pfacts "github.com/exlog/exlog/parse/facts"
 	"github.com/exlog/exlog/parse/evt"
+	pfacts "github.com/exlog/exlog/parse/facts"
 	"github.com/exlog/exlog/parse/formats"
 )
 
@@ -72,7 +72,7 @@ func TestBuildsOfCorpusSetupRuns(t *testing.T) {
 		// /PrepareAD from CU17 media on a CU8 server: the local build is
 		// what the node runs; the setup build is not installed.
 		{"e2016cu17-preparead-wrong-group-type.log", "SOLO-E16A",
-			"installed 15.1.1531.3", "installed 15.1.1531.3"},
+			"installed 15.1.1531.3, setup-failed 15.1.2044.4", "installed 15.1.1531.3"},
 		// A failed upgrade: the build it started from is still the node's.
 		{"e2016cu18-upgrade-fips-access-denied.log", "EXSVR1",
 			"previous 15.1.1713.5, setup-failed 15.1.2106.2", "previous 15.1.1713.5"},

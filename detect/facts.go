@@ -79,6 +79,8 @@ func factSelect(e *parse.Event) bool {
 		case "configuredversion", "unpackedversion":
 			return true
 		}
+	case e.Field(parse.KeyVersion) != "" && (e.Source == parse.SourceEVTX || e.Source == parse.SourceEVT):
+		return true // claimsFromFields reads events without facts
 	}
 	return versionSelect(e)
 }

@@ -91,7 +91,7 @@ const (
 	KeyTZ = "tz"
 	// KeyTZOffset (setup run) holds the UTC offset a 2013+ log states, e.g. "+01:00".
 	KeyTZOffset = "tz_offset"
-	// KeyResult (setup run) holds the outcome: succeeded, failed, incomplete or unknown.
+	// KeyResult (setup run) holds the outcome: success (a succeeded run), failed, incomplete or unknown.
 	KeyResult = "result"
 	// KeyResultText (setup run) holds the line that decided the outcome, as written.
 	KeyResultText = "result_text"

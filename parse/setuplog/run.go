@@ -387,7 +387,12 @@ func (r *run) summary(node, file string) *parse.Event {
 	}
 	gen := r.generation()
 	outcome, decider, reason, firstFail := r.decide(file)
+	// The field keeps the word of the report's JSON contract for a run
+	// that succeeded ("success"); the fact carries the outcome itself.
 	res, resText := string(outcome), decider.Text
+	if outcome == facts.Succeeded {
+		res = "success"
+	}
 	mode := r.mode()
 	roles := r.rolesInstalled
 	if roles == "" {

@@ -88,8 +88,11 @@ func (r *run) attachFacts(ev *parse.Event, gen, mode string, outcome facts.Outco
 	if iv := r.installedVersion; iv != "" && buildKey(iv) != buildKey(r.setupVersion) && buildKey(iv) != buildKey(r.previousVersion) {
 		claim(iv, facts.ClaimInstalled, sr.Start, line(r.installedMark))
 	}
+	// The target of a run that leaves the binaries alone (/PrepareAD,
+	// /upgradeCMS) is kept with its mode: readers show it as that
+	// action's build, never as the node's.
 	target := sr.ToBuild
-	if !sr.ChangesBinaries || (target == "" && sr.ServicePack == "") {
+	if target == "" && sr.ServicePack == "" {
 		return
 	}
 	at := decider
@@ -108,13 +111,13 @@ func (r *run) attachFacts(ev *parse.Event, gen, mode string, outcome facts.Outco
 		c = claim(target, facts.ClaimSetupSucceeded, end, decider)
 	case facts.Failed:
 		c = claim(target, facts.AttemptFailed, end, decider)
-		c.Note = verb(mode) + " to " + what + " failed" + atTime(end)
+		c.Note = verb(mode, what) + " failed" + atTime(end)
 	case facts.Incomplete:
 		c = claim(target, facts.AttemptIncomplete, end, decider)
-		c.Note = verb(mode) + " to " + what + " is incomplete" + atTime(end) + ": the log stops mid-run"
+		c.Note = verb(mode, what) + " is incomplete" + atTime(end) + ": the log stops mid-run"
 	default:
 		c = claim(target, facts.AttemptUnknown, end, decider)
-		c.Note = verb(mode) + " to " + what + atTime(end) + ": the log does not say how it ended"
+		c.Note = verb(mode, what) + atTime(end) + ": the log does not say how it ended"
 	}
 	if sr.ServicePack != "" && target == "" {
 		c.Release = "Exchange " + sr.ServicePack
@@ -122,14 +125,18 @@ func (r *run) attachFacts(ev *parse.Event, gen, mode string, outcome facts.Outco
 	c.Stated = at
 }
 
-func verb(mode string) string {
-	switch strings.ToLower(mode) {
-	case "install":
-		return "install"
-	case "":
-		return "setup"
+// verb names what a run did: "upgrade to X", "install of X", "setup /preparead
+// with X".
+func verb(mode, build string) string {
+	switch m := strings.ToLower(mode); {
+	case m == "install":
+		return "install of " + build
+	case m == "":
+		return "setup of " + build
+	case !ChangesBinaries(m):
+		return "setup /" + m + " with " + build
 	}
-	return "upgrade"
+	return "upgrade to " + build
 }
 
 func atTime(t time.Time) string {

@@ -148,7 +148,7 @@ func TestFixtures(t *testing.T) {
 					"errors": "0", "error_frames": "3", "first_error_line": "12", "last_line": "17", "end_seen": "true",
 					"setup_version": "", "product": "", "tz": ""}},
 				{line: 18, time: "2006-03-15T00:37:40Z", quality: parse.TimeOfDayOnly, fields: map[string]string{
-					"generation": "2000/2003", "mode": "", "result": "succeeded", "result_text": "Completed Install of Microsoft Exchange Messaging and Collaboration Services component",
+					"generation": "2000/2003", "mode": "", "result": "success", "result_text": "Completed Install of Microsoft Exchange Messaging and Collaboration Services component",
 					"duration": "14m50s", "error_frames": "0", "first_error_line": "", "last_line": "28"}},
 			},
 			records: []recWant{
@@ -182,7 +182,7 @@ func TestFixtures(t *testing.T) {
 					"param.mode": "upgrade", "param.sourcedir": `D:\E2K7SP1`,
 					"command_line": `/mode:upgrade /sourcedir:D:\E2K7SP1`, "roles": "MailboxRole AdminToolsRole",
 					"user": `CONTOSO\exadmin`, "dc": "CON-DC02.contoso.com", "computer": "",
-					"result": "succeeded", "result_text": "The Microsoft Exchange Server setup operation completed successfully.",
+					"result": "success", "result_text": "The Microsoft Exchange Server setup operation completed successfully.",
 					"start": "2008-03-15T23:48:31Z", "end": "2008-03-16T00:16:05Z", "duration": "27m34s",
 					"errors": "0", "first_error_line": "", "last_line": "47", "tz": "", "tz_offset": ""}},
 				{line: 49, time: "2008-03-16T00:41:07Z", quality: parse.TimeLocalUnknownOffset, fields: map[string]string{
@@ -216,7 +216,7 @@ func TestFixtures(t *testing.T) {
 					"param.iacceptexchangeserverlicenseterms_diagnosticdataoff": "true",
 					"computer": "EX16-N1.fabrikam.local", "dc": "FAB-DC01.fabrikam.local", "user": `FABRIKAM\exadmin`,
 					"tz": "(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna", "tz_offset": "+01:00",
-					"result": "succeeded", "result_text": "The Exchange Server setup operation completed successfully.",
+					"result": "success", "result_text": "The Exchange Server setup operation completed successfully.",
 					"current_result": "0", "start": "2022-04-26T18:02:11.534Z", "end": "2022-04-26T19:11:48.024Z",
 					"duration": "1h9m36.49s", "errors": "0", "error_frames": "0", "watermark": "", "install_watermark": "False",
 					"last_line": "75"}},
@@ -259,7 +259,7 @@ func TestFixtures(t *testing.T) {
 			runs: []runWant{
 				{line: 2, time: "2008-03-16T09:12:44Z", quality: parse.TimeLocalUnknownOffset, fields: map[string]string{
 					"user": `MUELLERBAU\jürgen.weiß`, "param.sourcedir": `D:\Installationsmedien\Exchange 2007 Größe`,
-					"param.roles": "Mailbox,ClientAccess,HubTransport", "result": "succeeded", "duration": "18m18s"}},
+					"param.roles": "Mailbox,ClientAccess,HubTransport", "result": "success", "duration": "18m18s"}},
 			},
 			records: []recWant{
 				{line: 13, run: 1, message: "Processing component 'Mailbox File Copy' (Dateien werden kopiert: Größe 1,2 GB.)."},
