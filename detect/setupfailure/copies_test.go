@@ -1,13 +1,20 @@
 package setupfailure
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/exlog/exlog/detect"
 	"github.com/exlog/exlog/fixtures"
+	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/bundle"
+	"github.com/exlog/exlog/parse/formats"
 )
 
 // TestCopiesChangeNothing: a second copy of a log in the bundle (a .bak,
@@ -49,5 +56,33 @@ func TestCopiesChangeNothing(t *testing.T) {
 				t.Errorf("%s: a cut copy changes the findings:\n got %s\nwant %s", filepath.Base(f), got, want)
 			}
 		}
+	}
+}
+
+// TestQuickStartBundle: the README's quick-start bundle shows the failed
+// first run of NODE1's Exchange 2003 progress log, retried successfully,
+// and its .bak copy of EXCCR-N2's log adds nothing.
+func TestQuickStartBundle(t *testing.T) {
+	var evs []*parse.Event
+	var mu sync.Mutex
+	_, err := bundle.Parse(context.Background(), []string{filepath.Join(fixtures.Dir(), "bundles", "setup-collector.zip")},
+		formats.All(), bundle.Options{}, func(e *parse.Event) error {
+			mu.Lock()
+			evs = append(evs, e)
+			mu.Unlock()
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	detect.SortEvents(evs)
+	fs := findingsOf(t, evs)
+	if len(fs) != 1 {
+		t.Fatalf("%d findings: %v", len(fs), causesOf(fs))
+	}
+	f := fs[0]
+	if f.Severity != detect.Warning || f.Nodes[0] != "NODE1" || f.Details["run"] != "1" || f.Details["result"] != "failed" ||
+		!strings.Contains(f.Summary, "succeeded on retry") || f.Details["decided_by"] != "line 14: an error the log did not mark as ignored stopped a component" {
+		t.Errorf("finding %v %q %v", f.Severity, f.Summary, f.Details)
 	}
 }
