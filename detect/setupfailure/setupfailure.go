@@ -19,7 +19,9 @@
 // failed install (Rule:InstallWatermark) is the upgradecms-watermark
 // detector's business and is not reported here.
 //
-// Every finding carries its cause ID in Finding.Cause (see CauseIDs) and
+// The causes, their wording and their order live with the setup-log parser
+// in package parse/setuplog/diagnose. Every finding carries its cause ID in
+// Finding.Cause (see CauseIDs) and
 // these details: file, run, generation, product, setup_version,
 // setup_release, installed_version, installed_release, mode,
 // installation_mode, run_start, run_end, result, user, computer,
@@ -46,6 +48,7 @@ import (
 	"github.com/exlog/exlog/detect/builds"
 	"github.com/exlog/exlog/parse"
 	"github.com/exlog/exlog/parse/facts"
+	"github.com/exlog/exlog/parse/setuplog/diagnose"
 )
 
 // Detector is the setup-failure detector.
@@ -59,29 +62,9 @@ var Detector = &detect.Detector{
 		"logs and the ExchangeSetup.log of 2007 to Subscription Edition; the checks follow Microsoft's " +
 		"SetupLogReviewer.",
 	Looks:      "setup logs: every record of the judged run and its setup-run summary",
-	References: []string{refSetupLogReviewer},
+	References: []string{diagnose.RefSetupLogReviewer},
 	Select:     func(e *parse.Event) bool { return e.Source == parse.SourceSetupLog },
 	Run:        run,
-}
-
-// CauseIDs lists the causes a finding of this detector can name, in the
-// order they are checked. "interrupted" is reported with severity warning:
-// a run without an end and without errors may have been killed, or may
-// still have been running.
-func CauseIDs() []string {
-	return []string{
-		"ad-validation-failed", "pending-reboot", "powershell-sessions-open", "dc-out-of-site",
-		"remote-registry", "msdtc-stopped", "iis-url-rewrite-missing", "domain-not-prepared",
-		"schema-admin-required", "enterprise-admin-required", "org-management-required",
-		"ldifde-schema-import", "msi-installer-cache",
-		"arbitration-upn-not-unique", "service-disabled", "endpoint-mapper-firewall",
-		"ad-object-already-exists", "search-foundation", "missing-directory", "missing-homemdb",
-		"mount-database-failed", "security-groups-ou-deleted", "servicecontrol-reverse",
-		"virtual-directory", "run-from-bin", "domain-insufficient-access", "fips-access-denied",
-		"multiple-eas-vdirs", "certificate-expired", "well-known-object-invalid",
-		"hybrid-org-relationship", "wrong-group-type", "shared-config-dc",
-		"first-error", "interrupted",
-	}
 }
 
 func run(p *detect.Pass) error {
@@ -125,9 +108,9 @@ func run(p *detect.Pass) error {
 			delete(recs, k)
 			continue
 		}
-		r := newRunView(s, recs[k])
+		r := diagnose.NewRun(s, recs[k])
 		retry := retriedBy(r, all, copies)
-		for _, d := range judge(r) {
+		for _, d := range diagnose.Judge(r) {
 			p.Report(finding(r, d, retry))
 		}
 		// Drop this run's records before the next one: a bundle may hold
@@ -140,27 +123,27 @@ func run(p *detect.Pass) error {
 // retriedBy returns a later run on the same node that succeeded with the
 // same target build (and the same mode, where both give one): the failure
 // was fixed by running setup again.
-func retriedBy(r *runView, all []*parse.Event, copies map[*parse.Event]bool) *parse.Event {
-	if r.fact.Outcome == facts.Succeeded {
+func retriedBy(r *diagnose.Run, all []*parse.Event, copies map[*parse.Event]bool) *parse.Event {
+	if r.Fact.Outcome == facts.Succeeded {
 		return nil
 	}
 	var best *parse.Event
 	for _, e := range all {
 		o := facts.SetupRunOf(e)
-		if copies[e] || e == r.sum || o.Outcome != facts.Succeeded || parse.ShortNode(e.Node) != parse.ShortNode(r.sum.Node) {
+		if copies[e] || e == r.Sum || o.Outcome != facts.Succeeded || parse.ShortNode(e.Node) != parse.ShortNode(r.Sum.Node) {
 			continue
 		}
 		later := false
 		switch {
-		case !o.Start.IsZero() && !r.fact.Start.IsZero():
-			later = o.Start.After(r.fact.Start)
-		case e.File == r.sum.File:
-			later = e.Run > r.sum.Run
+		case !o.Start.IsZero() && !r.Fact.Start.IsZero():
+			later = o.Start.After(r.Fact.Start)
+		case e.File == r.Sum.File:
+			later = e.Run > r.Sum.Run
 		}
-		if !later || o.ToBuild != r.fact.ToBuild || o.ServicePack != r.fact.ServicePack {
+		if !later || o.ToBuild != r.Fact.ToBuild || o.ServicePack != r.Fact.ServicePack {
 			continue
 		}
-		if r.fact.Mode != "" && o.Mode != "" && !strings.EqualFold(r.fact.Mode, o.Mode) {
+		if r.Fact.Mode != "" && o.Mode != "" && !strings.EqualFold(r.Fact.Mode, o.Mode) {
 			continue
 		}
 		if best == nil || o.Start.Before(facts.SetupRunOf(best).Start) {
@@ -170,58 +153,10 @@ func retriedBy(r *runView, all []*parse.Event, copies map[*parse.Event]bool) *pa
 	return best
 }
 
-// judge returns what explains a run that did not succeed: the failed
-// prerequisites and the first known error that matches, else the first
-// error, else (for a run without an end) that it was interrupted.
-func judge(r *runView) []*diagnosis {
-	if o := r.fact.Outcome; o == facts.Succeeded || o == facts.Unknown {
-		return nil
-	}
-	var out []*diagnosis
-	var weak *diagnosis
-	if r.generation() != "2000/2003" {
-		out, weak = prerequisites(r)
-		if d := knownError(r); d != nil {
-			out = append(out, d)
-		}
-	}
-	known := len(out) > 0 && out[len(out)-1].known
-	if len(out) == 0 && weak != nil {
-		out = append(out, weak)
-	}
-	switch {
-	case len(out) == 0:
-		if d := firstError(r); d != nil {
-			out = append(out, d)
-		}
-	case !known && !r.stoppedAtPrerequisites():
-		// A prerequisite rule can evaluate True as a mere warning; when
-		// setup went on and failed later, that later error is the news.
-		if first := r.firstWith("ERROR"); first >= 0 && !reADValidation.MatchString(firstLine(r.recs[first])) {
-			out = append(out, firstErrorRecord(r, first))
-		}
-	}
-	if len(out) == 0 && r.fact.Outcome == facts.Incomplete {
-		out = append(out, interrupted(r))
-	}
-	return out
-}
-
-// stoppedAtPrerequisites reports whether setup itself listed failed
-// prerequisites, which stops a run before it changes anything.
-func (r *runView) stoppedAtPrerequisites() bool {
-	for _, e := range r.recs {
-		if severity(e) == "REQUIRED" || strings.HasPrefix(e.Message, "Failed [Rule:") {
-			return true
-		}
-	}
-	return false
-}
-
 // finding turns a diagnosis into the detector's finding with the run's
 // context.
-func finding(r *runView, d *diagnosis, retry *parse.Event) detect.Finding {
-	s := r.sum
+func finding(r *diagnose.Run, d *diagnose.Diagnosis, retry *parse.Event) detect.Finding {
+	s := r.Sum
 	det := map[string]string{}
 	put := func(k, v string) {
 		if v != "" {
@@ -230,24 +165,24 @@ func finding(r *runView, d *diagnosis, retry *parse.Event) detect.Finding {
 	}
 	put("file", s.File)
 	put("run", strconv.Itoa(s.Run))
-	put("generation", r.generation())
-	put("product", r.field("product"))
-	setupV, installed := r.field("setup_version"), r.installed()
+	put("generation", r.Generation())
+	put("product", r.Field("product"))
+	setupV, installed := r.Field("setup_version"), r.Installed()
 	put("setup_version", setupV)
 	put("setup_release", builds.ReleaseName(setupV))
 	put("installed_version", installed)
 	put("installed_release", builds.ReleaseName(installed))
-	put("mode", r.field("mode"))
-	put("installation_mode", r.field("installation_mode"))
-	put("run_start", r.field("start"))
-	put("run_end", r.field("end"))
-	put("result", string(r.fact.Outcome))
-	put("decided_by", fmt.Sprintf("line %d: %s", r.fact.Decider.Line, r.fact.Reason))
-	put("user", r.field("user"))
-	put("computer", r.field("computer"))
-	put("first_error_line", r.field("first_error_line"))
+	put("mode", r.Field("mode"))
+	put("installation_mode", r.Field("installation_mode"))
+	put("run_start", r.Field("start"))
+	put("run_end", r.Field("end"))
+	put("result", string(r.Fact.Outcome))
+	put("decided_by", fmt.Sprintf("line %d: %s", r.Fact.Decider.Line, r.Fact.Reason))
+	put("user", r.Field("user"))
+	put("computer", r.Field("computer"))
+	put("first_error_line", r.Field("first_error_line"))
 	put("same_build", sameBuild(r))
-	if r.fact.Outcome == facts.Incomplete {
+	if r.Fact.Outcome == facts.Incomplete {
 		put("no_end", "the run has no \"End of Setup\" line")
 	}
 	if retry != nil {
@@ -255,23 +190,23 @@ func finding(r *runView, d *diagnosis, retry *parse.Event) detect.Finding {
 		put("retried", fmt.Sprintf("%s:%d", retry.File, retry.Line))
 		put("retried_at", timeText(o.Start))
 	}
-	for k, v := range d.details {
+	for k, v := range d.Details {
 		det[k] = v
 	}
 
 	f := detect.Finding{
 		Severity:    detect.Error,
-		Cause:       d.cause,
+		Cause:       d.Cause,
 		Summary:     summary(r, d),
-		Explanation: d.explanation,
-		Remediation: d.remediation,
-		Evidence:    d.evidence,
+		Explanation: d.Explanation,
+		Remediation: d.Remediation,
+		Evidence:    evidenceOf(d.Quotes),
 		Details:     det,
 	}
-	if d.severity != detect.SevNone {
-		f.Severity = d.severity
+	if d.Warning {
+		f.Severity = detect.Warning
 	}
-	if r.fact.Outcome == facts.Incomplete && f.Severity > detect.Warning {
+	if r.Fact.Outcome == facts.Incomplete && f.Severity > detect.Warning {
 		f.Severity = detect.Warning
 	}
 	if retry != nil {
@@ -283,20 +218,20 @@ func finding(r *runView, d *diagnosis, retry *parse.Event) detect.Finding {
 			f.Severity = detect.Info
 		}
 		o := facts.SetupRunOf(retry)
-		f.Summary += fmt.Sprintf(" (failed at %s, succeeded on retry at %s)", timeText(r.fact.End), timeText(o.Start))
+		f.Summary += fmt.Sprintf(" (failed at %s, succeeded on retry at %s)", timeText(r.Fact.End), timeText(o.Start))
 		f.Evidence = append(f.Evidence, detect.EvidenceOf(retry))
 	}
 	if s.Node != "" {
 		f.Nodes = []string{s.Node}
 	}
-	if t := r.start(); !t.IsZero() && s.TimeQuality != parse.TimeNone {
+	if t := r.Start(); !t.IsZero() && s.TimeQuality != parse.TimeNone {
 		f.Start = t
 	}
-	if t, err := time.Parse(time.RFC3339Nano, r.field("end")); err == nil {
+	if t, err := time.Parse(time.RFC3339Nano, r.Field("end")); err == nil {
 		f.End = t
 	}
-	if len(d.refs) > 0 {
-		f.References = append([]string{refSetupLogReviewer}, d.refs...)
+	if len(d.Refs) > 0 {
+		f.References = append([]string{diagnose.RefSetupLogReviewer}, d.Refs...)
 	}
 	if f.Evidence == nil {
 		f.Evidence = []detect.Evidence{detect.EvidenceOf(s)}
@@ -306,40 +241,40 @@ func finding(r *runView, d *diagnosis, retry *parse.Event) detect.Finding {
 }
 
 // summary is the one line shown in tables: who, what run, which cause.
-func summary(r *runView, d *diagnosis) string {
-	who := r.sum.Node
+func summary(r *diagnose.Run, d *diagnose.Diagnosis) string {
+	who := r.Sum.Node
 	if who == "" {
-		who = path.Base(r.sum.File)
+		who = path.Base(r.Sum.File)
 	}
 	var what []string
-	if m := r.field("mode"); m != "" {
+	if m := r.Field("mode"); m != "" {
 		what = append(what, m)
 	}
-	if v := r.field("setup_version"); v != "" {
+	if v := r.Field("setup_version"); v != "" {
 		what = append(what, "build "+v)
 	}
-	run := "setup run " + strconv.Itoa(r.sum.Run)
+	run := "setup run " + strconv.Itoa(r.Sum.Run)
 	if len(what) > 0 {
 		run += " (" + strings.Join(what, ", ") + ")"
 	}
 	verb := "failed"
-	if d.cause == "interrupted" {
+	if d.Cause == "interrupted" {
 		verb = "did not finish"
 	}
-	return fmt.Sprintf("%s: %s %s: %s", who, run, verb, d.title)
+	return fmt.Sprintf("%s: %s %s: %s", who, run, verb, d.Title)
 }
 
 // sameBuild warns when an upgrade run's setup build is the build already
 // installed: that happens when the installed copy of setup in the Exchange
 // Bin folder runs instead of the new media's.
-func sameBuild(r *runView) string {
-	mode := r.field("mode")
+func sameBuild(r *diagnose.Run) string {
+	mode := r.Field("mode")
 	upgrade := strings.EqualFold(mode, "Upgrade") ||
-		(!strings.EqualFold(mode, "Install") && strings.EqualFold(r.field("installation_mode"), "BuildToBuildUpgrade"))
+		(!strings.EqualFold(mode, "Install") && strings.EqualFold(r.Field("installation_mode"), "BuildToBuildUpgrade"))
 	if !upgrade {
 		return ""
 	}
-	sv, iv := r.field("setup_version"), r.installed()
+	sv, iv := r.Field("setup_version"), r.Installed()
 	a, ok1 := builds.Parse(sv)
 	b, ok2 := builds.Parse(iv)
 	if !ok1 || !ok2 || a[0] != b[0] || a[1] != b[1] || a[2] != b[2] {
@@ -354,4 +289,23 @@ func timeText(t time.Time) string {
 		return "an unknown time"
 	}
 	return t.UTC().Format(time.RFC3339)
+}
+
+// CauseIDs lists the causes a finding of this detector can name, in the
+// order they are checked.
+func CauseIDs() []string { return diagnose.CauseIDs() }
+
+// evidenceOf turns a diagnosis's quotes into evidence: a quoted
+// continuation line points at that physical line and quotes it alone; its
+// doc_id still names the record.
+func evidenceOf(qs []diagnose.Quote) []detect.Evidence {
+	var out []detect.Evidence
+	for _, q := range qs {
+		ev := detect.EvidenceOf(q.Rec)
+		if q.Line != q.Rec.Line {
+			ev.Line, ev.Text = q.Line, q.Text
+		}
+		out = append(out, ev)
+	}
+	return out
 }

@@ -377,24 +377,6 @@ func TestPrerequisiteWarningAndLaterError(t *testing.T) {
 	}
 }
 
-func TestFailedRuleLine(t *testing.T) {
-	for _, tt := range []struct{ line, rule, msg string }{
-		{"Failed [Rule:MSDTCStopped] [Message:The service is stopped.]", "MSDTCStopped", "The service is stopped."},
-		{"Failed [Rule:RebootPending] [Message:A reboot is pending", "RebootPending", "A reboot is pending"}, // continued on the next line
-		{"Failed [Rule:IisUrlRewriteNotInstalled]", "IisUrlRewriteNotInstalled", ""},
-		{"Failed [Setting:SiteName] [Message:x]", "", ""},
-	} {
-		m := reFailedRule.FindStringSubmatch(tt.line)
-		var rule, msg string
-		if m != nil {
-			rule, msg = m[1], m[2]
-		}
-		if rule != tt.rule || msg != tt.msg {
-			t.Errorf("%q: rule %q message %q, want %q %q", tt.line, rule, msg, tt.rule, tt.msg)
-		}
-	}
-}
-
 // TestSharedFixtures runs the setup logs the project ships for bundle
 // tests (fixtures/setuplogs): each one's last run succeeds. The 2003 log's
 // first run failed and the second, its retry, succeeded: the failure is

@@ -114,9 +114,7 @@ func (o *outcomeState) track(ev *parse.Event, t string, f recFacts) {
 	case strings.HasPrefix(t, "Failed [Rule:"):
 		if !o.failedRule.ok() {
 			o.failedRule = mark{line, t}
-			if m := reFailedRule.FindStringSubmatch(t); m != nil {
-				o.failedRuleName, o.failedRuleMsg = m[1], m[2]
-			}
+			o.failedRuleName, o.failedRuleMsg, _ = FailedRule(t)
 		}
 	case strings.HasPrefix(t, "Processing component '"):
 		o.lastTask = line
@@ -286,4 +284,15 @@ func (r *run) decide(file string) (facts.Outcome, facts.Line, string, *facts.Fai
 		return facts.Unknown, at(o.end), "\"End of Setup\" without a statement of how the operation ended", nil
 	}
 	return facts.Unknown, facts.Line{}, "the run has no records", nil
+}
+
+// FailedRule reads "Failed [Rule:Name] [Message:text]", the line setup
+// writes for each prerequisite rule that stopped it; a message cut or
+// continued on the next line still names the rule.
+func FailedRule(line string) (rule, msg string, ok bool) {
+	m := reFailedRule.FindStringSubmatch(line)
+	if m == nil {
+		return "", "", false
+	}
+	return m[1], m[2], true
 }
