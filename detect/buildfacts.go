@@ -315,30 +315,34 @@ func clipText(s string) string {
 	return EvidenceOf(&parse.Event{Message: s}).Text
 }
 
-// Texts of an Exchange 2003 virtual server upgrade (Cluster Administrator,
-// System Attendant resource, "Upgrade Exchange Virtual Server").
-const (
-	evsUpgradeAsked = "upgrade exchange virtual server"
-	evsUpgradedOK   = "exchange virtual server has been upgraded successfully"
-)
-
 // evsText says whether an event reports an EVS upgrade: asked (the menu
-// command ran) or done (the success message).
+// command ran) or done (the success message). Setup-log and event-log
+// parsers attach the fact (parse/facts.EVSUpgrade); cluster-log lines are
+// read with the same shared reader until that parser attaches it too.
 func evsText(e *parse.Event) (asked, done bool) {
+	u := evsUpgradeOf(e)
+	if u == nil {
+		return false, false
+	}
+	return !u.Done, u.Done
+}
+
+func evsUpgradeOf(e *parse.Event) *pfacts.EVSUpgrade {
+	if u := pfacts.EVSUpgradeOf(e); u != nil {
+		return u
+	}
+	// Cluster-log lines, and events built without facts (tests, older
+	// indexes), are read with the parsers' shared reader.
 	switch e.Source {
-	case parse.SourceClusterLog, parse.SourceSetupLog, parse.SourceEVTX, parse.SourceEVT:
+	case parse.SourceClusterLog:
+	case parse.SourceSetupLog, parse.SourceEVTX, parse.SourceEVT:
+		if len(e.Facts) > 0 || e.Kind != "" {
+			return nil
+		}
 	default:
-		return false, false
+		return nil
 	}
-	if !strings.Contains(e.Message, "irtual Server") && !strings.Contains(e.Message, "irtual server") &&
-		!strings.Contains(e.Message, "IRTUAL SERVER") {
-		return false, false
-	}
-	low := strings.ToLower(e.Message)
-	if strings.Contains(low, evsUpgradedOK) {
-		return false, true
-	}
-	return strings.Contains(low, evsUpgradeAsked), false
+	return pfacts.ReadEVSUpgrade(e.Message)
 }
 
 // versionSelect picks the events the version facts read beyond those
@@ -750,8 +754,9 @@ func (f *Facts) resolveEVS() {
 }
 
 // reEVSName reads a virtual server's name from an Exchange resource name
-// ("Exchange System Attendant - (EVS1)") or from "virtual server 'EVS1'".
-var reEVSName = regexp.MustCompile(`\(([^()]{1,63})\)\s*$|(?i:virtual server)[ :]+['"<]?([A-Za-z0-9][A-Za-z0-9_.-]{0,62})['">]?`)
+// ("Exchange System Attendant - (EVS1)"), the cluster's naming of the
+// resources Exchange setup creates.
+var reEVSName = regexp.MustCompile(`\(([^()]{1,63})\)\s*$`)
 
 func (f *Facts) evsName(e *parse.Event) string {
 	if g := e.Field(parse.KeyGroup); g != "" {
@@ -761,14 +766,13 @@ func (f *Facts) evsName(e *parse.Event) string {
 		if g := f.Cluster.GroupOf(r); g != "" {
 			return g
 		}
-		if m := reEVSName.FindStringSubmatch(r); m != nil && m[1] != "" {
+		if m := reEVSName.FindStringSubmatch(r); m != nil {
 			return strings.TrimSpace(m[1])
 		}
 	}
-	if m := reEVSName.FindStringSubmatch(e.Message); m != nil && m[2] != "" {
-		name := strings.TrimRight(m[2], ".")
-		if _, known := f.Cluster.canon[strings.ToLower(name)]; known {
-			return name
+	if u := evsUpgradeOf(e); u != nil && u.Server != "" {
+		if _, known := f.Cluster.canon[strings.ToLower(u.Server)]; known {
+			return u.Server
 		}
 	}
 	return ""

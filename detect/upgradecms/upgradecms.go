@@ -112,8 +112,11 @@ func run(p *detect.Pass) error {
 			b.cluster[n] = c
 		}
 	}
+	copies := detect.DuplicateRuns(p.Events)
 	for _, e := range p.Events {
 		switch {
+		case copies[e]:
+			// A copy of a run read from another file counts once.
 		case e.Kind == parse.KindSetupRun:
 			b.runs = append(b.runs, e)
 		case e.Source == parse.SourceSetupLog:

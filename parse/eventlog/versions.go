@@ -17,12 +17,16 @@ var (
 	reServerBanner = regexp.MustCompile(`(?i)Exchange[\w ]{0,40}? server version (\d{1,2}\.\d{1,2}\.\d{1,5}(?:\.\d{1,5})?)\b`)
 )
 
-// addVersionFacts attaches the build claims an event states about the
+// addVersionFacts attaches an Exchange virtual server upgrade the event
+// reports, and the build claims it states about the
 // Exchange build its computer runs: ESE 100 of Exchange's own ESE (the
 // engine version follows the Exchange build), MSExchangeSetup 1001 (setup
 // of a build completed) and 1000 (only started: an attempt), and version
 // banners of Exchange services.
 func addVersionFacts(e *parse.Event) {
+	if u := facts.ReadEVSUpgrade(e.Message); u != nil {
+		e.AddFact(u)
+	}
 	at := facts.Line{Text: firstLineOf(e.Message)}
 	claim := func(build, kind string) {
 		e.AddFact(&facts.BuildClaim{Build: build, Kind: kind, Time: e.Time, TimeQuality: e.TimeQuality, Evidence: at})

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/exlog/exlog/parse"
+	pfacts "github.com/exlog/exlog/parse/facts"
 )
 
 const (
@@ -367,6 +368,11 @@ func (s *state) finishRecord(b *building) error {
 	}
 	ev.SetField(parse.KeyThread, b.st.thread)
 	facts := describe(ev, b.text, msg, b.second)
+	if s.fam == famTOD {
+		if u := pfacts.ReadEVSUpgrade(b.text); u != nil {
+			ev.AddFact(u)
+		}
+	}
 	if b.n > 1 {
 		ev.SetField(parse.KeyLines, strconv.Itoa(b.n))
 	}
