@@ -166,21 +166,21 @@ func finding(r *diagnose.Run, d *diagnose.Diagnosis, retry *parse.Event) detect.
 	put("file", s.File)
 	put("run", strconv.Itoa(s.Run))
 	put("generation", r.Generation())
-	put("product", r.Field("product"))
-	setupV, installed := r.Field("setup_version"), r.Installed()
+	put("product", r.Field(parse.KeyProduct))
+	setupV, installed := r.Field(parse.KeySetupVersion), r.Installed()
 	put("setup_version", setupV)
 	put("setup_release", builds.ReleaseName(setupV))
 	put("installed_version", installed)
 	put("installed_release", builds.ReleaseName(installed))
-	put("mode", r.Field("mode"))
-	put("installation_mode", r.Field("installation_mode"))
-	put("run_start", r.Field("start"))
-	put("run_end", r.Field("end"))
+	put("mode", r.Field(parse.KeyMode))
+	put("installation_mode", r.Field(parse.KeyInstallationMode))
+	put("run_start", r.Field(parse.KeyStart))
+	put("run_end", r.Field(parse.KeyEnd))
 	put("result", string(r.Fact.Outcome))
 	put("decided_by", fmt.Sprintf("line %d: %s", r.Fact.Decider.Line, r.Fact.Reason))
-	put("user", r.Field("user"))
-	put("computer", r.Field("computer"))
-	put("first_error_line", r.Field("first_error_line"))
+	put("user", r.Field(parse.KeyUser))
+	put("computer", r.Field(parse.KeyComputer))
+	put("first_error_line", r.Field(parse.KeyFirstErrorLine))
 	put("same_build", sameBuild(r))
 	if r.Fact.Outcome == facts.Incomplete {
 		put("no_end", "the run has no \"End of Setup\" line")
@@ -227,7 +227,7 @@ func finding(r *diagnose.Run, d *diagnose.Diagnosis, retry *parse.Event) detect.
 	if t := r.Start(); !t.IsZero() && s.TimeQuality != parse.TimeNone {
 		f.Start = t
 	}
-	if t, err := time.Parse(time.RFC3339Nano, r.Field("end")); err == nil {
+	if t, err := time.Parse(time.RFC3339Nano, r.Field(parse.KeyEnd)); err == nil {
 		f.End = t
 	}
 	if len(d.Refs) > 0 {
@@ -247,10 +247,10 @@ func summary(r *diagnose.Run, d *diagnose.Diagnosis) string {
 		who = path.Base(r.Sum.File)
 	}
 	var what []string
-	if m := r.Field("mode"); m != "" {
+	if m := r.Field(parse.KeyMode); m != "" {
 		what = append(what, m)
 	}
-	if v := r.Field("setup_version"); v != "" {
+	if v := r.Field(parse.KeySetupVersion); v != "" {
 		what = append(what, "build "+v)
 	}
 	run := "setup run " + strconv.Itoa(r.Sum.Run)
@@ -268,13 +268,13 @@ func summary(r *diagnose.Run, d *diagnose.Diagnosis) string {
 // installed: that happens when the installed copy of setup in the Exchange
 // Bin folder runs instead of the new media's.
 func sameBuild(r *diagnose.Run) string {
-	mode := r.Field("mode")
+	mode := r.Field(parse.KeyMode)
 	upgrade := strings.EqualFold(mode, "Upgrade") ||
-		(!strings.EqualFold(mode, "Install") && strings.EqualFold(r.Field("installation_mode"), "BuildToBuildUpgrade"))
+		(!strings.EqualFold(mode, "Install") && strings.EqualFold(r.Field(parse.KeyInstallationMode), "BuildToBuildUpgrade"))
 	if !upgrade {
 		return ""
 	}
-	sv, iv := r.Field("setup_version"), r.Installed()
+	sv, iv := r.Field(parse.KeySetupVersion), r.Installed()
 	a, ok1 := builds.Parse(sv)
 	b, ok2 := builds.Parse(iv)
 	if !ok1 || !ok2 || a[0] != b[0] || a[1] != b[1] || a[2] != b[2] {

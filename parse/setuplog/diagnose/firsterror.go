@@ -40,12 +40,12 @@ func firstError(r *Run) *Diagnosis {
 		return d
 	}
 	if r.Fact.Outcome == facts.Failed {
-		if fr, _ := r.failedRule("InstallWatermark"); fr != nil || strings.EqualFold(r.Field("install_watermark"), "True") {
+		if fr, _ := r.failedRule("InstallWatermark"); fr != nil || strings.EqualFold(r.Field(parse.KeyInstallWatermark), "True") {
 			return nil // the upgradecms-watermark detector explains it
 		}
 		d := &Diagnosis{Cause: "first-error", Title: "setup failed without logging an error line"}
 		d.quote(r.resultRecord())
-		d.Explanation = "The run ended as failed (" + r.Field("result_text") + ") but wrote no [ERROR] line, no failed prerequisite and no native error code that could say why."
+		d.Explanation = "The run ended as failed (" + r.Field(parse.KeyResultText) + ") but wrote no [ERROR] line, no failed prerequisite and no native error code that could say why."
 		d.Remediation = "Read the last lines of the run in the log and the Application event log around the same time (MSExchangeSetup events), fix what they show, then run setup again in the same mode."
 		return d
 	}
@@ -106,7 +106,7 @@ func firstErrorRecord(r *Run, first int) *Diagnosis {
 		d.set("native_function", frame.Field(parse.KeyNativeFunction))
 		d.Explanation += fmt.Sprintf(" The native frame %s near it reports error code %s (%s): %s.", orUnknown(frame.Field(parse.KeyNativeFunction)), code, dec, strings.TrimSuffix(frame.Field(parse.KeyErrorText), "."))
 	}
-	if n, _ := strconv.Atoi(r.Field("errors")); n > 1 {
+	if n, _ := strconv.Atoi(r.Field(parse.KeyErrors)); n > 1 {
 		d.Explanation += fmt.Sprintf(" The run logged %d [ERROR] lines in all; the later ones usually repeat or follow from the first.", n)
 	}
 	d.Remediation = fmt.Sprintf("Read the first error with the lines before and after it (line %d of %s): the exception text and the task that ran name the cause. Fix it, run SetupAssist.ps1 from CSS-Exchange to rule out the usual blockers, then run setup again in the same mode so it resumes where it stopped.", e.Line, e.File)
@@ -145,7 +145,7 @@ func firstRequired(r *Run) *Diagnosis {
 func firstFrames(r *Run) *Diagnosis {
 	anchor := -1
 	if r.Generation() == "2000/2003" && r.Fact.Outcome == facts.Failed {
-		want := strings.TrimSpace(r.Field("result_text"))
+		want := strings.TrimSpace(r.Field(parse.KeyResultText))
 		for i, e := range r.recs {
 			if e.Field(parse.KeyIgnored) != "true" && strings.TrimSpace(firstLine(e)) == want {
 				anchor = i
@@ -213,7 +213,7 @@ func nearbyFrames(r *Run, at int) []*parse.Event {
 
 // resultRecord finds the line the parser took the run's result from.
 func (r *Run) resultRecord() *parse.Event {
-	want := strings.TrimSpace(r.Field("result_text"))
+	want := strings.TrimSpace(r.Field(parse.KeyResultText))
 	if want == "" {
 		return nil
 	}
@@ -235,7 +235,7 @@ func interrupted(r *Run) *Diagnosis {
 	if len(r.recs) > 0 {
 		d.quote(r.recs[len(r.recs)-1])
 	}
-	d.Explanation = fmt.Sprintf("The run has no \"End of Setup\" and logged no error; its last line is %s. Setup was stopped (process ended, server restarted, session closed) or was still running when the logs were collected.", r.Field("last_line"))
+	d.Explanation = fmt.Sprintf("The run has no \"End of Setup\" and logged no error; its last line is %s. Setup was stopped (process ended, server restarted, session closed) or was still running when the logs were collected.", r.Field(parse.KeyLastLine))
 	d.Remediation = "Check whether setup is still running on the server. If not, look at the System and Application logs around the last logged time for a restart or crash, then run setup again in the same mode so it resumes from where it stopped."
 	return d
 }

@@ -426,13 +426,13 @@ func domainPermissions(r *Run, first int, ctx []*parse.Event) *Diagnosis {
 		return nil
 	}
 	dc, dn := m[1], m[2]
-	user := orUnknown(r.Field("user"))
+	user := orUnknown(r.Field(parse.KeyUser))
 	d := &Diagnosis{Cause: "domain-insufficient-access", Title: "setup may not change the permissions of a domain object"}
 	d.quote(prev)
 	d.quoteHits(h)
 	d.set("object", dn)
 	d.set("domain_controller", dc)
-	d.set("user", r.Field("user"))
+	d.set("user", r.Field(parse.KeyUser))
 	d.Explanation = fmt.Sprintf("While preparing the domain, setup writes permission entries on %s (read from %s), and Active Directory answered INSUFF_ACCESS_RIGHTS (problem 4003): the account %s may not change that object's permissions.", dn, dc, user)
 	d.Remediation = fmt.Sprintf("Look at the permissions of %s: remove any deny entry that applies to %s, and make sure the account has the right to modify permissions (Enterprise Admins and the domain's built-in Administrators have it by default). If the cause stays unclear, grant %s full control of the object for the time of setup. Then run setup again.", dn, user, user)
 	return d

@@ -34,7 +34,7 @@ type adContext struct {
 }
 
 func adContextOf(r *Run) adContext {
-	c := adContext{user: r.Field("user"), computer: r.Field("computer")}
+	c := adContext{user: r.Field(parse.KeyUser), computer: r.Field(parse.KeyComputer)}
 	if _, v := r.eval("Setting", "ComputerNameDnsFullyQualified"); v != "" && v != "<NULL>" {
 		c.computer = v
 	}

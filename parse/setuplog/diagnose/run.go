@@ -35,7 +35,7 @@ func (r *Run) Field(k string) string { return r.Sum.Field(k) }
 
 // Start is the run's start time, or the zero time.
 func (r *Run) Start() time.Time {
-	if t, err := time.Parse(time.RFC3339Nano, r.Field("start")); err == nil {
+	if t, err := time.Parse(time.RFC3339Nano, r.Field(parse.KeyStart)); err == nil {
 		return t
 	}
 	return r.Sum.Time
@@ -44,7 +44,7 @@ func (r *Run) Start() time.Time {
 // span is the number of physical lines from the run's banner to its last
 // line; SetupLogReviewer calls a run with fewer than 30 too short to judge.
 func (r *Run) span() int {
-	last, err := strconv.Atoi(r.Field("last_line"))
+	last, err := strconv.Atoi(r.Field(parse.KeyLastLine))
 	if err != nil {
 		return 0
 	}
@@ -52,16 +52,16 @@ func (r *Run) span() int {
 }
 
 // Generation is "2000/2003", "2007/2010" or "2013+", as the parser says.
-func (r *Run) Generation() string { return r.Field("generation") }
+func (r *Run) Generation() string { return r.Field(parse.KeyGeneration) }
 
 // Installed is the build that was on the server before the run: the backup
 // copy setup made of the previous build wins over "locally installed",
 // which an upgrade rewrites once the new files are in place.
 func (r *Run) Installed() string {
-	if v := r.Field("previous_version"); v != "" {
+	if v := r.Field(parse.KeyPreviousVersion); v != "" {
 		return v
 	}
-	return r.Field("installed_version")
+	return r.Field(parse.KeyInstalledVersion)
 }
 
 // severity of a record: ERROR, ERROR-REFERENCE, REQUIRED, WARNING or "".
