@@ -74,19 +74,13 @@ var (
 	reSetupVerb   = regexp.MustCompile(`(?i)\b(?:setup|install|upgrad)`)
 )
 
-// addPrint adds a record's content hash to the run's print.
-func (o *outcomeState) addPrint(h uint64) {
-	o.records++
-	if len(o.print) < printLen {
-		o.print = append(o.print, h)
-	}
-}
-
 // recordHash hashes a record's time stamp and text, so copies of a log in
 // another encoding or with other line endings hash alike.
-func recordHash(stamp, msg string) uint64 {
+func recordHash(stamp, thread, msg string) uint64 {
 	h := fnv.New64a()
 	h.Write([]byte(stamp))
+	h.Write([]byte{0})
+	h.Write([]byte(thread))
 	h.Write([]byte{0})
 	h.Write([]byte(msg))
 	return h.Sum64()

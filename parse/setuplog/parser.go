@@ -341,9 +341,9 @@ func (s *state) finishRecord(b *building) error {
 		}
 		s.rep.AddProblem(fmt.Sprintf("lines %d-%d", b.line, b.line+b.n-1),
 			"text before the first timestamped record; kept as one event without a time")
-		return s.route(item{ev: ev, hash: recordHash("", msg)}, "", recFacts{})
+		return s.route(item{ev: ev}, "", recFacts{})
 	}
-	it := item{ev: ev, hash: recordHash(b.st.prefixText+" "+b.st.thread, msg)}
+	it := item{ev: ev, stamp: b.st.prefixText, thread: b.st.thread}
 	if s.fam == famTOD {
 		sec := b.st.secondsOfDay()
 		if s.nTOD > 0 && rollover(s.prevTOD, sec) {
@@ -422,7 +422,12 @@ func (s *state) place(it item, text string, facts recFacts) error {
 	it.ev.Run = r.n
 	it.failure = r.gen2003 && failure(it.ev, text, facts)
 	r.absorb(it.ev, text, facts, it)
-	r.out.addPrint(it.hash)
+	// Only the run's first records identify it; hashing every record of
+	// a long log would cost for nothing.
+	r.out.records++
+	if len(r.out.print) < printLen {
+		r.out.print = append(r.out.print, recordHash(it.stamp, it.thread, it.ev.Message))
+	}
 	n := 1
 	if v := it.ev.Fields[parse.KeyLines]; v != "" {
 		n, _ = strconv.Atoi(v)

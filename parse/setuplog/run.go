@@ -65,8 +65,9 @@ type item struct {
 	hasWall  bool
 	errFrame bool
 	fraction bool
-	failure  bool // 2003 failure candidate
-	hash     uint64
+	failure  bool   // 2003 failure candidate
+	stamp    string // time stamp and thread as written, for the run's print
+	thread   string
 }
 
 // run is the state of one setup run while its records stream past.
