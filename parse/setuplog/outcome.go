@@ -28,6 +28,7 @@ type outcomeState struct {
 	failedRule       mark
 	failedRuleName   string
 	failedRuleMsg    string
+	required         mark // first [REQUIRED] prerequisite line
 	firstError       mark
 	firstErrorTask   string
 	lastError        int
@@ -101,6 +102,13 @@ func (o *outcomeState) track(ev *parse.Event, t string, f recFacts) {
 	case "ERROR-REFERENCE":
 		if o.errRefTask == "" {
 			o.errRefTask = ev.Fields[parse.KeyErrRefTask]
+		}
+		return
+	case "REQUIRED":
+		// Setup lists each prerequisite that stops it as [REQUIRED], next
+		// to (or, in a log cut short, instead of) its Failed [Rule:] line.
+		if !o.required.ok() {
+			o.required = mark{line, t}
 		}
 		return
 	}
@@ -241,6 +249,10 @@ func (r *run) decide(file string) (facts.Outcome, facts.Line, string, *facts.Fai
 
 	// 2007 and later. The first failure piece of evidence names the cause.
 	var first *facts.Failure
+	if !o.failedRule.ok() && o.required.ok() {
+		o.failedRule = o.required
+		o.failedRuleMsg = strings.TrimSpace(strings.TrimPrefix(o.required.text, "[REQUIRED]"))
+	}
 	switch {
 	case o.failedRule.ok() && (!o.firstError.ok() || o.failedRule.line < o.firstError.line):
 		first = &facts.Failure{Task: "prerequisite check", Rule: o.failedRuleName, Cause: o.failedRuleMsg, At: at(o.failedRule)}
@@ -265,7 +277,7 @@ func (r *run) decide(file string) (facts.Outcome, facts.Line, string, *facts.Fai
 	case o.stop.ok():
 		return facts.Failed, at(o.stop), "setup states that it is stopping because of critical errors", first
 	case o.failedRule.ok():
-		return facts.Failed, at(o.failedRule), "a prerequisite rule failed", first
+		return facts.Failed, at(o.failedRule), "a prerequisite check failed", first
 	case o.firstError.ok():
 		return facts.Failed, at(o.firstError), "an [ERROR] that the run never recovered from", first
 	case o.resultOK.ok() && o.end.line > o.resultOK.line && o.lastTask < o.resultOK.line:

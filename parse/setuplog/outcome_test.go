@@ -83,7 +83,8 @@ func TestCorpusOutcomes(t *testing.T) {
 }
 
 // TestCorpusFailedRuleOrErrorNeverSucceeds: a run whose lines hold a failed
-// rule or an [ERROR] is never succeeded, counted on the raw bytes.
+// rule, a [REQUIRED] prerequisite or an [ERROR] is never succeeded, counted
+// on the raw bytes.
 func TestCorpusFailedRuleOrErrorNeverSucceeds(t *testing.T) {
 	files := append(corpusFiles(t), fixtureLogs(t)...)
 	for _, f := range files {
@@ -97,7 +98,7 @@ func TestCorpusFailedRuleOrErrorNeverSucceeds(t *testing.T) {
 			bad := false
 			for n := r.FirstLine; n <= r.LastLine && n <= len(lines); n++ {
 				l := lines[n-1]
-				if strings.Contains(l, "] Failed [Rule:") || strings.Contains(l, "] [ERROR] ") {
+				if strings.Contains(l, "] Failed [Rule:") || strings.Contains(l, "] [ERROR] ") || strings.Contains(l, "] [REQUIRED] ") {
 					bad = true
 					break
 				}

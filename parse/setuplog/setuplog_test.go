@@ -242,7 +242,7 @@ func TestFixtures(t *testing.T) {
 					"last_line": "8", "end_seen": "true"}},
 				{line: 10, time: "2022-11-14T17:13:07.997Z", quality: parse.TimeLocalUnknownOffset, fields: map[string]string{
 					"product": "2019", "setup_version": "15.2.1118.7", "previous_version": "15.2.986.5",
-					"watermark": "MailboxRole=fd4c8a1e", "install_watermark": "True", "result": "incomplete",
+					"watermark": "MailboxRole=fd4c8a1e", "install_watermark": "True", "result": "failed",
 					"end_seen": "false", "last_line": "27", "end": "2022-11-14T17:13:21.002Z", "tz": ""}},
 			},
 			records: []recWant{
