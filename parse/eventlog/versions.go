@@ -68,7 +68,9 @@ func bannerBuild(msg string) string {
 	var v string
 	if m := reServerBanner.FindStringSubmatch(msg); m != nil {
 		v = m[1]
-	} else if m := reDisplayBuild.FindStringSubmatch(msg); m != nil && m[1] == "6" {
+	} else if m := reDisplayBuild.FindStringSubmatch(msg); m != nil && m[1] == "6" && (m[2] == "0" || m[2] == "5") {
+		// 6.0 is Exchange 2000 and 6.5 Exchange 2003; Windows writes the
+		// same form for itself (6.1 is Windows 7 / 2008 R2).
 		v = m[1] + "." + m[2] + "." + m[3]
 		if m[4] != "" {
 			v += "." + m[4]
