@@ -120,6 +120,30 @@ func (n *Node) Claims() []BuildObs {
 	return out
 }
 
+// Conflicts returns the node's claims that disagree with the build
+// Current picks without a later setup run to explain the change: an
+// untimed claim (a registry export, which holds at collection) naming
+// another build than the latest timed one, or two claims at the same time
+// naming different builds. Readers show them beside the current build;
+// none of them is dropped.
+func (n *Node) Conflicts() []BuildObs {
+	cur, ok := n.Current()
+	if !ok {
+		return nil
+	}
+	var out []BuildObs
+	for _, b := range n.Claims() {
+		if b.Kind == BuildPrevious || BuildKey(b.Build) == BuildKey(cur.Build) {
+			continue
+		}
+		// Untimed claims hold at collection, as the current one does.
+		if !b.timed() || !cur.timed() || b.Time.Equal(cur.Time) {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
 // BuildAt returns the build the node ran at time t as far as timed
 // observations show: the latest one at or before t that says what was in
 // place (a build seen running, a completed setup, the build a setup run

@@ -320,3 +320,26 @@ func TestScenarioVersionFacts(t *testing.T) {
 		}
 	}
 }
+
+// TestConflictingClaims: a registry export naming another build than the
+// latest setup run is kept and reported as a conflict, not resolved.
+func TestConflictingClaims(t *testing.T) {
+	up := run("N1", "2008-03-08T08:20:00Z", "2008-03-08T08:55:00Z", "Upgrade", pfacts.Succeeded, "8.0.685.24", "8.1.240.6")
+	reg := claimEvent("N1", parse.SourceRegistry, "", &pfacts.BuildClaim{Build: "8.0.685.24", Kind: pfacts.ClaimRegistry})
+	evs := []*parse.Event{up, reg}
+	SortEvents(evs)
+	n := DeriveFacts(evs).Node("N1")
+	cur, _ := n.Current()
+	c := n.Conflicts()
+	if len(c) != 1 || c[0].Kind != BuildSetupSucceeded && c[0].Kind != BuildRegistry {
+		t.Fatalf("current %s %s, conflicts %s", cur.Kind, cur.Build, kinds(c))
+	}
+	if got := kinds(n.Claims()); got != "previous 8.0.685.24, setup-succeeded 8.1.240.6, registry 8.0.685.24" {
+		t.Errorf("claims %s", got)
+	}
+	// Agreeing claims are no conflict.
+	reg2 := claimEvent("N1", parse.SourceRegistry, "", &pfacts.BuildClaim{Build: "8.1.0240.006", Kind: pfacts.ClaimRegistry})
+	if c := DeriveFacts([]*parse.Event{up, reg2}).Node("N1").Conflicts(); len(c) != 0 {
+		t.Errorf("conflicts %s", kinds(c))
+	}
+}
