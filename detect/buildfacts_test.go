@@ -199,8 +199,13 @@ func TestDuplicateRunsCountOnce(t *testing.T) {
 	b.File = "N1/ExchangeSetup.log.bak"
 	pfacts.SetupRunOf(a).Print, pfacts.SetupRunOf(a).Records = []uint64{1, 2, 3}, 30
 	pfacts.SetupRunOf(b).Print, pfacts.SetupRunOf(b).Records = []uint64{1, 2}, 12 // a copy cut short
-	dup := DuplicateRuns([]*parse.Event{b, a})
-	if !dup[b] || dup[a] {
+	loose := run("", "2008-03-08T08:20:00Z", "2008-03-08T08:55:00Z", "Upgrade", pfacts.Succeeded, "6.5.7226.6", "6.5.7638.2")
+	loose.File = "loose/ExchangeSetup.log" // a copy whose folder names no server
+	pfacts.SetupRunOf(loose).Print, pfacts.SetupRunOf(loose).Records = []uint64{1, 2, 3}, 30
+	other := run("N2", "2008-03-08T08:20:00Z", "2008-03-08T08:55:00Z", "Upgrade", pfacts.Succeeded, "6.5.7226.6", "6.5.7638.2")
+	pfacts.SetupRunOf(other).Print, pfacts.SetupRunOf(other).Records = []uint64{1, 2, 3}, 30 // another server
+	dup := DuplicateRuns([]*parse.Event{b, a, loose, other})
+	if !dup[b] || dup[a] || !dup[loose] || dup[other] {
 		t.Fatalf("duplicates %v", dup)
 	}
 	n := DeriveFacts([]*parse.Event{a, b}).Node("N1")

@@ -120,49 +120,50 @@ func buildName(s string) string {
 	return s
 }
 
-// DuplicateRuns returns the setup-run summaries that repeat another run of
-// the same node read from a copy of its log: a .bak, the same file in two
-// archives, or a copy cut short (its run's content print is a prefix of
-// the other's). Of each set of copies the run with the most records is
-// kept, then the one in the first file by name; the others are returned.
+// DuplicateRuns returns the setup-run summaries that repeat another run
+// read from a copy of its log: a .bak, the same file in two archives, or a
+// copy cut short (its run's content print is a prefix of the other's). The
+// two must be of the same node, or one of them of no known node (a loose
+// copy whose folder names no server). Of each set of copies the run with
+// the most records is kept, then the one in the first file by name; the
+// others are returned.
 func DuplicateRuns(events []*parse.Event) map[*parse.Event]bool {
 	type item struct {
-		e *parse.Event
-		r *pfacts.SetupRun
+		e    *parse.Event
+		r    *pfacts.SetupRun
+		node string
 	}
-	byNode := map[string][]item{}
+	var list []item
 	for _, e := range events {
 		if e.Kind != parse.KindSetupRun {
 			continue
 		}
 		if r := pfacts.SetupRunOf(e); r != nil && len(r.Print) > 0 {
-			n := parse.ShortNode(e.Node)
-			byNode[n] = append(byNode[n], item{e, r})
+			list = append(list, item{e, r, parse.ShortNode(e.Node)})
 		}
 	}
 	dup := map[*parse.Event]bool{}
-	for _, list := range byNode {
-		if len(list) < 2 {
+	if len(list) < 2 {
+		return dup
+	}
+	// Best first: most records, then file name, then line.
+	slices.SortStableFunc(list, func(a, b item) int {
+		if a.r.Records != b.r.Records {
+			return b.r.Records - a.r.Records
+		}
+		if c := strings.Compare(a.e.File, b.e.File); c != 0 {
+			return c
+		}
+		return a.e.Line - b.e.Line
+	})
+	for i, a := range list {
+		if dup[a.e] {
 			continue
 		}
-		// Best first: most records, then file name, then line.
-		slices.SortStableFunc(list, func(a, b item) int {
-			if a.r.Records != b.r.Records {
-				return b.r.Records - a.r.Records
-			}
-			if c := strings.Compare(a.e.File, b.e.File); c != 0 {
-				return c
-			}
-			return a.e.Line - b.e.Line
-		})
-		for i, a := range list {
-			if dup[a.e] {
-				continue
-			}
-			for _, b := range list[i+1:] {
-				if !dup[b.e] && b.e.File != a.e.File && a.r.SameRunAs(b.r) {
-					dup[b.e] = true
-				}
+		for _, b := range list[i+1:] {
+			sameNode := a.node == b.node || a.node == "" || b.node == ""
+			if !dup[b.e] && sameNode && b.e.File != a.e.File && a.r.SameRunAs(b.r) {
+				dup[b.e] = true
 			}
 		}
 	}
