@@ -328,6 +328,7 @@ type Result struct {
 // error is returned joined with the rest after all have run.
 func (e *Engine) Run(ctx context.Context) (*Result, error) {
 	SortEvents(e.events)
+	e.events = DropCopies(e.events)
 	facts := DeriveFacts(e.events)
 	res := &Result{Facts: facts}
 	var errs []string

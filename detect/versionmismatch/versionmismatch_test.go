@@ -40,7 +40,7 @@ func ev(node, src, tm, msg string, fields map[string]string) *parse.Event {
 
 func move(tm, group, from, to string) *parse.Event {
 	return ev(from, parse.SourceClusterLog, tm, "[FM] Move of group '"+group+"' from node "+from+" to node "+to+" requested by an administrator.",
-		map[string]string{"action": "group-move", "group": group, "from_node": from, "to_node": to, "component": "FM"})
+		map[string]string{"action": "group-move", "group": group, "from_node": from, "to_node": to, "component": "FM", "reason": "administrator request"})
 }
 
 func failover(tm, group, from, to string) *parse.Event {

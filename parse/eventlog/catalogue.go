@@ -3,10 +3,12 @@ package eventlog
 import (
 	"fmt"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/facts"
 )
 
 // Provider families: one name for a source that Windows or Exchange renamed
@@ -711,6 +713,34 @@ func setLastCode(a *args, e *parse.Event) {
 	}
 	for i := a.n(); i >= 3; i-- {
 		if setCode(a, e, i) {
+			return
+		}
+	}
+}
+
+// clusterFacts attaches the typed cluster facts of a decoded record: the
+// moves, failures, state changes and node states its catalogue entry
+// read (package parse/facts), and Exchange's version-mismatch text in an
+// Exchange event's message or inserts.
+func clusterFacts(e *parse.Event) {
+	facts.Cluster(e)
+	if !strings.Contains(strings.ToLower(e.Provider), "exchange") {
+		return
+	}
+	if server, ok := facts.ExchangeVersionMismatch(e.Message); ok {
+		e.AddFact(facts.VersionMismatch{Server: server, Resource: e.Field(parse.KeyResource)})
+		return
+	}
+	var keys []string
+	for k := range e.Fields {
+		if strings.HasPrefix(k, "data.") || k == parse.KeyRenderedMessage {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys) // map order must not pick the insert
+	for _, k := range keys {
+		if server, ok := facts.ExchangeVersionMismatch(e.Fields[k]); ok {
+			e.AddFact(facts.VersionMismatch{Server: server, Resource: e.Field(parse.KeyResource)})
 			return
 		}
 	}

@@ -166,6 +166,7 @@ func ToEvent(r *Record, in *parse.Input, source string) *parse.Event {
 	} else {
 		e.Message = genericMessage(r)
 	}
+	clusterFacts(e)
 	return e
 }
 

@@ -79,14 +79,15 @@ func (StateChange) FactType() string { return "state-change" }
 
 // Kinds of ResourceFailure.
 const (
-	FailResource    = "resource-failed"      // event 1069 and its log lines
-	FailOnline      = "online-failed"        // an online call failed
-	FailGroup       = "group-failed"         // event 1205: group not fully online/offline
-	FailHealth      = "health-check-failed"  // IsAlive/LooksAlive
-	FailHandled     = "handle-failure"       // RCM HandleFailure / FAILURENOTIFICATION
-	FailTerminated  = "resource-terminated"  // RHS terminating a resource
-	FailDeadlock    = "resource-deadlock"    // 1230, DeadlockMonitor
-	FailGroupFailed = "group-entered-failed" // a group state change to Failed
+	FailResource    = "resource-failed"         // event 1069 and its log lines
+	FailOnline      = "online-failed"           // an online call failed
+	FailGroup       = "group-failed"            // event 1205: group not fully online/offline
+	FailHealth      = "health-check-failed"     // IsAlive/LooksAlive
+	FailHandled     = "handle-failure"          // RCM HandleFailure / FAILURENOTIFICATION
+	FailTerminated  = "resource-terminated"     // RHS terminating a resource
+	FailDeadlock    = "resource-deadlock"       // 1230, DeadlockMonitor
+	FailGroupFailed = "group-entered-failed"    // a group state change to Failed
+	FailResFailed   = "resource-entered-failed" // a resource state change to Failed
 )
 
 // ResourceFailure is a resource or group failing on the reporting node.
@@ -124,6 +125,14 @@ type NodeState struct {
 
 // FactType implements parse.Fact.
 func (NodeState) FactType() string { return "node-state" }
+
+// QuorumLoss is a node losing quorum (event 1177, "Lost quorum").
+type QuorumLoss struct {
+	NodeID string `json:"node_id,omitempty"`
+}
+
+// FactType implements parse.Fact.
+func (QuorumLoss) FactType() string { return "quorum-loss" }
 
 // FailoverPolicy is the cluster saying it will not fail a group over
 // again: "Not failing over group ...", event 1254, or a 2003 line saying
@@ -290,7 +299,7 @@ func Cluster(e *parse.Event) {
 		if strings.EqualFold(s.To, "Failed") {
 			f := ResourceFailure{Kind: FailGroupFailed, Group: group, GroupID: gid, Code: code, Hex: hex}
 			if a == "resource-state" {
-				f = ResourceFailure{Kind: FailResource, Resource: res, ResourceID: rid, Type: e.Field(parse.KeyResourceType),
+				f = ResourceFailure{Kind: FailResFailed, Resource: res, ResourceID: rid, Type: e.Field(parse.KeyResourceType),
 					Group: e.Field(parse.KeyGroup), Code: code, Hex: hex}
 			}
 			e.AddFact(f)
@@ -309,6 +318,8 @@ func Cluster(e *parse.Event) {
 			Setting: atoiOr(e.Field(parse.KeyFailoverThreshold), -1), Computed: atoiOr(e.Field(parse.KeyComputedThreshold), -1),
 			Exhausted: true, LeftFailed: e.Field(parse.KeyNewState) == "Failed"}
 		e.AddFact(p)
+	case "quorum-lost":
+		e.AddFact(QuorumLoss{NodeID: e.Field(parse.KeyNodeID)})
 	case "node-down", "node-up", "node-removed", "node-joining", "node-quarantined":
 		st := map[string]string{"node-down": NodeDown, "node-up": NodeUp, "node-removed": NodeRemoved,
 			"node-joining": NodeJoining, "node-quarantined": NodeQuarantined}[a]
