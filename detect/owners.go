@@ -319,6 +319,25 @@ func (c *ClusterFacts) nodeName(name, id string) string {
 	return "#" + id
 }
 
+// GroupName names a group from a fact's name and GUID as the owner
+// timeline does: the name, else the name any log gave the GUID, else the
+// GUID.
+func (c *ClusterFacts) GroupName(name, id string) string {
+	if c == nil {
+		return name
+	}
+	return c.group(name, id)
+}
+
+// NodeName names a node from a fact's name or node number as the owner
+// timeline does; an unmapped number is "#<n>".
+func (c *ClusterFacts) NodeName(name, id string) string {
+	if c == nil {
+		return parse.ShortNode(name)
+	}
+	return c.nodeName(name, id)
+}
+
 // GroupID returns the GUID the logs named a group by, or "".
 func (c *ClusterFacts) GroupID(group string) string {
 	if c == nil {
@@ -626,6 +645,10 @@ func (c *ClusterFacts) RestartPolicy(resource string) Policy {
 	return out
 }
 
+// failedJustBefore is how soon after the group failed on its node a move
+// of unknown kind away from it counts as the cluster failing it over.
+const failedJustBefore = 3 * time.Minute
+
 // nodeEventWindow groups the reports of one removal or quorum loss logged
 // by several nodes.
 const nodeEventWindow = 2 * time.Minute
@@ -664,16 +687,33 @@ func (f *Facts) finishCluster() {
 		c.addNode(r.Node)
 	}
 	// A move of unknown kind away from a node that was just removed is
-	// the cluster recovering the node's groups.
+	// the cluster recovering the node's groups; one away from a node
+	// where the group had just failed is the cluster failing it over.
 	for g, list := range f.Owners {
 		for i := range list {
 			oc := &list[i]
-			if oc.Kind != MoveUnknown || oc.From == "" {
+			if oc.Kind != MoveUnknown {
+				continue
+			}
+			from := oc.From
+			if from == "" && i > 0 {
+				from = list[i-1].To
+			}
+			if from == "" {
 				continue
 			}
 			for _, r := range c.Removals {
-				if r.Node == oc.From && !r.Time.After(oc.Time) && oc.Time.Sub(r.Time) <= 5*time.Minute {
+				if r.Node == from && !r.Time.After(oc.Time) && oc.Time.Sub(r.Time) <= 5*time.Minute {
 					oc.Kind, oc.Why = MoveUnplanned, "source node "+r.Node+" was removed from the cluster just before"
+					break
+				}
+			}
+			if oc.Kind != MoveUnknown {
+				continue
+			}
+			for _, o := range c.Observations[g] {
+				if o.Node == from && !o.Time.After(oc.Time) && oc.Time.Sub(o.Time) <= failedJustBefore {
+					oc.Kind, oc.Why = MoveUnplanned, "the group failed on "+from+" just before ("+o.What+")"
 					break
 				}
 			}

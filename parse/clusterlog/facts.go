@@ -80,6 +80,14 @@ func (r *run) readFacts(c *record) {
 	r.learn(ev, msg)
 	r.resolve(ev)
 	facts.Cluster(ev)
+	if facts.Is5018(ev.Field(parse.KeyStatus)) && len(facts.Of[facts.ResourceFailure](ev)) == 0 {
+		// Error 5018 is the resource monitor failing an online call,
+		// whatever else the line says.
+		ev.AddFact(facts.ResourceFailure{Kind: facts.FailOnline, Resource: ev.Field(parse.KeyResource),
+			ResourceID: ev.Field(parse.KeyResourceID), Type: ev.Field(parse.KeyResourceType),
+			Group: ev.Field(parse.KeyGroup), GroupID: ev.Field(parse.KeyGroupID),
+			Code: ev.Field(parse.KeyStatus), Hex: ev.Field(parse.KeyStatusHex)})
+	}
 	if server, ok := facts.ExchangeVersionMismatch(msg); ok {
 		ev.AddFact(facts.VersionMismatch{Server: server, Resource: ev.Field(parse.KeyResource)})
 	}

@@ -397,3 +397,29 @@ func ExchangeVersionMismatch(text string) (server string, ok bool) {
 	}
 	return strings.TrimRight(m[1], "."), true
 }
+
+// re5018 matches Windows error 5018 (0x139A, ERROR_RESMON_ONLINE_FAILED)
+// in the spellings of cluster logs, Cluster Administrator messages, event
+// inserts and HRESULTs.
+var re5018 = regexp.MustCompile(`(?i)(?:\b(?:error(?:\s+id|\s+code(?:\s+was)?)?|status(?:\s+is)?|win32 error|error_code)\s*[:=]?\s*'?\(?5018\b` +
+	`|\b0x(?:8007|0000)?139a\b|\(0000139a\)|\bERROR_RESMON_ONLINE_FAILED\b` +
+	`|could not be brought online by the resource monitor)`)
+
+// Has5018 reports whether text names error 5018 in one of its spellings.
+func Has5018(text string) bool {
+	if !strings.Contains(text, "5018") && !strings.Contains(text, "139") && !strings.Contains(text, "esource monitor") &&
+		!strings.Contains(text, "RESMON") {
+		return false
+	}
+	return re5018.MatchString(text)
+}
+
+// Is5018 reports whether a code (decimal or 0x-hex, 32 or HRESULT form)
+// is error 5018.
+func Is5018(code string) bool {
+	switch strings.ToLower(strings.TrimSpace(code)) {
+	case "5018", "-2147019878", "0x139a", "0x0000139a", "0x8007139a", "0000139a":
+		return true
+	}
+	return false
+}
