@@ -355,6 +355,19 @@ func (f *Facts) readPending() {
 		}
 		for _, fc := range e.Facts {
 			switch fc := fc.(type) {
+			case facts.NameMap:
+				if fc.Kind == facts.MapResource && fc.Group != "" {
+					g := c.group("", fc.Group)
+					if !facts.IsGUID(fc.Group) {
+						g = c.group(fc.Group, "")
+					}
+					if r := c.resource(fc.Name, fc.ID); r != "" && g != "" {
+						c.resourceGroup[strings.ToLower(r)] = g
+						if isExchangeText(r) {
+							c.exchange[strings.ToLower(g)] = true
+						}
+					}
+				}
 			case facts.GroupMove:
 				f.addMove(e, fc)
 			case facts.ResourceFailure:

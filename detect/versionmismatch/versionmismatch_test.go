@@ -15,6 +15,7 @@ import (
 	"github.com/exlog/exlog/parse"
 	"github.com/exlog/exlog/parse/bundle"
 	"github.com/exlog/exlog/parse/evt"
+	"github.com/exlog/exlog/parse/facts"
 	"github.com/exlog/exlog/parse/formats"
 )
 
@@ -34,6 +35,14 @@ func ev(node, src, tm, msg string, fields map[string]string) *parse.Event {
 	}
 	for k, v := range fields {
 		e.Fields[k] = v
+	}
+	// The parsers attach Exchange's mismatch wording as a fact, from the
+	// line or an event's inserts.
+	for _, text := range append([]string{msg}, e.Fields["data.1"], e.Fields["data.2"], e.Fields["rendered_message"]) {
+		if server, ok := facts.ExchangeVersionMismatch(text); ok {
+			e.AddFact(facts.VersionMismatch{Server: server, Resource: e.Fields["resource"]})
+			break
+		}
 	}
 	return e
 }
