@@ -117,6 +117,7 @@ type ClusterFacts struct {
 	guidName      map[string]string // lower-case group or resource GUID -> name
 	guidGroup     map[string]string // lower-case resource GUID -> group name or GUID
 	groupIDs      map[string]string // group name -> the GUID logs named it by
+	moveNodes     map[string]bool   // nodes named as a move's source or target
 	pendingObs    []GroupObs        // observations naming only a resource
 	pending       []*parse.Event    // cluster events, read once every name is known
 	removed       []nodeReport
@@ -142,6 +143,7 @@ func newClusterFacts() *ClusterFacts {
 		guidName:      map[string]string{},
 		guidGroup:     map[string]string{},
 		groupIDs:      map[string]string{},
+		moveNodes:     map[string]bool{},
 	}
 }
 
@@ -338,6 +340,21 @@ func (c *ClusterFacts) NodeName(name, id string) string {
 	return c.nodeName(name, id)
 }
 
+// namedNode reports whether a cluster line or the cluster hive names the
+// node (by node number, or as a move's source or target).
+func (c *ClusterFacts) namedNode(n string) bool {
+	for _, v := range c.nodeIDs {
+		if v == n {
+			return true
+		}
+	}
+	return c.moveNodes[n]
+}
+
+// IsNamedNode reports whether the cluster's own lines name the node, as
+// opposed to a name only the bundle's folder layout gives.
+func (c *ClusterFacts) IsNamedNode(n string) bool { return c != nil && c.namedNode(n) }
+
 // GroupID returns the GUID the logs named a group by, or "".
 func (c *ClusterFacts) GroupID(group string) string {
 	if c == nil {
@@ -357,9 +374,9 @@ func (f *Facts) readPending() {
 			switch fc := fc.(type) {
 			case facts.NameMap:
 				if fc.Kind == facts.MapResource && fc.Group != "" {
-					g := c.group("", fc.Group)
-					if !facts.IsGUID(fc.Group) {
-						g = c.group(fc.Group, "")
+					g := c.group(fc.Group, "")
+					if facts.IsGUID(fc.Group) {
+						g = c.group("", fc.Group)
 					}
 					if r := c.resource(fc.Name, fc.ID); r != "" && g != "" {
 						c.resourceGroup[strings.ToLower(r)] = g
@@ -446,6 +463,10 @@ func (f *Facts) addMove(e *parse.Event, m facts.GroupMove) {
 		Kind: kind, Why: why, rank: rank, FailoverCount: m.FailoverCount, Guessed: m.Guessed,
 		Sources: []string{moveSource(e, m)}, Evidence: EvidenceOf(e)}
 	oc.From = c.nodeName(m.From, m.FromID)
+	c.moveNodes[oc.To] = true
+	if oc.From != "" {
+		c.moveNodes[oc.From] = true
+	}
 	c.addNode(oc.To)
 	c.addNode(oc.From)
 	list := f.Owners[g]
@@ -725,7 +746,10 @@ func (f *Facts) finishCluster() {
 				continue
 			}
 			for _, o := range c.Observations[g] {
-				if o.Node == from && !o.Time.After(oc.Time) && oc.Time.Sub(o.Time) <= failedJustBefore {
+				// A log the bundle layout put under another name counts
+				// when no cluster line names its node.
+				onFrom := o.Node == from || (len(c.nodeIDs) > 0 && !c.namedNode(o.Node))
+				if onFrom && !o.Time.After(oc.Time) && oc.Time.Sub(o.Time) <= failedJustBefore {
 					oc.Kind, oc.Why = MoveUnplanned, "the group failed on "+from+" just before ("+o.What+")"
 					break
 				}
@@ -735,6 +759,11 @@ func (f *Facts) finishCluster() {
 	}
 	c.Nodes = c.Nodes[:0]
 	for n := range c.nodes {
+		// Where the logs name the nodes by number, those names are the
+		// cluster's nodes; a folder name of the bundle is not one.
+		if len(c.nodeIDs) > 0 && !c.namedNode(n) {
+			continue
+		}
 		c.Nodes = append(c.Nodes, n)
 	}
 	slices.Sort(c.Nodes)

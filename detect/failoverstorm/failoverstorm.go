@@ -507,7 +507,9 @@ func (s *storm) report(p *detect.Pass) {
 			}
 		} else {
 			add(detect.EvidenceOf(it.ev.e))
-			nodes = append(nodes, it.ev.e.Node)
+			if len(ms) == 0 || p.Facts.Cluster.IsNamedNode(parse.ShortNode(it.ev.e.Node)) {
+				nodes = append(nodes, it.ev.e.Node)
+			}
 		}
 	}
 	for _, e := range s.after {

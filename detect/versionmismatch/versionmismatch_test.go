@@ -38,7 +38,11 @@ func ev(node, src, tm, msg string, fields map[string]string) *parse.Event {
 	}
 	// The parsers attach Exchange's mismatch wording as a fact, from the
 	// line or an event's inserts.
-	for _, text := range append([]string{msg}, e.Fields["data.1"], e.Fields["data.2"], e.Fields["rendered_message"]) {
+	texts := []string{msg}
+	for _, v := range e.Fields {
+		texts = append(texts, v)
+	}
+	for _, text := range texts {
 		if server, ok := facts.ExchangeVersionMismatch(text); ok {
 			e.AddFact(facts.VersionMismatch{Server: server, Resource: e.Fields["resource"]})
 			break

@@ -60,6 +60,8 @@ var (
 	reNodeNameID = regexp.MustCompile(`(?i)\bnode\s+['"<]?([A-Za-z][\w.-]{0,62}?)['">]?\s*\(\s*(?:id\s*[=:]?\s*)?(\d{1,3})\s*\)`)
 	// "NodeId 1 NodeName NODE1", "node id = 2, node name = NODE2".
 	reNodeIDKV = regexp.MustCompile(`(?i)\bnode\s*id\s*[=:]?\s*(\d{1,3})\W{1,4}node\s*name\s*[=:]?\s*['"]?([A-Za-z][\w.-]{0,62})`)
+	// The local node, in the loose wordings a 2003 log may state it.
+	reLocalNode = regexp.MustCompile(`(?i)\blocal\s+node(?:\s+name)?\s*(?:is|=|:)\s*['"(]?([A-Za-z][\w-]{0,62})|\bnode\s+(?:\d{1,3}\s+)?[(<'"]?([A-Za-z][\w-]{0,62})[)>'"]?\s+is\s+the\s+local\s+node|\bthis\s+node\s+is\s+['"]?([A-Za-z][\w-]{0,62})`)
 	reGUID     = regexp.MustCompile(`(?i)\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?`)
 )
 
@@ -73,11 +75,18 @@ func (r *run) readFacts(c *record) {
 		// A wrapped line: the message goes on in the continuation lines.
 		cont := c.more.String()[len(c.text):]
 		msg = c.msg + " " + strings.Join(strings.Fields(cont), " ")
-		if ev.Field(parse.KeyAction) == "" {
+		if ev.Field(parse.KeyAction) == "" || c.legacy {
+			// The joined text says at least what the first line said.
 			classify(ev, c.comp, msg, c.legacy)
 		}
 	}
 	r.learn(ev, msg)
+	if facts.Is5018(ev.Field(parse.KeyStatus)) && ev.Field(parse.KeyAction) == "" {
+		// Error 5018 is the resource monitor failing an online call,
+		// whatever words the line puts around it.
+		setAction(ev, "online-failed")
+		legacyResource(ev, msg)
+	}
 	r.resolve(ev)
 	facts.Cluster(ev)
 	if facts.Is5018(ev.Field(parse.KeyStatus)) && len(facts.Of[facts.ResourceFailure](ev)) == 0 {
@@ -129,6 +138,12 @@ func (r *run) learn(ev *parse.Event, msg string) {
 	}
 	if id, name := ev.Field(parse.KeyNodeID), ev.Field(parse.KeyNodeName); id != "" && name != "" && n.setNode(id, name) {
 		ev.AddFact(facts.NameMap{Kind: facts.MapNode, ID: id, Name: name})
+	}
+	if c := containsFold(msg, "local node") || containsFold(msg, "this node is"); c && r.facts.node == "" {
+		if m := reLocalNode.FindStringSubmatch(msg); m != nil && !nodeWords[strings.ToLower(first(m[1:]...))] {
+			// Records from here on belong to the node the log names.
+			r.facts.node = first(m[1:]...)
+		}
 	}
 	if containsFold(msg, "node") {
 		for _, re := range []*regexp.Regexp{reNodeIDName, reNodeIDKV} {
