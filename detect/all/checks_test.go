@@ -61,7 +61,7 @@ var scenarioChecks = map[string]struct {
 			"failover-storm/left_failed": "true"},
 	},
 	"ws2008-rcm-storm": {
-		fire: []check{{detector: "failover-storm", cause: "policy-exhausted", node: "EXCCR1", group: "CMS-MBX1", severity: detect.Error}},
+		fire:   []check{{detector: "failover-storm", cause: "policy-exhausted", node: "EXCCR1", group: "CMS-MBX1", severity: detect.Error}},
 		silent: []check{{detector: "error-5018"}, {detector: "version-mismatch"}},
 		// The administrator's move is not a failover.
 		details: map[string]string{"failover-storm/failovers": "3"},

@@ -84,7 +84,7 @@ var (
 	reNodeUpDn  = regexp.MustCompile(`(?i)\bnode\s+['<"]?([\w.-]+?)['>"]?(?:\s*\(\s*(?:id\s*)?\d{1,3}\s*\))?\s+(?:is now|is|has gone|has come|went|has)\s+(up|down|online|offline|failed|left)\b`)
 	reMoveWord  = regexp.MustCompile(`(?i)\bmov(?:e|ing|ed)\b|movegroup|fail(?:ed|ing|s)?\s?over`)
 	reFailWord  = regexp.MustCompile(`(?i)fail(?:ed|ing|s)?\s?over`)
-	reGroupName = regexp.MustCompile(`(?i)\bgroup(?:\s+name)?\s*[=:]?\s*(?:'([^']+)'|<([^>]+)>|"([^"]+)"|([^\s'"<>,.]+))`)
+	reGroupName = regexp.MustCompile(`(?i)\bgroup(?:\s+name)?\s*[=:]?\s*(?:'([^']+)'|<([^>]+)>|"([^"]+)"|([^\s'"<>,.:;]+))`)
 	reToNode    = regexp.MustCompile(`(?i)\bto\s+(?:node\s+)?(?:'([^']+)'|<([^>]+)>|"([^"]+)"|([\w-]+))`)
 	reFromNode  = regexp.MustCompile(`(?i)\bfrom\s+(?:node\s+)?(?:'([^']+)'|<([^>]+)>|"([^"]+)"|([\w-]+))`)
 	reResName   = regexp.MustCompile(`(?i)\bresource(?:\s+name)?\s*[=:]?\s*(?:'([^']+)'|<([^>]+)>|"([^"]+)"|([^\s'"<>,]+))`)

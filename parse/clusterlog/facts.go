@@ -51,7 +51,7 @@ func (n *names) setNode(id, name string) bool {
 // in a real (Resource Kit) log; the others are tolerant guesses for the
 // same statement and for node numbers, which no public 2003 log shows.
 var (
-	reNameFor = regexp.MustCompile(`(?i)\bname\s+(?:for|of)\s+(group|resource)\s+\{?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\}?\s+is\s+(?:'(.*)'|"(.*)"|<(.*)>|(\S+))`)
+	reNameFor   = regexp.MustCompile(`(?i)\bname\s+(?:for|of)\s+(group|resource)\s+\{?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\}?\s+is\s+(?:'(.*)'|"(.*)"|<(.*)>|(\S+))`)
 	reGUIDNamed = regexp.MustCompile(`(?i)\b(group|resource)\s+\{?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\}?\s*(?:\(\s*(?:name\s*[=:]?\s*)?'([^']+)'\s*\)|\(\s*name\s*[=:]?\s*([^)]+?)\s*\)|\s+(?:has\s+)?(?:the\s+)?name[d]?\s*[=:]?\s*'([^']+)')`)
 	reContains  = regexp.MustCompile(`(?i)\bgroup\s+\{?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\}?\s+contains\s+resource\s+\{?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})`)
 	// "node 1 (NODE1)", "node 2 <NODE2>", "node 2 ('NODE2')", "Node 2 [NODE2]".
@@ -62,7 +62,7 @@ var (
 	reNodeIDKV = regexp.MustCompile(`(?i)\bnode\s*id\s*[=:]?\s*(\d{1,3})\W{1,4}node\s*name\s*[=:]?\s*['"]?([A-Za-z][\w.-]{0,62})`)
 	// The local node, in the loose wordings a 2003 log may state it.
 	reLocalNode = regexp.MustCompile(`(?i)\blocal\s+node(?:\s+name)?\s*(?:is|=|:)\s*['"(]?([A-Za-z][\w-]{0,62})|\bnode\s+(?:\d{1,3}\s+)?[(<'"]?([A-Za-z][\w-]{0,62})[)>'"]?\s+is\s+the\s+local\s+node|\bthis\s+node\s+is\s+['"]?([A-Za-z][\w-]{0,62})`)
-	reGUID     = regexp.MustCompile(`(?i)\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?`)
+	reGUID      = regexp.MustCompile(`(?i)\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?`)
 )
 
 // readFacts finishes a timestamped record: it classifies a wrapped record
@@ -234,4 +234,3 @@ func isFailureAction(a string) bool {
 	}
 	return false
 }
-
