@@ -733,7 +733,8 @@ func legacyNodeUpDown(ev *parse.Event, m []string) {
 // legacyMove recognises a 2003 [FM] line about moving or failing over a
 // group that names the group and the target node.
 func legacyMove(ev *parse.Event, msg string) bool {
-	if !containsFold(msg, "mov") && !containsFold(msg, "fail") || !reMoveWord.MatchString(msg) {
+	if !containsFold(msg, "mov") && !containsFold(msg, "fail") || !containsFold(msg, "group") || !containsFold(msg, "to") ||
+		!reMoveWord.MatchString(msg) {
 		return false
 	}
 	g := reGroupName.FindStringSubmatch(msg)
@@ -748,7 +749,7 @@ func legacyMove(ev *parse.Event, msg string) bool {
 		setNodeRef(ev, parse.KeyFromNode, parse.KeyFromNodeID, first(from[1:]...))
 	}
 	switch {
-	case reAdminWord.MatchString(msg):
+	case adminWords(msg):
 		ev.SetField(parse.KeyReason, "administrator request")
 	case reFailWord.MatchString(msg):
 		ev.SetField(parse.KeyMoveType, "Failover")

@@ -71,31 +71,34 @@ var (
 func (r *run) readFacts(c *record) {
 	ev := c.ev
 	msg := c.msg
+	action := ev.Field(parse.KeyAction)
 	if c.more != nil && ev.Field(parse.KeyChannel) == "" {
 		// A wrapped line: the message goes on in the continuation lines.
 		cont := c.more.String()[len(c.text):]
 		msg = c.msg + " " + strings.Join(strings.Fields(cont), " ")
-		if ev.Field(parse.KeyAction) == "" || c.legacy {
-			// The joined text says at least what the first line said.
+		switch a := action; {
+		case a == "", c.legacy && (a == "not-failing-over" || a == "group-move" || a == "group-owner"):
+			// The joined text says at least what the first line
+			// said; the numbers of a 2003 line may be wrapped off.
 			classify(ev, c.comp, msg, c.legacy)
+			action = ev.Field(parse.KeyAction)
 		}
 	}
-	r.learn(ev, msg)
-	if facts.Is5018(ev.Field(parse.KeyStatus)) && ev.Field(parse.KeyAction) == "" {
+	if action != "" || c.legacy {
+		r.learn(ev, msg, c.legacy)
+	}
+	status := ev.Field(parse.KeyStatus)
+	is5018 := status != "" && facts.Is5018(status)
+	if is5018 && action == "" {
 		// Error 5018 is the resource monitor failing an online call,
 		// whatever words the line puts around it.
 		setAction(ev, "online-failed")
 		legacyResource(ev, msg)
+		action = "online-failed"
 	}
-	r.resolve(ev)
-	facts.Cluster(ev)
-	if facts.Is5018(ev.Field(parse.KeyStatus)) && len(facts.Of[facts.ResourceFailure](ev)) == 0 {
-		// Error 5018 is the resource monitor failing an online call,
-		// whatever else the line says.
-		ev.AddFact(facts.ResourceFailure{Kind: facts.FailOnline, Resource: ev.Field(parse.KeyResource),
-			ResourceID: ev.Field(parse.KeyResourceID), Type: ev.Field(parse.KeyResourceType),
-			Group: ev.Field(parse.KeyGroup), GroupID: ev.Field(parse.KeyGroupID),
-			Code: ev.Field(parse.KeyStatus), Hex: ev.Field(parse.KeyStatusHex)})
+	if action != "" {
+		r.resolve(ev)
+		facts.Cluster(ev)
 	}
 	if server, ok := facts.ExchangeVersionMismatch(msg); ok {
 		ev.AddFact(facts.VersionMismatch{Server: server, Resource: ev.Field(parse.KeyResource)})
@@ -103,13 +106,12 @@ func (r *run) readFacts(c *record) {
 }
 
 // learn reads name statements and attaches them as NameMap facts.
-func (r *run) learn(ev *parse.Event, msg string) {
+func (r *run) learn(ev *parse.Event, msg string, legacy bool) {
 	n := &r.names
-	lower := ""
-	if containsFold(msg, "name") || containsFold(msg, "contains") {
-		lower = "x"
-	}
-	if lower != "" && (containsFold(msg, "group") || containsFold(msg, "resource")) {
+	// GUID names and node-number lines are 2000/2003 statements; 2008+
+	// logs use names, and their move lines carry the node numbers.
+	if legacy && (containsFold(msg, "name") || containsFold(msg, "contains")) && (containsFold(msg, "group") || containsFold(msg, "resource")) &&
+		strings.IndexByte(msg, '-') >= 0 {
 		if m := reNameFor.FindStringSubmatch(msg); m != nil {
 			name := strings.TrimSuffix(first(m[3:]...), "'.")
 			r.mapGUID(ev, strings.ToLower(m[1]), m[2], strings.TrimRight(name, "."), "")
@@ -139,13 +141,16 @@ func (r *run) learn(ev *parse.Event, msg string) {
 	if id, name := ev.Field(parse.KeyNodeID), ev.Field(parse.KeyNodeName); id != "" && name != "" && n.setNode(id, name) {
 		ev.AddFact(facts.NameMap{Kind: facts.MapNode, ID: id, Name: name})
 	}
+	if !legacy {
+		return
+	}
 	if c := containsFold(msg, "local node") || containsFold(msg, "this node is"); c && r.facts.node == "" {
 		if m := reLocalNode.FindStringSubmatch(msg); m != nil && !nodeWords[strings.ToLower(first(m[1:]...))] {
 			// Records from here on belong to the node the log names.
 			r.facts.node = first(m[1:]...)
 		}
 	}
-	if containsFold(msg, "node") {
+	if containsFold(msg, "node") && strings.ContainsAny(msg, "(<[=:") {
 		for _, re := range []*regexp.Regexp{reNodeIDName, reNodeIDKV} {
 			for _, m := range re.FindAllStringSubmatch(msg, 4) {
 				r.mapNode(ev, m[1], m[2])

@@ -306,11 +306,21 @@ func Cluster(e *parse.Event) {
 		}
 	case "resource-failed", "online-failed", "group-failed", "health-check-failed", "handle-failure",
 		"failure-notification", "resource-terminate", "deadlock", "resource-deadlock":
-		kind := map[string]string{
-			"resource-failed": FailResource, "online-failed": FailOnline, "group-failed": FailGroup,
-			"health-check-failed": FailHealth, "handle-failure": FailHandled, "failure-notification": FailHandled,
-			"resource-terminate": FailTerminated, "deadlock": FailDeadlock, "resource-deadlock": FailDeadlock,
-		}[a]
+		kind := FailResource
+		switch a {
+		case "online-failed":
+			kind = FailOnline
+		case "group-failed":
+			kind = FailGroup
+		case "health-check-failed":
+			kind = FailHealth
+		case "handle-failure", "failure-notification":
+			kind = FailHandled
+		case "resource-terminate":
+			kind = FailTerminated
+		case "deadlock", "resource-deadlock":
+			kind = FailDeadlock
+		}
 		e.AddFact(ResourceFailure{Kind: kind, Resource: res, ResourceID: rid, Type: e.Field(parse.KeyResourceType),
 			Group: group, GroupID: gid, Code: code, Hex: hex})
 	case "not-failing-over":
@@ -321,8 +331,17 @@ func Cluster(e *parse.Event) {
 	case "quorum-lost":
 		e.AddFact(QuorumLoss{NodeID: e.Field(parse.KeyNodeID)})
 	case "node-down", "node-up", "node-removed", "node-joining", "node-quarantined":
-		st := map[string]string{"node-down": NodeDown, "node-up": NodeUp, "node-removed": NodeRemoved,
-			"node-joining": NodeJoining, "node-quarantined": NodeQuarantined}[a]
+		st := NodeDown
+		switch a {
+		case "node-up":
+			st = NodeUp
+		case "node-removed":
+			st = NodeRemoved
+		case "node-joining":
+			st = NodeJoining
+		case "node-quarantined":
+			st = NodeQuarantined
+		}
 		n := e.Field(parse.KeyNodeName)
 		if n == "" {
 			n = e.Field(parse.KeyTargetNode)
