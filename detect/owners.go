@@ -1,7 +1,6 @@
 package detect
 
 import (
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -586,11 +585,6 @@ func (c *ClusterFacts) addLogPolicy(e *parse.Event, g string, fp facts.FailoverP
 	p.Evidence = append(p.Evidence, EvidenceOf(e))
 }
 
-// exchangeResourceGroup reads the virtual server an Exchange resource
-// belongs to from its name: Exchange names them "<Resource> - (<EVS>)" on
-// 2000/2003 and "<Resource> (<CMS>)" on 2007.
-var exchangeResourceGroup = regexp.MustCompile(`\(([^()]+)\)\s*$`)
-
 // Spelling returns how the owner timeline spells a group name (group
 // names match case-insensitively), or false when it never saw the group.
 func (c *ClusterFacts) Spelling(group string) (string, bool) {
@@ -610,11 +604,9 @@ func (c *ClusterFacts) GroupOf(resource string) string {
 	if g := c.resourceGroup[strings.ToLower(strings.TrimSpace(resource))]; g != "" {
 		return g
 	}
-	if isExchangeText(resource) {
-		if m := exchangeResourceGroup.FindStringSubmatch(resource); m != nil {
-			if g, ok := c.canon[strings.ToLower(strings.TrimSpace(m[1]))]; ok {
-				return g
-			}
+	if s := facts.ExchangeResourceServer(resource); s != "" {
+		if g, ok := c.canon[strings.ToLower(s)]; ok {
+			return g
 		}
 	}
 	return ""

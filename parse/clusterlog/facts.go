@@ -103,6 +103,9 @@ func (r *run) readFacts(c *record) {
 	if server, ok := facts.ExchangeVersionMismatch(msg); ok {
 		ev.AddFact(facts.VersionMismatch{Server: server, Resource: ev.Field(parse.KeyResource)})
 	}
+	if u, ok := facts.EVSUpgradeText(msg); ok {
+		ev.AddFact(u)
+	}
 }
 
 // learn reads name statements and attaches them as NameMap facts.

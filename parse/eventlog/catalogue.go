@@ -733,6 +733,9 @@ func clusterFacts(e *parse.Event) {
 	if !strings.Contains(strings.ToLower(e.Provider), "exchange") {
 		return
 	}
+	if u, ok := facts.EVSUpgradeText(e.Message); ok {
+		e.AddFact(u)
+	}
 	if server, ok := facts.ExchangeVersionMismatch(e.Message); ok {
 		e.AddFact(facts.VersionMismatch{Server: server, Resource: e.Field(parse.KeyResource)})
 		return

@@ -442,3 +442,64 @@ func Is5018(code string) bool {
 	}
 	return false
 }
+
+// EVSUpgrade is an Exchange 2003 virtual server being upgraded from
+// Cluster Administrator ("Upgrade Exchange Virtual Server" on the System
+// Attendant resource), or the upgrade's success message ("The Exchange
+// Virtual Server has been upgraded successfully").
+type EVSUpgrade struct {
+	// Server is the virtual server the text names, "" when it names none.
+	Server string `json:"server,omitempty"`
+	// Done is true for the success message, false for the request.
+	Done bool `json:"done"`
+}
+
+// FactType implements parse.Fact.
+func (EVSUpgrade) FactType() string { return "evs-upgrade" }
+
+// reEVSName reads the virtual server named after the words "virtual
+// server" ("Upgrade Exchange Virtual Server EVS1", "virtual server
+// 'EVS1'").
+var reEVSName = regexp.MustCompile(`(?i:virtual server)[ :]+['"<]?([A-Za-z0-9][A-Za-z0-9_.-]{0,62})['">]?`)
+
+// EVSUpgradeText reads Exchange's virtual-server upgrade wording in a
+// text: the request (asked) or the success message (done), and the
+// server the request names. Cluster logs, event logs and setup logs all
+// quote it, so every parser uses this one reader.
+func EVSUpgradeText(text string) (f EVSUpgrade, ok bool) {
+	if !strings.Contains(text, "irtual Server") && !strings.Contains(text, "irtual server") && !strings.Contains(text, "IRTUAL SERVER") {
+		return EVSUpgrade{}, false
+	}
+	low := strings.ToLower(text)
+	switch {
+	case strings.Contains(low, "exchange virtual server has been upgraded successfully"):
+		return EVSUpgrade{Done: true}, true
+	case strings.Contains(low, "upgrade exchange virtual server"):
+		f = EVSUpgrade{}
+		if m := reEVSName.FindStringSubmatch(text[strings.Index(low, "upgrade exchange virtual server")+len("upgrade exchange "):]); m != nil {
+			name := strings.TrimRight(m[1], ".")
+			if !strings.EqualFold(name, "requested") && !strings.EqualFold(name, "from") && !strings.EqualFold(name, "menu") {
+				f.Server = name
+			}
+		}
+		return f, true
+	}
+	return EVSUpgrade{}, false
+}
+
+// reResourceServer reads the clustered server an Exchange resource
+// belongs to from the resource's name: Exchange names them "<Resource> -
+// (<EVS>)" on 2000/2003 and "<Resource> (<CMS>)" on 2007.
+var reResourceServer = regexp.MustCompile(`\(([^()]+)\)\s*$`)
+
+// ExchangeResourceServer returns the virtual server or clustered mailbox
+// server an Exchange resource's name names, or "".
+func ExchangeResourceServer(resource string) string {
+	if !strings.Contains(strings.ToLower(resource), "exchange") {
+		return ""
+	}
+	if m := reResourceServer.FindStringSubmatch(resource); m != nil {
+		return strings.TrimSpace(m[1])
+	}
+	return ""
+}
