@@ -38,6 +38,10 @@ var Detector = &detect.Detector{
 	References: []string{"KB 329208", "Windows system error 5018 (0x139A) ERROR_RESMON_ONLINE_FAILED"},
 	Select:     selectEvent,
 	Run:        run,
+	// A generic online failure, and a target node on an older build,
+	// give way to a finding that explains the same incident (the
+	// version-mismatch detector's, for the second).
+	Yields: []string{"resource-online-failed", "node-older-build"},
 }
 
 // isSign reports whether an event carries error 5018: a failure fact

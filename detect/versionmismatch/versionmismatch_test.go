@@ -193,6 +193,13 @@ func TestVersionMismatch(t *testing.T) {
 				return e
 			}()),
 			[]want{{"moved-to-older-node", "error", "N4", "", map[string]string{"node_build": "unknown"}}}},
+		{"the wording logged on another node: the node is the move's target",
+			flatten(rolling(), move("2007-06-12T09:20:00Z", "EVS1", "N2", "N3"),
+				ev("N2", parse.SourceClusterLog, "2007-06-12T09:20:25Z",
+					"Exchange System Attendant - (EVS1): Version of Exchange on this machine does not match the version of Exchange server N3.",
+					map[string]string{"resource": "Exchange System Attendant - (EVS1)"})),
+			[]want{{"moved-to-older-node", "error", "N3", "EVS1", map[string]string{"node_build": "6.5.7226",
+				"node_decided_by": "N3 is the target of the move of EVS1 at 2007-06-12 09:20:00 UTC (move timeline); the line itself was logged on N2"}}}},
 		{"the wording in a cluster log names the group through its resource",
 			flatten(rolling(), move("2007-06-12T09:20:00Z", "EVS1", "N2", "N4"),
 				ev("N4", parse.SourceClusterLog, "2007-06-12T09:20:25Z",
