@@ -480,6 +480,8 @@ func dropYielding(ds []*Detector, fs []Finding) []Finding {
 						fs[j].Evidence = append(fs[j].Evidence, y)
 					}
 				}
+				// RFC 3339 UTC times sort as text; untimed evidence first.
+				slices.SortStableFunc(fs[j].Evidence, func(a, b Evidence) int { return strings.Compare(a.Time, b.Time) })
 				break
 			}
 		}

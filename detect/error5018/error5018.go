@@ -390,6 +390,8 @@ func report(p *detect.Pass, ep *episode, context []*parse.Event) {
 		conf, confWhy = detect.ConfidenceLow, "the failing resource's group is not known, so the ownership timeline could not be checked"
 	case first.groupGuessed:
 		conf, confWhy = detect.ConfidenceMedium, "the group is taken to be the one that last arrived on the node; the failure line does not name it"
+	case !first.byMove && first.e.NodeFrom == parse.NodeFromLayout:
+		conf, confWhy = detect.ConfidenceLow, "the node is the one whose log holds the line, and only the bundle's folder layout names it"
 	case !first.byMove:
 		conf, confWhy = detect.ConfidenceMedium, "the node is the one whose log holds the line; no move shows the group arriving there"
 	case haveMove && move.Guessed:

@@ -794,7 +794,12 @@ func (r *restartStorm) report(p *detect.Pass) {
 	for _, e := range r.events {
 		ev = append(ev, detect.EvidenceOf(e))
 	}
+	conf, why := detect.ConfidenceHigh, ""
+	if layoutNode(r.events) {
+		conf, why = detect.ConfidenceMedium, "the node is named only by the bundle's folder layout; its cluster log does not name it"
+	}
 	p.Report(detect.Finding{
+		Confidence: conf, ConfidenceReason: why,
 		Severity: detect.Warning,
 		Cause:    "restart-storm",
 		Nodes:    []string{r.node},
@@ -868,13 +873,14 @@ func (fl *flap) report(p *detect.Pass) {
 		ev = append(ev, r.Evidence...)
 	}
 	p.Report(detect.Finding{
-		Severity: detect.Warning,
-		Cause:    "node-flapping",
-		Nodes:    []string{fl.node},
-		Groups:   []string{},
-		Start:    fl.start,
-		End:      fl.end,
-		Summary:  fmt.Sprintf("Node %s was removed from the cluster %d times within %s", fl.node, len(fl.removals), dur(fl.end.Sub(fl.start))),
+		Confidence: detect.ConfidenceHigh,
+		Severity:   detect.Warning,
+		Cause:      "node-flapping",
+		Nodes:      []string{fl.node},
+		Groups:     []string{},
+		Start:      fl.start,
+		End:        fl.end,
+		Summary:    fmt.Sprintf("Node %s was removed from the cluster %d times within %s", fl.node, len(fl.removals), dur(fl.end.Sub(fl.start))),
 		Explanation: fmt.Sprintf("Node %s left the active cluster membership %d times between %s and %s (event 1135 or the cluster "+
 			"log's node-down lines). Each removal moves every group the node owned; a node that keeps dropping out and "+
 			"rejoining drags its groups around with it (Windows Server 2016 and later quarantine a node after three such "+
@@ -921,13 +927,14 @@ func (q *quorumStorm) report(p *detect.Pass) {
 		nodes = append(nodes, l.Reporters...)
 	}
 	p.Report(detect.Finding{
-		Severity: detect.Warning,
-		Cause:    "quorum-loss",
-		Nodes:    nodes,
-		Groups:   []string{},
-		Start:    q.start,
-		End:      q.end,
-		Summary:  fmt.Sprintf("Cluster lost quorum %d times within %s", len(q.losses), dur(q.end.Sub(q.start))),
+		Confidence: detect.ConfidenceHigh,
+		Severity:   detect.Warning,
+		Cause:      "quorum-loss",
+		Nodes:      nodes,
+		Groups:     []string{},
+		Start:      q.start,
+		End:        q.end,
+		Summary:    fmt.Sprintf("Cluster lost quorum %d times within %s", len(q.losses), dur(q.end.Sub(q.start))),
 		Explanation: fmt.Sprintf("Quorum was lost %d times between %s and %s (event 1177 or the cluster log's quorum lines). "+
 			"Every loss stops the cluster service on the nodes that lost it and takes all their groups offline.",
 			len(q.losses), stamp(q.start), stamp(q.end)),
@@ -972,4 +979,15 @@ func (s *storm) confidence() (string, string) {
 		return detect.ConfidenceMedium, "the failovers are read from Windows 2003 [FM] lines, whose wording no public sample confirms; the moves were matched loosely"
 	}
 	return detect.ConfidenceHigh, ""
+}
+
+// layoutNode reports whether the node of these events comes only from
+// the bundle's folder layout.
+func layoutNode(evs []*parse.Event) bool {
+	for _, e := range evs {
+		if e.NodeFrom != parse.NodeFromLayout {
+			return false
+		}
+	}
+	return len(evs) > 0
 }

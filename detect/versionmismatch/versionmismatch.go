@@ -554,6 +554,8 @@ func (ep *episode) finding(f *detect.Facts) detect.Finding {
 	switch {
 	case ep.nb == nil:
 		conf, confWhy = detect.ConfidenceMedium, "the node's Exchange build before the move is not in the bundle; the mismatch rests on Exchange's own message"
+	case ep.move == nil && len(ep.texts) > 0 && ep.texts[0].NodeFrom == parse.NodeFromLayout:
+		conf, confWhy = detect.ConfidenceLow, "no move of the server onto the node was found; the node is the one whose log holds the line, named only by the bundle's folder layout"
 	case ep.move == nil:
 		conf, confWhy = detect.ConfidenceMedium, "no move of the server onto the node was found; the node is the one whose log holds the line"
 	case ep.move.Guessed:
@@ -703,7 +705,8 @@ func endDifferences(f *detect.Facts) []detect.Finding {
 			"older nodes out of the possible owners of upgraded clustered servers. Confirm each node's build " +
 			"(ExSetup.exe file version, or the build the Exchange management tools show) before closing the case."
 		out = append(out, detect.Finding{
-			Severity: detect.Warning, Cause: "builds-differ-at-end",
+			Confidence: detect.ConfidenceHigh,
+			Severity:   detect.Warning, Cause: "builds-differ-at-end",
 			Nodes: nodes, Groups: []string{}, Start: start, End: end,
 			Summary: fmt.Sprintf("Cluster nodes end on different Exchange builds: %s behind %s (%s)",
 				strings.Join(behind, ", "), strings.Join(ahead, ", "), describe(newest)),
@@ -828,7 +831,8 @@ func windowsDifferences(p *detect.Pass) []detect.Finding {
 		rem := "Bring every node to the same Windows service pack and updates, one node at a time with its groups " +
 			"moved away, and check the nodes' BuildNumber under HKLM\\Cluster\\Nodes afterwards."
 		out = append(out, detect.Finding{
-			Severity: detect.Warning, Cause: "windows-builds-differ",
+			Confidence: detect.ConfidenceHigh,
+			Severity:   detect.Warning, Cause: "windows-builds-differ",
 			Nodes: nodes, Groups: []string{}, Start: start, End: end,
 			Summary: summary, Explanation: expl, Remediation: rem, Evidence: dedupe(ev), Details: d,
 			References: []string{refOSMismatch},
