@@ -193,6 +193,10 @@ const (
 	KeyAction = "action"
 	// KeyGroup holds cluster group (resource group) name; in older logs a GUID.
 	KeyGroup = "group"
+	// KeyGroupID (cluster log) holds the GUID a 2000/2003 log named the group by, lower case, when group holds its name.
+	KeyGroupID = "group_id"
+	// KeyResourceID (cluster log) holds the GUID a 2000/2003 log named the resource by, lower case.
+	KeyResourceID = "resource_id"
 	// KeyResource holds cluster resource name.
 	KeyResource = "resource"
 	// KeyResourceType holds cluster resource type (e.g. "Microsoft Exchange System Attendant").

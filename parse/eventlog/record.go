@@ -167,6 +167,7 @@ func ToEvent(r *Record, in *parse.Input, source string) *parse.Event {
 		e.Message = genericMessage(r)
 	}
 	addVersionFacts(e)
+	clusterFacts(e)
 	return e
 }
 
