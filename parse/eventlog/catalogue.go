@@ -733,7 +733,7 @@ func clusterFacts(e *parse.Event) {
 	if !strings.Contains(strings.ToLower(e.Provider), "exchange") {
 		return
 	}
-	if u, ok := facts.EVSUpgradeText(e.Message); ok {
+	if u, ok := facts.EVSUpgradeText(e.Message); ok && facts.EVSUpgradeOf(e) == nil {
 		e.AddFact(u)
 	}
 	if server, ok := facts.ExchangeVersionMismatch(e.Message); ok {
