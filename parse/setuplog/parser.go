@@ -505,8 +505,7 @@ func (s *state) send(r *run, it item) error {
 	} else {
 		ev.TimeQuality = parse.TimeNone
 	}
-	if it.failure && r.failText == "" && ev.Fields[parse.KeyIgnored] != "true" {
-		r.failText = firstLine(ev.Message)
+	if it.failure && ev.Fields[parse.KeyIgnored] != "true" {
 		r.out.failed2003(ev)
 	}
 	if it.errFrame && ev.Fields[parse.KeyIgnored] != "true" && ev.Fields[parse.KeyErrorCode] != benignCode {
