@@ -44,17 +44,13 @@ const (
 // setup_version, previous_version, installed_version, mode,
 // installation_mode, params, param.<name> (lower-cased; switches without a
 // value are "true"), command_line, roles, user, dc, computer, tz,
-// tz_offset, result (success|failed|no-end|unknown), result_text,
-// current_result, end_seen, start, end (RFC 3339), duration (Go duration),
-// errors ([ERROR] records), error_frames (error frames neither ignored nor
-// benign), first_error_line, watermark (Role=Value; ...),
-// install_watermark and last_line.
-//
-// result is decided by, in order: the last "setup operation completed
-// successfully / didn't complete" line; "Setup is stopping now because of
-// one or more critical errors" (failed, even when CurrentResult is 0, as
-// real logs show); the last CurrentResult (0 is success); no "End of
-// Setup" (no-end); otherwise unknown.
+// tz_offset, result (success|failed|incomplete|unknown), result_text (the
+// deciding line), current_result, end_seen, start, end (RFC 3339),
+// duration (Go duration), errors ([ERROR] records), error_frames (error
+// frames neither ignored nor benign), first_error_line, watermark
+// (Role=Value; ...), install_watermark and last_line, and the facts
+// SetupRun and BuildClaim (package parse/facts). The outcome model is in
+// the package documentation.
 type Parser struct{}
 
 var _ parse.Parser = Parser{}
@@ -509,8 +505,7 @@ func (s *state) send(r *run, it item) error {
 	} else {
 		ev.TimeQuality = parse.TimeNone
 	}
-	if it.failure && r.failText == "" && ev.Fields[parse.KeyIgnored] != "true" {
-		r.failText = firstLine(ev.Message)
+	if it.failure && ev.Fields[parse.KeyIgnored] != "true" {
 		r.out.failed2003(ev)
 	}
 	if it.errFrame && ev.Fields[parse.KeyIgnored] != "true" && ev.Fields[parse.KeyErrorCode] != benignCode {

@@ -99,16 +99,12 @@ type run struct {
 	rolesInstalled, rolesUnpacked, user, dc         string
 	computer                                        string
 	params                                          [][2]string
-	resultWord, resultText, currentResult           string
-	currentResultText                               string
-	stopText                                        string
+	currentResult                                   string
 	errors, firstErrorLine, errorFrames             int
 	firstFrameLine                                  int
 	watermarks                                      []string
 	installWatermark                                string
 	frameMode                                       string
-	failText                                        string // 2003: first failure not ignored
-	completedText                                   string
 	out                                             outcomeState
 	previousMark, installedMark, setupVersionMark   mark
 
@@ -155,7 +151,6 @@ func (r *run) absorb(ev *parse.Event, text string, f recFacts, it item) {
 		}
 	case r.gen2003 && t == "Setup completed":
 		r.ended = true
-		r.completedText = t
 		if it.hasWall {
 			r.endWall, r.hasEnd = it.wall, true
 		}
@@ -218,10 +213,8 @@ func (r *run) absorb(ev *parse.Event, text string, f recFacts, it item) {
 		}
 	case strings.HasPrefix(t, "CurrentResult "):
 		if m := reCurRes.FindStringSubmatch(t); m != nil {
-			r.currentResult, r.currentResultText = m[1], t
+			r.currentResult = m[1]
 		}
-	case strings.HasPrefix(t, stopText):
-		r.stopText = t
 	case strings.HasPrefix(t, "Setup will use the domain controller '"):
 		if m := reDC.FindStringSubmatch(t); m != nil && r.dc == "" {
 			r.dc = m[1]
@@ -251,9 +244,6 @@ func (r *run) absorbThe(t string, line int) {
 		} else {
 			r.rolesUnpacked = m[2]
 		}
-	} else if m := reResult.FindStringSubmatch(t); m != nil {
-		// The last statement wins: a run may report sub-operations first.
-		r.resultWord, r.resultText = m[1], t
 	}
 }
 
