@@ -207,8 +207,13 @@ func (p *Pass) Report(f Finding) {
 	if !f.Start.IsZero() {
 		f.Start = f.Start.UTC()
 		f.TimeQuality = timeQualityOf(f.Evidence)
-		if f.TimeQuality == parse.TimeOfDayOnly && f.ConfidenceReason == "" {
-			f.ConfidenceReason = "its times come from a log that writes only the time of day; the dates are assumed from file times"
+		if f.TimeQuality == parse.TimeOfDayOnly {
+			const why = "its times come from a log that writes only the time of day; the dates are assumed from file times"
+			if f.ConfidenceReason == "" {
+				f.ConfidenceReason = why
+			} else {
+				f.ConfidenceReason += "; " + why
+			}
 			if f.Confidence == "" || f.Confidence == ConfidenceHigh {
 				f.Confidence = ConfidenceMedium
 			}

@@ -903,7 +903,13 @@ func DropCopies(evs []*parse.Event) []*parse.Event {
 			out = append(out, e)
 			continue
 		}
-		k := key{e.Node, e.Source, e.Kind, e.Message, e.Time.UnixNano(), e.Line, e.Record, e.EventID}
+		// A node only the layout gave is no part of the record: the same
+		// log copied into another folder is still the same log.
+		node := e.Node
+		if e.NodeFrom == parse.NodeFromLayout {
+			node = ""
+		}
+		k := key{node, e.Source, e.Kind, e.Message, e.Time.UnixNano(), e.Line, e.Record, e.EventID}
 		if f, ok := seen[k]; ok && f != e.File {
 			continue
 		}

@@ -4,11 +4,17 @@
 // timeline: which resource and group failed, on which node, which move
 // brought the group there and what the node was already hosting.
 //
-// On Exchange 2000/2003 clusters of more than two nodes a node runs at
-// most one Exchange virtual server at a time (KB 329208); moving a second
-// one onto it fails with exactly this error, which is the case this
-// detector names. Any other 5018 is reported as a resource that failed to
-// come online, with what the same node logged about it at that moment.
+// The node is the target of the group's last move before the failure,
+// whichever node's log holds the line. Signs of one failure (the same
+// group and node within a short window) are one finding. The causes are
+// checked in order and the explanation says which held: on Exchange
+// 2000/2003 clusters of more than two nodes a node runs at most one
+// Exchange virtual server at a time (KB 329208), so moving a second one
+// onto it fails with exactly this error; else the target node still ran an
+// older build than the virtual server was upgraded to; else the failure is
+// reported as a resource that failed to come online, with what the same
+// node logged about it at that moment. The last two give way to a finding
+// of another detector that explains the same incident.
 package error5018
 
 import (
@@ -28,10 +34,11 @@ var Detector = &detect.Detector{
 	ID:    "error-5018",
 	Title: "Cluster resource could not be brought online (error 5018)",
 	Doc: "Flags every sign of Windows error 5018 (0x139A, ERROR_RESMON_ONLINE_FAILED) and ties it to the " +
-		"resource, group and node through the owner timeline. When the node already ran another Exchange " +
-		"virtual server and the cluster has more than two nodes, the failure is the documented one-EVS-per-node " +
-		"limit of Exchange 2000/2003 clusters (KB 329208) and the move that caused it is named; otherwise it is " +
-		"explained as a generic resource online failure with the node's other lines about the resource.",
+		"resource, group and node through the owner timeline (the node is the target of the move that brought the " +
+		"group there). Causes, in order: the documented one-EVS-per-node limit of Exchange 2000/2003 clusters of " +
+		"more than two nodes (KB 329208), with the move that caused it; the target node on an older Exchange build " +
+		"than the virtual server was upgraded to; else a generic resource online failure with the node's other " +
+		"lines about the resource.",
 	Looks: "cluster.log status/error codes (both generations), System and Application event logs (.evtx/.evt: " +
 		"error-code inserts, 1069, MSExchangeCluster 1003/1019), setup logs and any other text naming 5018 or 0x139A; " +
 		"the owner timeline and the cluster hive for groups and nodes",

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/exlog/exlog/detect"
+	"github.com/exlog/exlog/detect/detecttest"
 	"github.com/exlog/exlog/parse"
 )
 
@@ -228,3 +229,6 @@ func TestOlderTargetBuild(t *testing.T) {
 		t.Errorf("node decided by %q", f.Details["node_decided_by"])
 	}
 }
+
+// TestCases runs the testdata bundles against their .want files.
+func TestCases(t *testing.T) { detecttest.Run(t, Detector, "testdata") }

@@ -154,6 +154,9 @@ func targetNode(f *detect.Facts, e *parse.Event, server, named string) (node, wh
 			}
 		}
 	}
+	if logged == "" {
+		return "", ""
+	}
 	return logged, logged + " is the node whose log holds the line; no move of the server shortly before it was found"
 }
 
@@ -211,11 +214,14 @@ func documentedFailures(p *detect.Pass) []*episode {
 			continue
 		}
 		named, ok := mismatchIn(e)
-		if !ok || e.Node == "" {
+		if !ok {
 			continue
 		}
 		server := serverOf(f, e, named)
 		node, why := targetNode(f, e, server, named)
+		if node == "" {
+			continue // neither the move timeline nor the bundle names a node
+		}
 		ep := find(server, node, e.Time)
 		if ep.nodeWhy == "" {
 			ep.nodeWhy = why

@@ -1,6 +1,7 @@
 package facts
 
 import (
+	"encoding/json"
 	"regexp"
 	"strconv"
 	"strings"
@@ -95,7 +96,7 @@ type ResourceFailure struct {
 	Kind       string `json:"kind"`
 	Resource   string `json:"resource,omitempty"`
 	ResourceID string `json:"resource_id,omitempty"`
-	Type       string `json:"type,omitempty"`
+	Type       string `json:"resource_type,omitempty"`
 	Group      string `json:"group,omitempty"`
 	GroupID    string `json:"group_id,omitempty"`
 	// Code is the Win32 status or error code in decimal, Hex the same as
@@ -502,4 +503,72 @@ func ExchangeResourceServer(resource string) string {
 		return strings.TrimSpace(m[1])
 	}
 	return ""
+}
+
+// withType writes a fact's JSON object with its type name first, so that
+// an event's JSON says which facts it carries.
+func withType(typ string, v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil || len(b) < 2 || b[0] != '{' {
+		return b, err
+	}
+	head := `{"type":` + strconv.Quote(typ)
+	if len(b) == 2 {
+		return []byte(head + "}"), nil
+	}
+	return append([]byte(head+","), b[1:]...), nil
+}
+
+// MarshalJSON writes the fact with its type name.
+func (f GroupMove) MarshalJSON() ([]byte, error) {
+	type plain GroupMove
+	return withType(f.FactType(), plain(f))
+}
+
+// MarshalJSON writes the fact with its type name.
+func (f StateChange) MarshalJSON() ([]byte, error) {
+	type plain StateChange
+	return withType(f.FactType(), plain(f))
+}
+
+// MarshalJSON writes the fact with its type name.
+func (f ResourceFailure) MarshalJSON() ([]byte, error) {
+	type plain ResourceFailure
+	return withType(f.FactType(), plain(f))
+}
+
+// MarshalJSON writes the fact with its type name.
+func (f NodeState) MarshalJSON() ([]byte, error) {
+	type plain NodeState
+	return withType(f.FactType(), plain(f))
+}
+
+// MarshalJSON writes the fact with its type name.
+func (f QuorumLoss) MarshalJSON() ([]byte, error) {
+	type plain QuorumLoss
+	return withType(f.FactType(), plain(f))
+}
+
+// MarshalJSON writes the fact with its type name.
+func (f FailoverPolicy) MarshalJSON() ([]byte, error) {
+	type plain FailoverPolicy
+	return withType(f.FactType(), plain(f))
+}
+
+// MarshalJSON writes the fact with its type name.
+func (f NameMap) MarshalJSON() ([]byte, error) {
+	type plain NameMap
+	return withType(f.FactType(), plain(f))
+}
+
+// MarshalJSON writes the fact with its type name.
+func (f VersionMismatch) MarshalJSON() ([]byte, error) {
+	type plain VersionMismatch
+	return withType(f.FactType(), plain(f))
+}
+
+// MarshalJSON writes the fact with its type name.
+func (f EVSUpgrade) MarshalJSON() ([]byte, error) {
+	type plain EVSUpgrade
+	return withType(f.FactType(), plain(f))
 }

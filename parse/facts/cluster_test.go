@@ -1,6 +1,7 @@
 package facts
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/exlog/exlog/parse"
@@ -93,5 +94,19 @@ func TestClusterFromFields(t *testing.T) {
 	Cluster(e)
 	if len(e.Facts) != 0 {
 		t.Errorf("facts without an action: %+v", e.Facts)
+	}
+}
+
+func TestFactJSONNamesType(t *testing.T) {
+	e := &parse.Event{}
+	e.AddFact(GroupMove{Group: "EVS1", To: "N2", FailoverCount: -1, Report: "fm-move"})
+	e.AddFact(QuorumLoss{})
+	b, err := json.Marshal(e.Facts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `[{"type":"group-move","group":"EVS1","to":"N2","failover_count":-1,"report":"fm-move"},{"type":"quorum-loss"}]`
+	if string(b) != want {
+		t.Errorf("%s\nwant %s", b, want)
 	}
 }
