@@ -63,8 +63,10 @@ var Detector = &detect.Detector{
 		"SetupLogReviewer.",
 	Looks:      "setup logs: every record of the judged run and its setup-run summary",
 	References: []string{diagnose.RefSetupLogReviewer},
-	Select:     func(e *parse.Event) bool { return e.Source == parse.SourceSetupLog },
-	Run:        run,
+	// The fallback gives way to a finding that explains the same run.
+	Yields: []string{"first-error"},
+	Select: func(e *parse.Event) bool { return e.Source == parse.SourceSetupLog },
+	Run:    run,
 }
 
 func run(p *detect.Pass) error {
