@@ -10,6 +10,7 @@ import (
 
 	"github.com/exlog/exlog/detect/builds"
 	"github.com/exlog/exlog/parse"
+	pfacts "github.com/exlog/exlog/parse/facts"
 )
 
 // Kinds of build observation (BuildObs.Kind). Only some say that the build
@@ -20,9 +21,15 @@ const (
 	BuildSetupSucceeded = "setup-succeeded"
 	// BuildSetupFailed: a run of this build did not complete.
 	BuildSetupFailed = "setup-failed"
-	// BuildSetupStarted: a run of this build with no end (or
-	// MSExchangeSetup 1000).
-	BuildSetupStarted = "setup-started"
+	// BuildSetupIncomplete: a run of this build whose log stops mid-run.
+	BuildSetupIncomplete = "setup-incomplete"
+	// BuildSetupUnknown: a run of this build that ended without saying
+	// how.
+	BuildSetupUnknown = "setup-unknown"
+	// BuildSetupStarted is the former name of BuildSetupIncomplete.
+	//
+	// Deprecated: use BuildSetupIncomplete.
+	BuildSetupStarted = BuildSetupIncomplete
 	// BuildPrevious: the build a run upgraded from, as of the run's start.
 	BuildPrevious = "previous"
 	// BuildInstalled: setup's "locally installed version" when it differs
@@ -54,7 +61,7 @@ const (
 // binaries).
 func (b BuildObs) Installed() bool {
 	switch b.Kind {
-	case BuildSetupFailed, BuildSetupStarted, BuildUnpacked, BuildSetupEventStarted:
+	case BuildSetupFailed, BuildSetupIncomplete, BuildSetupUnknown, BuildUnpacked, BuildSetupEventStarted:
 		return false
 	case BuildSetupSucceeded:
 		return !noBinaryModes[strings.ToLower(b.Mode)]
@@ -82,6 +89,59 @@ func (n *Node) Current() (BuildObs, bool) {
 		}
 	}
 	return BuildObs{}, false
+}
+
+// Attempts returns the node's setup runs that tried to lay down a build
+// (not /PrepareAD, /upgradeCMS and the like) and did not succeed (failed, incomplete, or ended without saying how),
+// in time order. Each carries its Note ("upgrade to X failed at T"); the
+// node's build stays the one it had before.
+func (n *Node) Attempts() []BuildObs {
+	var out []BuildObs
+	for _, b := range n.Builds {
+		switch b.Kind {
+		case BuildSetupFailed, BuildSetupIncomplete, BuildSetupUnknown:
+			if !noBinaryModes[strings.ToLower(b.Mode)] {
+				out = append(out, b)
+			}
+		}
+	}
+	return out
+}
+
+// Claims returns the node's observations that say a build was in place,
+// each with its evidence and time; conflicting claims are all kept.
+func (n *Node) Claims() []BuildObs {
+	var out []BuildObs
+	for _, b := range n.Builds {
+		if b.Installed() {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// Conflicts returns the node's claims that disagree with the build
+// Current picks without a later setup run to explain the change: an
+// untimed claim (a registry export, which holds at collection) naming
+// another build than the latest timed one, or two claims at the same time
+// naming different builds. Readers show them beside the current build;
+// none of them is dropped.
+func (n *Node) Conflicts() []BuildObs {
+	cur, ok := n.Current()
+	if !ok {
+		return nil
+	}
+	var out []BuildObs
+	for _, b := range n.Claims() {
+		if b.Kind == BuildPrevious || BuildKey(b.Build) == BuildKey(cur.Build) {
+			continue
+		}
+		// Untimed claims hold at collection, as the current one does.
+		if !b.timed() || !cur.timed() || b.Time.Equal(cur.Time) {
+			out = append(out, b)
+		}
+	}
+	return out
 }
 
 // BuildAt returns the build the node ran at time t as far as timed
@@ -119,7 +179,7 @@ func (n *Node) BuildsAfter(t time.Time) []BuildObs {
 		switch b.Kind {
 		case BuildPrevious, BuildInstalled:
 			return append(out, b) // the state as the run found it
-		case BuildSetupStarted, BuildSetupFailed, BuildSetupSucceeded, BuildUnpacked,
+		case BuildSetupIncomplete, BuildSetupUnknown, BuildSetupFailed, BuildSetupSucceeded, BuildUnpacked,
 			BuildSetupEventStarted, BuildSetupEventSucceeded:
 			if noBinaryModes[strings.ToLower(b.Mode)] {
 				continue // /upgradeCMS and the like leave the binaries alone
@@ -182,165 +242,131 @@ var noBinaryModes = map[string]bool{
 
 // IsUpgradeCMS reports whether a setup-run summary is a /upgradeCMS run.
 func IsUpgradeCMS(e *parse.Event) bool {
+	if r := pfacts.SetupRunOf(e); r != nil {
+		return r.UpgradeCMS
+	}
+	// A summary without its fact (see claimsFromFields).
 	return e.Kind == parse.KindSetupRun && (e.Field(parse.KeyParamUpgradeCMS) != "" || strings.EqualFold(e.Field(parse.KeyMode), "upgradecms"))
 }
 
-// buildsOf reads the build observations an event carries about its node.
+// RunSucceededEvent reports whether a setup-run summary's run succeeded.
+func RunSucceededEvent(e *parse.Event) bool {
+	if r := pfacts.SetupRunOf(e); r != nil {
+		return r.Outcome == pfacts.Succeeded
+	}
+	return e.Kind == parse.KindSetupRun && e.Field(parse.KeyResult) == "success"
+}
+
+// buildsOf reads the build observations an event carries about its node:
+// the build claims its parser attached (package parse/facts). Claims from
+// setup runs of modes that leave the binaries alone are never attached;
+// a 2003 service-pack level is named through the release table; banner
+// builds the table does not know are dropped, as the old readers did.
 func buildsOf(e *parse.Event) []BuildObs {
 	var out []BuildObs
-	switch {
-	case e.Kind == parse.KindSetupRun:
-		start := e.Time
-		end := start
-		if t, err := time.Parse(time.RFC3339Nano, e.Field(parse.KeyEnd)); err == nil {
-			end = t
+	claims := pfacts.BuildClaimsOf(e)
+	if len(e.Facts) == 0 {
+		claims = claimsFromFields(e)
+	}
+	for _, c := range claims {
+		build := c.Build
+		if build == "" && c.Release != "" {
+			build = builds.BuildOfRelease(c.Release)
 		}
-		mode := e.Field(parse.KeyMode)
-		if p := e.Field(parse.KeyPreviousVersion); p != "" {
-			b := obs(e, start, p, BuildPrevious)
-			b.Mode = mode
-			out = append(out, b)
+		if BuildKey(build) == "" {
+			continue
 		}
-		sv := e.Field(parse.KeySetupVersion)
-		if iv := e.Field(parse.KeyInstalledVersion); iv != "" && BuildKey(iv) != "" && BuildKey(iv) != BuildKey(sv) &&
-			BuildKey(iv) != BuildKey(e.Field(parse.KeyPreviousVersion)) {
-			b := obs(e, start, iv, BuildInstalled)
-			b.Mode = mode
-			out = append(out, b)
+		kind := claimKinds[c.Kind]
+		if kind == "" {
+			continue
 		}
-		if sv != "" {
-			kind := BuildSetupStarted
-			switch e.Field(parse.KeyResult) {
-			case "success":
-				kind = BuildSetupSucceeded
-			case "failed":
-				kind = BuildSetupFailed
+		if kind == BuildBanner {
+			if _, m := builds.Lookup(build); m == builds.NoMatch {
+				continue
 			}
-			b := obs(e, end, sv, kind)
-			b.Mode = mode
-			if mode == "" && IsUpgradeCMS(e) {
-				b.Mode = "upgradecms"
-			}
-			out = append(out, b)
 		}
-	case e.Source == parse.SourceRegistry:
-		role := e.Field(parse.KeyExchangeRole)
-		if e.Field(parse.KeyDeleted) != "" || role == "" || isCMSRole(role) {
-			// Only Exchange role keys hold the node's build; a CMS's
-			// version is the clustered server's own.
-			return nil
+		b := obs(e, c.Time, build, kind)
+		b.Mode = c.Mode
+		b.Note = c.Note
+		b.TimeQuality = c.TimeQuality
+		if c.Time.IsZero() {
+			b.TimeQuality = parse.TimeNone
 		}
-		kind := ""
-		switch strings.ToLower(e.Field(parse.KeyValueName)) {
-		case "configuredversion":
-			kind = BuildRegistry
-		case "unpackedversion":
-			kind = BuildUnpacked
+		if c.Evidence.Line > 0 || c.Evidence.Text != "" {
+			b.Evidence = lineEvidence(e, c.Evidence.Line, c.Evidence.Text)
 		}
-		if kind != "" && BuildKey(e.Field(parse.KeyValue)) != "" {
-			out = append(out, obs(e, e.Time, e.Field(parse.KeyValue), kind))
+		if c.Stated.Line > 0 {
+			st := lineEvidence(e, c.Stated.Line, c.Stated.Text)
+			b.Stated = &st
 		}
-	case (e.Source == parse.SourceEVTX || e.Source == parse.SourceEVT) && e.Field(parse.KeyVersion) != "":
-		if BuildKey(e.Field(parse.KeyVersion)) == "" {
-			return nil
-		}
-		v := e.Field(parse.KeyVersion)
-		if e.Field(parse.KeyProviderFamily) == "ese" {
-			// ESE's revision is its own ("6.05.7638.0000" runs on
-			// 6.5.7638.2): only major.minor.build name the Exchange build.
-			v = BuildKey(v)
-		}
-		kind := BuildEvent
-		switch e.Field(parse.KeyAction) {
-		case "setup-started":
-			kind = BuildSetupEventStarted
-		case "setup-succeeded":
-			kind = BuildSetupEventSucceeded
-		}
-		out = append(out, obs(e, e.Time, v, kind))
-	default:
-		if v := bannerBuild(e); v != "" {
-			out = append(out, obs(e, e.Time, v, BuildBanner))
-		}
+		out = append(out, b)
 	}
 	return out
 }
 
-func isCMSRole(role string) bool { return strings.EqualFold(role, "ClusteredMailboxServer") }
-
-// Version banners of Exchange services and display strings; the
-// surrounding text must name Exchange, so that a Windows "Version 6.0
-// (Build 6002: Service Pack 2)" is never read as an Exchange build.
-var (
-	reDisplayBuild = regexp.MustCompile(`Version \d{1,2}\.\d{1,2} \(Build \d{1,5}(?:\.\d{1,5})?(?:: [^)]{0,60})?\)`)
-	reServerBanner = regexp.MustCompile(`(?i)Exchange[\w ]{0,40}? server version (\d{1,2}\.\d{1,2}\.\d{1,5}(?:\.\d{1,5})?)\b`)
-)
-
-// bannerBuild returns the Exchange build a version banner in an event log
-// names, or "". Setup logs are left out: they evaluate the serial numbers
-// of every Exchange server of the organization ("Evaluated
-// [Setting:ExchangeSerialNumber] [Value:"Version 15.1 (Build 31531.3)"]"),
-// not the node's own build. The display form is read for Exchange
-// 2000/2003 only; later serial numbers encode the build differently
-// (31531 for 1531).
-func bannerBuild(e *parse.Event) string {
-	if e.Source != parse.SourceEVTX && e.Source != parse.SourceEVT {
-		return ""
-	}
-	msg := e.Message
-	if len(msg) > 4096 {
-		msg = msg[:4096]
-	}
-	if !strings.Contains(msg, "ersion") || !strings.Contains(msg, "Exchange") {
-		return ""
-	}
-	var v string
-	if m := reServerBanner.FindStringSubmatch(msg); m != nil {
-		v = m[1]
-	} else if m := reDisplayBuild.FindString(msg); m != "" {
-		if p, ok := builds.Parse(m); ok && p[0] == 6 {
-			v = p.String()
-		}
-	}
-	if v == "" {
-		return ""
-	}
-	p, _ := builds.Parse(v)
-	switch p[0] {
-	case 6, 8, 14, 15:
-	default:
-		return ""
-	}
-	if _, m := builds.Lookup(v); m == builds.NoMatch {
-		return ""
-	}
-	return v
+// claimKinds maps the parsers' claim kinds to BuildObs kinds.
+var claimKinds = map[string]string{
+	pfacts.ClaimSetupSucceeded:      BuildSetupSucceeded,
+	pfacts.ClaimSetupEventSucceeded: BuildSetupEventSucceeded,
+	pfacts.ClaimPrevious:            BuildPrevious,
+	pfacts.ClaimInstalled:           BuildInstalled,
+	pfacts.ClaimRegistry:            BuildRegistry,
+	pfacts.ClaimRunning:             BuildEvent,
+	pfacts.ClaimBanner:              BuildBanner,
+	pfacts.AttemptFailed:            BuildSetupFailed,
+	pfacts.AttemptIncomplete:        BuildSetupIncomplete,
+	pfacts.AttemptUnknown:           BuildSetupUnknown,
+	pfacts.AttemptStarted:           BuildSetupEventStarted,
+	pfacts.AttemptUnpacked:          BuildUnpacked,
 }
 
-// Texts of an Exchange 2003 virtual server upgrade (Cluster Administrator,
-// System Attendant resource, "Upgrade Exchange Virtual Server").
-const (
-	evsUpgradeAsked = "upgrade exchange virtual server"
-	evsUpgradedOK   = "exchange virtual server has been upgraded successfully"
-)
+// lineEvidence quotes one line of an event's file.
+func lineEvidence(e *parse.Event, line int, text string) Evidence {
+	ev := EvidenceOf(e)
+	if line > 0 {
+		ev.Line = line
+	}
+	if text != "" {
+		ev.Text = clipText(text)
+	}
+	return ev
+}
+
+func isCMSRole(role string) bool { return strings.EqualFold(role, "ClusteredMailboxServer") }
+
+// clipText bounds a quoted line as EvidenceOf does.
+func clipText(s string) string {
+	return EvidenceOf(&parse.Event{Message: s}).Text
+}
 
 // evsText says whether an event reports an EVS upgrade: asked (the menu
-// command ran) or done (the success message).
+// command ran) or done (the success message). Setup-log and event-log
+// parsers attach the fact (parse/facts.EVSUpgrade); cluster-log lines are
+// read with the same shared reader until that parser attaches it too.
 func evsText(e *parse.Event) (asked, done bool) {
+	u := evsUpgradeOf(e)
+	if u == nil {
+		return false, false
+	}
+	return !u.Done, u.Done
+}
+
+func evsUpgradeOf(e *parse.Event) *pfacts.EVSUpgrade {
+	if u := pfacts.EVSUpgradeOf(e); u != nil {
+		return u
+	}
+	// Cluster-log lines, and events built without facts (tests, older
+	// indexes), are read with the parsers' shared reader.
 	switch e.Source {
-	case parse.SourceClusterLog, parse.SourceSetupLog, parse.SourceEVTX, parse.SourceEVT:
+	case parse.SourceClusterLog:
+	case parse.SourceSetupLog, parse.SourceEVTX, parse.SourceEVT:
+		if len(e.Facts) > 0 || e.Kind != "" {
+			return nil
+		}
 	default:
-		return false, false
+		return nil
 	}
-	if !strings.Contains(e.Message, "irtual Server") && !strings.Contains(e.Message, "irtual server") &&
-		!strings.Contains(e.Message, "IRTUAL SERVER") {
-		return false, false
-	}
-	low := strings.ToLower(e.Message)
-	if strings.Contains(low, evsUpgradedOK) {
-		return false, true
-	}
-	return strings.Contains(low, evsUpgradeAsked), false
+	return pfacts.ReadEVSUpgrade(e.Message)
 }
 
 // versionSelect picks the events the version facts read beyond those
@@ -371,7 +397,7 @@ func versionSelect(e *parse.Event) bool {
 	if asked, done := evsText(e); asked || done {
 		return true
 	}
-	return bannerBuild(e) != ""
+	return len(e.Facts) > 0 && len(pfacts.BuildClaimsOf(e)) > 0
 }
 
 // Kinds of ServerBuild.
@@ -535,7 +561,7 @@ func (f *Facts) addVersionEvent(e *parse.Event) {
 	if c := e.Field(parse.KeyCluster); c != "" && e.Field(parse.KeyAction) == "node-joined" {
 		v.setCluster(e.Node, c)
 	}
-	if IsUpgradeCMS(e) && e.Field(parse.KeyResult) == "success" && e.Node != "" {
+	if IsUpgradeCMS(e) && RunSucceededEvent(e) && e.Node != "" {
 		v.cmsRuns = append(v.cmsRuns, e)
 	}
 	if asked, done := evsText(e); asked || done {
@@ -636,16 +662,20 @@ func (f *Facts) finishVersions() {
 	}
 	v.hive, v.hiveOrder = nil, nil
 	for _, e := range v.cmsRuns {
-		end := e.Time
-		if t, err := time.Parse(time.RFC3339Nano, e.Field(parse.KeyEnd)); err == nil {
-			end = t
+		r := pfacts.SetupRunOf(e)
+		if r == nil {
+			r = runFromFields(e)
+		}
+		end := r.End
+		if end.IsZero() {
+			end = e.Time
 		}
 		sb := ServerBuild{Time: end, Node: parse.ShortNode(e.Node), Kind: ServerCMSUpgraded, Evidence: []Evidence{EvidenceOf(e)}}
-		sb.Server = e.Field(parse.KeyParamCMSName)
-		if sb.Server == "" || sb.Server == "true" {
+		sb.Server = r.CMSName
+		if sb.Server == "" {
 			sb.Server = f.exchangeGroupOn(sb.Node, end)
 		}
-		sb.Build = e.Field(parse.KeySetupVersion)
+		sb.Build = r.ToBuild
 		if sb.Build == "" {
 			if n := f.Node(sb.Node); n != nil {
 				if b, ok := n.BuildAt(end); ok {
@@ -748,8 +778,9 @@ func (f *Facts) resolveEVS() {
 }
 
 // reEVSName reads a virtual server's name from an Exchange resource name
-// ("Exchange System Attendant - (EVS1)") or from "virtual server 'EVS1'".
-var reEVSName = regexp.MustCompile(`\(([^()]{1,63})\)\s*$|(?i:virtual server)[ :]+['"<]?([A-Za-z0-9][A-Za-z0-9_.-]{0,62})['">]?`)
+// ("Exchange System Attendant - (EVS1)"), the cluster's naming of the
+// resources Exchange setup creates.
+var reEVSName = regexp.MustCompile(`\(([^()]{1,63})\)\s*$`)
 
 func (f *Facts) evsName(e *parse.Event) string {
 	if g := e.Field(parse.KeyGroup); g != "" {
@@ -759,14 +790,13 @@ func (f *Facts) evsName(e *parse.Event) string {
 		if g := f.Cluster.GroupOf(r); g != "" {
 			return g
 		}
-		if m := reEVSName.FindStringSubmatch(r); m != nil && m[1] != "" {
+		if m := reEVSName.FindStringSubmatch(r); m != nil {
 			return strings.TrimSpace(m[1])
 		}
 	}
-	if m := reEVSName.FindStringSubmatch(e.Message); m != nil && m[2] != "" {
-		name := strings.TrimRight(m[2], ".")
-		if _, known := f.Cluster.canon[strings.ToLower(name)]; known {
-			return name
+	if u := evsUpgradeOf(e); u != nil && u.Server != "" {
+		if _, known := f.Cluster.canon[strings.ToLower(u.Server)]; known {
+			return u.Server
 		}
 	}
 	return ""

@@ -12,6 +12,7 @@ import (
 	"github.com/exlog/exlog/parse"
 	"github.com/exlog/exlog/parse/bundle"
 	"github.com/exlog/exlog/parse/evt"
+	pfacts "github.com/exlog/exlog/parse/facts"
 	"github.com/exlog/exlog/parse/formats"
 )
 
@@ -131,33 +132,39 @@ func evt1(node, src, provider string, id int, t string, msg string, fields map[s
 	return e
 }
 
+// claimEvent is an event carrying one build claim, as a parser attaches
+// it; the parsers' own tests check that they read these from their logs.
+func claimEvent(node, src, tm string, c *pfacts.BuildClaim) *parse.Event {
+	e := evt1(node, src, "", 0, tm, "line", nil)
+	c.Time, c.TimeQuality = e.Time, e.TimeQuality
+	e.AddFact(c)
+	return e
+}
+
 func TestBuildsOfSources(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		e    *parse.Event
 		want string
 	}{
-		{"ESE engine version keeps major.minor.build",
-			evt1("N1", parse.SourceEVT, "ESE", 100, "2007-06-12T06:55:02Z", "ESE database engine '6.05.7226.0000' started",
-				map[string]string{"version": "6.05.7226.0000", "provider_family": "ese"}), "event 6.5.7226"},
-		{"MSExchangeSetup 1000", evt1("N1", parse.SourceEVTX, "MSExchangeSetup", 1000, "2008-01-19T07:10:04Z", "",
-			map[string]string{"version": "8.1.240.6", "action": "setup-started"}), "setup-event-started 8.1.240.6"},
-		{"MSExchangeSetup 1001", evt1("N1", parse.SourceEVTX, "MSExchangeSetup", 1001, "2008-01-19T07:48:19Z", "",
-			map[string]string{"version": "8.1.240.6", "action": "setup-succeeded"}), "setup-event-succeeded 8.1.240.6"},
-		{"role ConfiguredVersion", evt1("N1", parse.SourceRegistry, "", 0, "", "",
-			map[string]string{"value_name": "ConfiguredVersion", "value": "8.1.0240.006", "exchange_role": "MailboxRole"}), "registry 8.1.240.6"},
-		{"role UnpackedVersion", evt1("N1", parse.SourceRegistry, "", 0, "", "",
-			map[string]string{"value_name": "UnpackedVersion", "value": "8.2.0176.002", "exchange_role": "MailboxRole"}), "unpacked 8.2.176.2"},
-		{"CMS ConfiguredVersion is the clustered server's", evt1("N1", parse.SourceRegistry, "", 0, "", "",
-			map[string]string{"value_name": "ConfiguredVersion", "value": "8.1.0240.006", "exchange_role": "ClusteredMailboxServer"}), ""},
-		{"POP3 banner", evt1("N1", parse.SourceEVT, "POP3Svc", 1000, "2007-06-12T07:00:00Z",
-			"POP3Svc event 1000: Microsoft Exchange Server 2003 POP3 server version 6.5.7638.1 (node1.contoso.com) starting.", nil), "banner 6.5.7638.1"},
-		{"display form", evt1("N1", parse.SourceEVTX, "MSExchangeSA", 9999, "2007-06-12T07:00:00Z",
-			"MSExchangeSA event 9999: Exchange server EVS1 reports Version 6.5 (Build 7638.2: Service Pack 2)", nil), "banner 6.5.7638.2"},
-		{"Windows display form is not Exchange", evt1("N1", parse.SourceEVTX, "EventLog", 6009, "2009-09-15T07:00:00Z",
-			"EventLog event 6009: Microsoft (R) Windows (R) Version 6.0 (Build 6002: Service Pack 2) Multiprocessor Free.", nil), ""},
-		{"Windows version with Exchange words is not an Exchange build", evt1("N1", parse.SourceEVTX, "MSExchangeIS", 9999, "2009-09-15T07:00:00Z",
-			"Exchange store on Version 6.1 (Build 7601: Service Pack 1)", nil), ""},
+		{"ESE engine version", claimEvent("N1", parse.SourceEVT, "2007-06-12T06:55:02Z",
+			&pfacts.BuildClaim{Build: "6.5.7226", Kind: pfacts.ClaimRunning}), "event 6.5.7226"},
+		{"MSExchangeSetup 1000", claimEvent("N1", parse.SourceEVTX, "2008-01-19T07:10:04Z",
+			&pfacts.BuildClaim{Build: "8.1.240.6", Kind: pfacts.AttemptStarted}), "setup-event-started 8.1.240.6"},
+		{"MSExchangeSetup 1001", claimEvent("N1", parse.SourceEVTX, "2008-01-19T07:48:19Z",
+			&pfacts.BuildClaim{Build: "8.1.240.6", Kind: pfacts.ClaimSetupEventSucceeded}), "setup-event-succeeded 8.1.240.6"},
+		{"role ConfiguredVersion", claimEvent("N1", parse.SourceRegistry, "",
+			&pfacts.BuildClaim{Build: "8.1.0240.006", Kind: pfacts.ClaimRegistry}), "registry 8.1.240.6"},
+		{"role UnpackedVersion", claimEvent("N1", parse.SourceRegistry, "",
+			&pfacts.BuildClaim{Build: "8.2.0176.002", Kind: pfacts.AttemptUnpacked}), "unpacked 8.2.176.2"},
+		{"POP3 banner", claimEvent("N1", parse.SourceEVT, "2007-06-12T07:00:00Z",
+			&pfacts.BuildClaim{Build: "6.5.7638.1", Kind: pfacts.ClaimBanner}), "banner 6.5.7638.1"},
+		{"banner of a build no release has", claimEvent("N1", parse.SourceEVT, "2007-06-12T07:00:00Z",
+			&pfacts.BuildClaim{Build: "6.5.1.1", Kind: pfacts.ClaimBanner}), ""},
+		{"2003 service pack named, not its build", claimEvent("N1", parse.SourceSetupLog, "2008-03-08T10:14:29Z",
+			&pfacts.BuildClaim{Release: "Exchange 2003 SP2", Kind: pfacts.ClaimSetupSucceeded}), "setup-succeeded 6.5.7638.2"},
+		{"not a build", claimEvent("N1", parse.SourceEVT, "2007-06-12T07:00:00Z",
+			&pfacts.BuildClaim{Build: "soon", Kind: pfacts.ClaimRunning}), ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if got := kinds(buildsOf(c.e)); got != c.want {
@@ -167,42 +174,67 @@ func TestBuildsOfSources(t *testing.T) {
 	}
 }
 
-func run(node, start, end, mode, result string, fields map[string]string) *parse.Event {
-	e := evt1(node, parse.SourceSetupLog, "ExchangeSetup", 0, start, "run", map[string]string{"mode": mode, "result": result, "end": end})
-	e.Kind = "setup-run"
+// run is a setup-run summary with its facts, as the setup-log parser
+// writes them: outcome, builds and the claims the outcome allows.
+func run(node, start, end, mode string, outcome pfacts.Outcome, from, to string) *parse.Event {
+	e := evt1(node, parse.SourceSetupLog, "ExchangeSetup", 0, start, "run", nil)
+	e.Kind = parse.KindSetupRun
 	e.File = node + "/ExchangeSetup.log"
-	for k, v := range fields {
-		e.Fields[k] = v
+	sr := &pfacts.SetupRun{Mode: mode, FromBuild: from, ToBuild: to, Outcome: outcome, Start: at(start), End: at(end),
+		TimeQuality: parse.TimeUTC, ChangesBinaries: true, Decider: pfacts.Line{Line: 9, Text: "decided"}}
+	e.AddFact(sr)
+	if from != "" {
+		e.AddFact(&pfacts.BuildClaim{Build: from, Kind: pfacts.ClaimPrevious, Time: sr.Start, TimeQuality: parse.TimeUTC, Mode: mode})
 	}
+	kind := map[pfacts.Outcome]string{pfacts.Succeeded: pfacts.ClaimSetupSucceeded, pfacts.Failed: pfacts.AttemptFailed,
+		pfacts.Incomplete: pfacts.AttemptIncomplete}[outcome]
+	e.AddFact(&pfacts.BuildClaim{Build: to, Kind: kind, Time: sr.End, TimeQuality: parse.TimeUTC, Mode: mode,
+		Note: "upgrade to " + to + " " + string(outcome)})
 	return e
 }
 
-func TestSetupRunsThatLeaveBinariesAlone(t *testing.T) {
-	prep := run("N1", "2020-12-23T08:28:02Z", "2020-12-23T08:28:58Z", "preparead", "success",
-		map[string]string{"setup_version": "15.1.2044.4", "installed_version": "15.1.1531.3"})
-	cms := run("N1", "2020-12-24T08:00:00Z", "2020-12-24T08:10:00Z", "", "success",
-		map[string]string{"setup_version": "8.1.240.6", "param.upgradecms": "true"})
-	n := DeriveFacts([]*parse.Event{prep, cms}).Node("N1")
-	if got := kinds(n.Builds); got != "installed 15.1.1531.3, setup-succeeded 15.1.2044.4, setup-succeeded 8.1.240.6" {
-		t.Fatalf("observations: %s", got)
+func TestDuplicateRunsCountOnce(t *testing.T) {
+	a := run("N1", "2008-03-08T08:20:00Z", "2008-03-08T08:55:00Z", "Upgrade", pfacts.Succeeded, "6.5.7226.6", "6.5.7638.2")
+	b := run("N1", "2008-03-08T08:20:00Z", "2008-03-08T08:55:00Z", "Upgrade", pfacts.Incomplete, "6.5.7226.6", "6.5.7638.2")
+	b.File = "N1/ExchangeSetup.log.bak"
+	pfacts.SetupRunOf(a).Print, pfacts.SetupRunOf(a).Records = []uint64{1, 2, 3}, 30
+	pfacts.SetupRunOf(b).Print, pfacts.SetupRunOf(b).Records = []uint64{1, 2}, 12 // a copy cut short
+	loose := run("", "2008-03-08T08:20:00Z", "2008-03-08T08:55:00Z", "Upgrade", pfacts.Succeeded, "6.5.7226.6", "6.5.7638.2")
+	loose.File = "loose/ExchangeSetup.log" // a copy whose folder names no server
+	pfacts.SetupRunOf(loose).Print, pfacts.SetupRunOf(loose).Records = []uint64{1, 2, 3}, 30
+	other := run("N2", "2008-03-08T08:20:00Z", "2008-03-08T08:55:00Z", "Upgrade", pfacts.Succeeded, "6.5.7226.6", "6.5.7638.2")
+	pfacts.SetupRunOf(other).Print, pfacts.SetupRunOf(other).Records = []uint64{1, 2, 3}, 30 // another server
+	dup := DuplicateRuns([]*parse.Event{b, a, loose, other})
+	if !dup[b] || dup[a] || !dup[loose] || dup[other] {
+		t.Fatalf("duplicates %v", dup)
 	}
-	for _, b := range n.Builds[1:] {
-		if b.Installed() {
-			t.Errorf("%s %s (mode %s) counted as installed", b.Kind, b.Build, b.Mode)
-		}
+	n := DeriveFacts([]*parse.Event{a, b}).Node("N1")
+	if got := kinds(n.Builds); got != "previous 6.5.7226.6, setup-succeeded 6.5.7638.2" {
+		t.Errorf("observations: %s", got)
 	}
-	if cur, _ := n.Current(); cur.Build != "15.1.1531.3" {
-		t.Errorf("current = %s", cur.Build)
+}
+
+func TestFailedUpgradeKeepsPreviousBuild(t *testing.T) {
+	e := run("N1", "2021-03-11T11:42:38Z", "2021-03-11T12:06:23Z", "Upgrade", pfacts.Failed, "15.1.1713.5", "15.1.2106.2")
+	n := DeriveFacts([]*parse.Event{e}).Node("N1")
+	cur, ok := n.Current()
+	if !ok || cur.Build != "15.1.1713.5" {
+		t.Fatalf("current %+v", cur)
+	}
+	if at := n.Attempts(); len(at) != 1 || at[0].Note != "upgrade to 15.1.2106.2 failed" || at[0].Installed() {
+		t.Errorf("attempts %+v", at)
+	}
+	if b, _ := n.BuildAt(at("2021-03-11T13:00:00Z")); b.Build != "15.1.1713.5" {
+		t.Errorf("BuildAt after the failed run = %s", b.Build)
 	}
 }
 
 func TestBuildAt(t *testing.T) {
 	ese := func(tm, v string) *parse.Event {
-		return evt1("N1", parse.SourceEVT, "ESE", 100, tm, "", map[string]string{"version": v, "provider_family": "ese"})
+		return claimEvent("N1", parse.SourceEVT, tm, &pfacts.BuildClaim{Build: v, Kind: pfacts.ClaimRunning})
 	}
-	up := run("N1", "2008-03-08T08:20:00Z", "2008-03-08T08:55:00Z", "Upgrade", "success",
-		map[string]string{"setup_version": "6.5.7638.2", "previous_version": "6.5.7226.6"})
-	evs := []*parse.Event{ese("2008-03-08T06:40:00Z", "6.05.7226.0000"), up, ese("2008-03-08T09:11:00Z", "6.05.7638.0000")}
+	up := run("N1", "2008-03-08T08:20:00Z", "2008-03-08T08:55:00Z", "Upgrade", pfacts.Succeeded, "6.5.7226.6", "6.5.7638.2")
+	evs := []*parse.Event{ese("2008-03-08T06:40:00Z", "6.5.7226"), up, ese("2008-03-08T09:11:00Z", "6.5.7638")}
 	SortEvents(evs)
 	n := DeriveFacts(evs).Node("N1")
 	for _, c := range []struct{ at, want string }{
@@ -291,5 +323,28 @@ func TestScenarioVersionFacts(t *testing.T) {
 				t.Errorf("%s: %+v", n, w)
 			}
 		}
+	}
+}
+
+// TestConflictingClaims: a registry export naming another build than the
+// latest setup run is kept and reported as a conflict, not resolved.
+func TestConflictingClaims(t *testing.T) {
+	up := run("N1", "2008-03-08T08:20:00Z", "2008-03-08T08:55:00Z", "Upgrade", pfacts.Succeeded, "8.0.685.24", "8.1.240.6")
+	reg := claimEvent("N1", parse.SourceRegistry, "", &pfacts.BuildClaim{Build: "8.0.685.24", Kind: pfacts.ClaimRegistry})
+	evs := []*parse.Event{up, reg}
+	SortEvents(evs)
+	n := DeriveFacts(evs).Node("N1")
+	cur, _ := n.Current()
+	c := n.Conflicts()
+	if len(c) != 1 || c[0].Kind != BuildSetupSucceeded && c[0].Kind != BuildRegistry {
+		t.Fatalf("current %s %s, conflicts %s", cur.Kind, cur.Build, kinds(c))
+	}
+	if got := kinds(n.Claims()); got != "previous 8.0.685.24, setup-succeeded 8.1.240.6, registry 8.0.685.24" {
+		t.Errorf("claims %s", got)
+	}
+	// Agreeing claims are no conflict.
+	reg2 := claimEvent("N1", parse.SourceRegistry, "", &pfacts.BuildClaim{Build: "8.1.0240.006", Kind: pfacts.ClaimRegistry})
+	if c := DeriveFacts([]*parse.Event{up, reg2}).Node("N1").Conflicts(); len(c) != 0 {
+		t.Errorf("conflicts %s", kinds(c))
 	}
 }

@@ -172,6 +172,12 @@ type Detector struct {
 	Select func(*parse.Event) bool
 	// Run examines the pass and reports findings through Pass.Report.
 	Run func(*Pass) error
+	// Yields lists the causes of this detector's findings that give way
+	// to another finding about the same incident: generic fallbacks ("no
+	// known pattern"), and causes another detector explains in full. A
+	// yielding finding that shares a piece of evidence with a finding that
+	// does not yield is dropped, its evidence added to that finding.
+	Yields []string
 }
 
 // Pass is one detector's view of a bundle.
@@ -201,8 +207,13 @@ func (p *Pass) Report(f Finding) {
 	if !f.Start.IsZero() {
 		f.Start = f.Start.UTC()
 		f.TimeQuality = timeQualityOf(f.Evidence)
-		if f.TimeQuality == parse.TimeOfDayOnly && f.ConfidenceReason == "" {
-			f.ConfidenceReason = "its times come from a log that writes only the time of day; the dates are assumed from file times"
+		if f.TimeQuality == parse.TimeOfDayOnly {
+			const why = "its times come from a log that writes only the time of day; the dates are assumed from file times"
+			if f.ConfidenceReason == "" {
+				f.ConfidenceReason = why
+			} else {
+				f.ConfidenceReason += "; " + why
+			}
 			if f.Confidence == "" || f.Confidence == ConfidenceHigh {
 				f.Confidence = ConfidenceMedium
 			}
@@ -328,6 +339,7 @@ type Result struct {
 // error is returned joined with the rest after all have run.
 func (e *Engine) Run(ctx context.Context) (*Result, error) {
 	SortEvents(e.events)
+	e.events = DropCopies(e.events)
 	facts := DeriveFacts(e.events)
 	res := &Result{Facts: facts}
 	var errs []string
@@ -346,6 +358,7 @@ func (e *Engine) Run(ctx context.Context) (*Result, error) {
 		}
 		res.Findings = append(res.Findings, pass.findings...)
 	}
+	res.Findings = dropYielding(e.detectors, res.Findings)
 	SortFindings(res.Findings)
 	if len(errs) > 0 {
 		return res, fmt.Errorf("%s", strings.Join(errs, "; "))
@@ -425,4 +438,64 @@ func Highest(fs []Finding) Severity {
 		s = max(s, f.Severity)
 	}
 	return s
+}
+
+// dropYielding removes the findings whose cause yields (Detector.Yields)
+// to another finding of the same incident, one sharing a piece of
+// evidence, and adds their evidence to that finding: one incident, one
+// finding.
+func dropYielding(ds []*Detector, fs []Finding) []Finding {
+	yields := map[string]map[string]bool{}
+	for _, d := range ds {
+		for _, c := range d.Yields {
+			if yields[d.ID] == nil {
+				yields[d.ID] = map[string]bool{}
+			}
+			yields[d.ID][c] = true
+		}
+	}
+	if len(yields) == 0 {
+		return fs
+	}
+	owner := map[string]int{} // evidence DocID -> a non-yielding finding
+	for i, f := range fs {
+		if yields[f.Detector][f.Cause] {
+			continue
+		}
+		for _, x := range f.Evidence {
+			if _, ok := owner[x.DocID]; !ok {
+				owner[x.DocID] = i
+			}
+		}
+	}
+	drop := make([]bool, len(fs))
+	for i, f := range fs {
+		if !yields[f.Detector][f.Cause] {
+			continue
+		}
+		for _, x := range f.Evidence {
+			if j, ok := owner[x.DocID]; ok {
+				drop[i] = true
+				have := map[string]bool{}
+				for _, y := range fs[j].Evidence {
+					have[y.DocID] = true
+				}
+				for _, y := range f.Evidence {
+					if !have[y.DocID] {
+						fs[j].Evidence = append(fs[j].Evidence, y)
+					}
+				}
+				// RFC 3339 UTC times sort as text; untimed evidence first.
+				slices.SortStableFunc(fs[j].Evidence, func(a, b Evidence) int { return strings.Compare(a.Time, b.Time) })
+				break
+			}
+		}
+	}
+	out := fs[:0]
+	for i, f := range fs {
+		if !drop[i] {
+			out = append(out, f)
+		}
+	}
+	return out
 }

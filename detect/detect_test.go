@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/exlog/exlog/parse"
+	pfacts "github.com/exlog/exlog/parse/facts"
 )
 
 func ev(file string, line int, t string, fields map[string]string) *parse.Event {
@@ -62,11 +63,10 @@ func TestEngineRunsDetectorsInTimeOrder(t *testing.T) {
 }
 
 func TestFactsBuildsAndOwners(t *testing.T) {
-	run := ev("setup.log", 10, "2024-03-01T10:00:00Z", map[string]string{
-		"setup_version": "08.01.0240.006", "previous_version": "8.0.685.24", "result": "success",
-		"end": "2024-03-01T10:30:00Z", "mode": "Upgrade",
-	})
+	run := ev("setup.log", 10, "2024-03-01T10:00:00Z", nil)
 	run.Kind = "setup-run"
+	run.AddFact(&pfacts.BuildClaim{Build: "8.0.685.24", Kind: pfacts.ClaimPrevious, Time: run.Time, Mode: "Upgrade"})
+	run.AddFact(&pfacts.BuildClaim{Build: "08.01.0240.006", Kind: pfacts.ClaimSetupSucceeded, Time: run.Time.Add(30 * time.Minute), Mode: "Upgrade"})
 	move := ev("cluster.log", 5, "2024-03-01T11:00:00Z", map[string]string{"action": "group-move", "group": "CMS1", "from_node": "NODE1", "to_node": "node2.contoso.com", "move_type": "Manual"})
 	evs := []*parse.Event{move, run}
 	SortEvents(evs)

@@ -49,8 +49,22 @@ type BuildObs struct {
 	// buildfacts.go.
 	Kind string `json:"kind"`
 	// Mode is the setup mode for setup observations ("Upgrade", "Install").
-	Mode     string   `json:"mode,omitempty"`
-	Evidence Evidence `json:"evidence"`
+	Mode string `json:"mode,omitempty"`
+	// TimeQuality says how far Time can be trusted ("none" for registry
+	// values, which hold at collection).
+	TimeQuality parse.TimeQuality `json:"time_quality,omitempty"`
+	// Note says what an attempt means: "upgrade to 15.1.2106.2 failed at
+	// 2021-03-11T12:06:23Z". A failed or incomplete upgrade leaves the
+	// previous build in place; the note is shown beside it.
+	Note string `json:"note,omitempty"`
+	// Evidence is the line or record that decided the observation (for a
+	// setup run, the line that decided its outcome); Stated, when set, is
+	// the line that names the build ("Setup version: ...").
+	Evidence Evidence  `json:"evidence"`
+	Stated   *Evidence `json:"stated,omitempty"`
+	// Also lists the same observation read from other copies of a log (a
+	// .bak, the same file in two archives); it counts once.
+	Also []Evidence `json:"also,omitempty"`
 }
 
 // factSelect picks the events DeriveFacts reads; they are kept whatever
@@ -61,6 +75,8 @@ func factSelect(e *parse.Event) bool {
 		return true
 	case storySelect(e):
 		return true
+	case len(e.Facts) > 0:
+		return true
 	case clusterSelect(e):
 		return true
 	case e.Source == parse.SourceRegistry:
@@ -69,7 +85,7 @@ func factSelect(e *parse.Event) bool {
 			return true
 		}
 	case e.Field(parse.KeyVersion) != "" && (e.Source == parse.SourceEVTX || e.Source == parse.SourceEVT):
-		return true
+		return true // claimsFromFields reads events without facts
 	}
 	return versionSelect(e)
 }
@@ -87,7 +103,11 @@ func DeriveFacts(events []*parse.Event) *Facts {
 		}
 		return n
 	}
+	copies := DuplicateRuns(events)
 	for _, e := range events {
+		if copies[e] {
+			continue // a copy of a run read from another file counts once
+		}
 		if !e.Time.IsZero() && e.TimeQuality.DateKnown() {
 			if f.Start.IsZero() || e.Time.Before(f.Start) {
 				f.Start = e.Time
@@ -103,7 +123,7 @@ func DeriveFacts(events []*parse.Event) *Facts {
 		}
 		n := node(e.Node)
 		for _, b := range buildsOf(e) {
-			n.Builds = append(n.Builds, b)
+			n.addBuild(b)
 		}
 	}
 	f.finishCluster()
@@ -154,4 +174,21 @@ func (f *Facts) Node(name string) *Node {
 		}
 	}
 	return nil
+}
+
+// addBuild adds an observation unless the node already has the same one
+// from a copy of the same log or record (same kind, build, time and
+// quoted text): a log collected twice counts once.
+func (n *Node) addBuild(b BuildObs) {
+	for i := range n.Builds {
+		o := &n.Builds[i]
+		if o.Kind == b.Kind && o.Build == b.Build && o.Time.Equal(b.Time) && o.Mode == b.Mode && o.Evidence.Text == b.Evidence.Text &&
+			o.Evidence.Line == b.Evidence.Line {
+			if o.Evidence.File != b.Evidence.File {
+				o.Also = append(o.Also, b.Evidence)
+			}
+			return
+		}
+	}
+	n.Builds = append(n.Builds, b)
 }

@@ -1,13 +1,13 @@
 package detect
 
 import (
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/facts"
 )
 
 // Move kinds of an OwnerChange. Only unplanned moves count as failovers:
@@ -37,6 +37,9 @@ type OwnerChange struct {
 	// FailoverCount is the cluster's failover counter for the group as the
 	// RCM line wrote it, or -1 when no line gave it.
 	FailoverCount int `json:"failover_count"`
+	// Guessed is true when every report of the move is a line shape no
+	// public real log confirms (the 2003 [FM] move and owner lines).
+	Guessed bool `json:"guessed,omitempty"`
 	// Sources lists the kinds of report merged into this move.
 	Sources  []string `json:"sources"`
 	Evidence Evidence `json:"evidence"`
@@ -110,9 +113,20 @@ type ClusterFacts struct {
 	restart       map[string]*Policy // lower-case resource -> restart policy
 	nodes         map[string]bool
 	nodeIDs       map[string]string // cluster node id -> name
+	guidName      map[string]string // lower-case group or resource GUID -> name
+	guidGroup     map[string]string // lower-case resource GUID -> group name or GUID
+	groupIDs      map[string]string // group name -> the GUID logs named it by
+	moveNodes     map[string]bool   // nodes named as a move's source or target
 	pendingObs    []GroupObs        // observations naming only a resource
-	removed       []*parse.Event
-	quorum        []*parse.Event
+	pending       []*parse.Event    // cluster events, read once every name is known
+	removed       []nodeReport
+	quorum        []nodeReport
+}
+
+// nodeReport is one report of a removal or quorum loss.
+type nodeReport struct {
+	e    *parse.Event
+	node string
 }
 
 func newClusterFacts() *ClusterFacts {
@@ -125,6 +139,10 @@ func newClusterFacts() *ClusterFacts {
 		restart:       map[string]*Policy{},
 		nodes:         map[string]bool{},
 		nodeIDs:       map[string]string{},
+		guidName:      map[string]string{},
+		guidGroup:     map[string]string{},
+		groupIDs:      map[string]string{},
+		moveNodes:     map[string]bool{},
 	}
 }
 
@@ -135,13 +153,20 @@ var policyValues = map[string]bool{
 }
 
 // clusterSelect picks the events the owner timeline and the other cluster
-// facts are built from.
+// facts are built from: those carrying the cluster facts the parsers read
+// from their own wording (package parse/facts), and the cluster hive's
+// values.
 func clusterSelect(e *parse.Event) bool {
-	switch e.Field(parse.KeyAction) {
-	case "group-move", "role-moved", "failover-attempt",
-		"resource-failed", "group-failed", "online-failed", "not-failing-over",
-		"node-removed", "quorum-lost":
-		return true
+	if e.Facts == nil && e.Field(parse.KeyAction) != "" {
+		// An event that carries its cluster fields but not the facts
+		// (built by hand, or read back from an older index): the facts
+		// follow from the fields alone.
+		facts.Cluster(e)
+	}
+	for _, f := range e.Facts {
+		if clusterFact(f, e) {
+			return true
+		}
 	}
 	if e.Source == parse.SourceRegistry {
 		vn := strings.ToLower(e.Field(parse.KeyValueName))
@@ -155,6 +180,32 @@ func clusterSelect(e *parse.Event) bool {
 		}
 	}
 	return false
+}
+
+// clusterFact reports the facts the owner timeline reads.
+func clusterFact(f parse.Fact, e *parse.Event) bool {
+	switch f := f.(type) {
+	case facts.GroupMove, facts.FailoverPolicy, facts.NameMap, facts.QuorumLoss:
+		return true
+	case facts.ResourceFailure:
+		return obsKind(f.Kind) != ""
+	case facts.NodeState:
+		return f.State == facts.NodeRemoved || (f.State == facts.NodeDown && legacyEvent(e))
+	}
+	return false
+}
+
+// legacyEvent reports a Windows 2000/2003 cluster record.
+func legacyEvent(e *parse.Event) bool { return strings.EqualFold(e.Provider, "clussvc") }
+
+// obsKind names the failures that place a group on a node, as GroupObs.What
+// spells them; "" for the others.
+func obsKind(kind string) string {
+	switch kind {
+	case facts.FailResource, facts.FailOnline, facts.FailGroup:
+		return kind
+	}
+	return ""
 }
 
 // groupName returns the spelling of a group first seen, so that "evs1"
@@ -173,7 +224,7 @@ func (c *ClusterFacts) groupName(g string) string {
 }
 
 func (c *ClusterFacts) addNode(n string) {
-	if n = parse.ShortNode(n); n != "" && n != "-1" {
+	if n = parse.ShortNode(n); n != "" && n != "-1" && !strings.HasPrefix(n, "#") {
 		c.nodes[n] = true
 	}
 }
@@ -183,8 +234,10 @@ func isExchangeText(s string) bool {
 	return strings.Contains(strings.ToLower(s), "exchange")
 }
 
-// addClusterEvent feeds one event into the owner timeline and the cluster
-// facts; DeriveFacts calls it for every selected event in time order.
+// addClusterEvent takes one selected event; DeriveFacts calls it for every
+// event in time order. Name maps are learnt at once; the rest waits for
+// finishCluster, when every log's names are known, so that a group a log
+// names only by GUID gets the name another log gave it.
 func (f *Facts) addClusterEvent(e *parse.Event) {
 	c := f.Cluster
 	if !clusterSelect(e) {
@@ -200,101 +253,218 @@ func (f *Facts) addClusterEvent(e *parse.Event) {
 		c.addRegistry(e)
 		return
 	}
-	if e.Source == parse.SourceClusterLog || e.Field(parse.KeyProviderFamily) == "failover-clustering" {
-		c.addNode(e.Node)
+	for _, fc := range facts.Of[facts.NameMap](e) {
+		c.learnName(fc)
 	}
-	res, grp := e.Field(parse.KeyResource), e.Field(parse.KeyGroup)
+	c.pending = append(c.pending, e)
+}
+
+// learnName records one name map.
+func (c *ClusterFacts) learnName(m facts.NameMap) {
+	switch m.Kind {
+	case facts.MapNode:
+		if n := parse.ShortNode(m.Name); n != "" && m.ID != "" {
+			if _, known := c.nodeIDs[m.ID]; !known {
+				c.nodeIDs[m.ID] = n
+			}
+		}
+	case facts.MapGroup, facts.MapResource:
+		id := facts.NormGUID(m.ID)
+		if m.Name != "" {
+			c.guidName[id] = m.Name
+		}
+		if m.Kind == facts.MapResource && m.Group != "" {
+			c.guidGroup[id] = m.Group
+		}
+	}
+}
+
+// group names a group from a fact's name and GUID: the name when given,
+// else the name any log gave the GUID, else the GUID itself.
+func (c *ClusterFacts) group(name, id string) string {
+	if name == "" && id != "" {
+		name = c.guidName[facts.NormGUID(id)]
+		if name == "" {
+			name = facts.NormGUID(id)
+		}
+	}
+	g := c.groupName(name)
+	if g != "" && id != "" && !facts.IsGUID(g) {
+		c.groupIDs[g] = facts.NormGUID(id)
+	}
+	return g
+}
+
+// resource names a resource the same way.
+func (c *ClusterFacts) resource(name, id string) string {
+	if name == "" && id != "" {
+		if name = c.guidName[facts.NormGUID(id)]; name == "" {
+			name = facts.NormGUID(id)
+		}
+	}
+	return name
+}
+
+// nodeName names a node from a name or a node number, "" when neither is
+// known. An unmapped number is kept as "#<n>".
+func (c *ClusterFacts) nodeName(name, id string) string {
+	if name != "" {
+		return parse.ShortNode(name)
+	}
+	if id == "" || id == "-1" {
+		return ""
+	}
+	if n := c.nodeIDs[id]; n != "" {
+		return n
+	}
+	return "#" + id
+}
+
+// GroupName names a group from a fact's name and GUID as the owner
+// timeline does: the name, else the name any log gave the GUID, else the
+// GUID.
+func (c *ClusterFacts) GroupName(name, id string) string {
+	if c == nil {
+		return name
+	}
+	return c.group(name, id)
+}
+
+// NodeName names a node from a fact's name or node number as the owner
+// timeline does; an unmapped number is "#<n>".
+func (c *ClusterFacts) NodeName(name, id string) string {
+	if c == nil {
+		return parse.ShortNode(name)
+	}
+	return c.nodeName(name, id)
+}
+
+// namedNode reports whether a cluster line or the cluster hive names the
+// node (by node number, or as a move's source or target).
+func (c *ClusterFacts) namedNode(n string) bool {
+	for _, v := range c.nodeIDs {
+		if v == n {
+			return true
+		}
+	}
+	return c.moveNodes[n]
+}
+
+// IsNamedNode reports whether the cluster's own lines name the node, as
+// opposed to a name only the bundle's folder layout gives.
+func (c *ClusterFacts) IsNamedNode(n string) bool { return c != nil && c.namedNode(n) }
+
+// GroupID returns the GUID the logs named a group by, or "".
+func (c *ClusterFacts) GroupID(group string) string {
+	if c == nil {
+		return ""
+	}
+	return c.groupIDs[group]
+}
+
+// readPending reads the held events' facts into the timeline.
+func (f *Facts) readPending() {
+	c := f.Cluster
+	for _, e := range c.pending {
+		if e.Source == parse.SourceClusterLog || e.Field(parse.KeyProviderFamily) == "failover-clustering" {
+			c.addNode(e.Node)
+		}
+		for _, fc := range e.Facts {
+			switch fc := fc.(type) {
+			case facts.NameMap:
+				if fc.Kind == facts.MapResource && fc.Group != "" {
+					g := c.group(fc.Group, "")
+					if facts.IsGUID(fc.Group) {
+						g = c.group("", fc.Group)
+					}
+					if r := c.resource(fc.Name, fc.ID); r != "" && g != "" {
+						c.resourceGroup[strings.ToLower(r)] = g
+						if isExchangeText(r) {
+							c.exchange[strings.ToLower(g)] = true
+						}
+					}
+				}
+			case facts.GroupMove:
+				f.addMove(e, fc)
+			case facts.ResourceFailure:
+				if k := obsKind(fc.Kind); k != "" {
+					c.observe(e, k, c.group(fc.Group, fc.GroupID), c.resource(fc.Resource, fc.ResourceID), fc.Type)
+				}
+			case facts.FailoverPolicy:
+				g := c.group(fc.Group, fc.GroupID)
+				c.addLogPolicy(e, g, fc)
+				c.observe(e, "not-failing-over", g, "", "")
+			case facts.NodeState:
+				if clusterFact(fc, e) && !e.Time.IsZero() {
+					c.removed = append(c.removed, nodeReport{e, fc.Node + "\x00" + fc.ID})
+				}
+			case facts.QuorumLoss:
+				if !e.Time.IsZero() {
+					c.quorum = append(c.quorum, nodeReport{e: e})
+				}
+			}
+		}
+	}
+	c.pending = nil
+}
+
+// observe records a line that places a group (or a resource whose group
+// is found later) on the reporting node.
+func (c *ClusterFacts) observe(e *parse.Event, what, grp, res, typ string) {
 	if res != "" && grp != "" {
-		c.resourceGroup[strings.ToLower(res)] = c.groupName(grp)
+		c.resourceGroup[strings.ToLower(res)] = grp
 	}
-	if grp != "" && (isExchangeText(res) || isExchangeText(e.Field(parse.KeyResourceType))) {
-		c.exchange[strings.ToLower(c.groupName(grp))] = true
+	if grp != "" && (isExchangeText(res) || isExchangeText(typ)) {
+		c.exchange[strings.ToLower(grp)] = true
 	}
-	switch a := e.Field(parse.KeyAction); a {
-	case "group-move", "role-moved", "failover-attempt":
-		f.addMove(e)
-	case "resource-failed", "group-failed", "online-failed", "not-failing-over":
-		if e.Time.IsZero() {
-			return
-		}
-		o := GroupObs{Time: e.Time, Node: parse.ShortNode(e.Node), Resource: res, What: a, Evidence: EvidenceOf(e)}
-		if a == "not-failing-over" {
-			c.addLogPolicy(e)
-		}
-		if o.Node == "" {
-			return
-		}
-		if grp != "" {
-			o.Group = c.groupName(grp)
-			c.Observations[o.Group] = append(c.Observations[o.Group], o)
-		} else if res != "" {
-			c.pendingObs = append(c.pendingObs, o)
-		}
-	case "node-removed":
-		if !e.Time.IsZero() {
-			c.removed = append(c.removed, e)
-		}
-	case "quorum-lost":
-		if !e.Time.IsZero() {
-			c.quorum = append(c.quorum, e)
-		}
+	if e.Time.IsZero() {
+		return
+	}
+	o := GroupObs{Time: e.Time, Node: parse.ShortNode(e.Node), Resource: res, What: what, Evidence: EvidenceOf(e)}
+	if o.Node == "" {
+		return
+	}
+	if grp != "" {
+		o.Group = grp
+		c.Observations[o.Group] = append(c.Observations[o.Group], o)
+	} else if res != "" {
+		c.pendingObs = append(c.pendingObs, o)
 	}
 }
 
 // moveKind classifies one report of a move. rank says how sure the
 // reason is: an RCM MoveType outranks an event ID, which outranks wording.
-func moveKind(e *parse.Event) (kind, why string, rank int) {
-	if mt := e.Field(parse.KeyMoveType); mt != "" && e.Field(parse.KeyAction) == "group-move" && e.Source == parse.SourceClusterLog && e.Field(parse.KeyFailoverCount) != "" {
-		return moveTypeKind(mt), "MoveType::" + mt, 3
+func moveKind(m facts.GroupMove) (kind, why string, rank int) {
+	switch {
+	case m.Kind == facts.MoveUnknown:
+		return MoveUnknown, "", 0
+	case m.Report == "rcm-move" && strings.HasPrefix(m.Why, "MoveType::"):
+		return m.Kind, m.Why, 3
+	case m.Why == "administrator request":
+		return m.Kind, "moved by an administrator", 1
 	}
-	if e.Field(parse.KeyAction) == "failover-attempt" {
-		return MoveUnplanned, "event 1153 (failover attempt)", 2
-	}
-	if mt := e.Field(parse.KeyMoveType); mt != "" {
-		return moveTypeKind(mt), "logged as " + mt, 2
-	}
-	if e.Field(parse.KeyAction) == "group-move" {
-		low := strings.ToLower(e.Message)
-		if strings.Contains(low, "administrator") || strings.Contains(low, "requested by") {
-			return MovePlanned, "moved by an administrator", 1
-		}
-	}
-	return MoveUnknown, "", 0
-}
-
-// moveTypeKind maps the cluster's move types to planned or unplanned.
-// Types not listed stay unknown and are never counted as failovers.
-func moveTypeKind(mt string) string {
-	switch m := strings.ToLower(mt); {
-	case m == "manual", strings.Contains(m, "drain"), strings.Contains(m, "planned"), strings.Contains(m, "user"):
-		return MovePlanned
-	case strings.Contains(m, "nodedown"), strings.Contains(m, "failover"), strings.Contains(m, "failback"),
-		strings.Contains(m, "failure"), strings.Contains(m, "quarantine"):
-		return MoveUnplanned
-	}
-	return MoveUnknown
+	return m.Kind, m.Why, 2
 }
 
 // mergeWindow is how close two reports of a group arriving on the same
 // node must be to be one move.
 const mergeWindow = 2 * time.Minute
 
-func (f *Facts) addMove(e *parse.Event) {
+func (f *Facts) addMove(e *parse.Event, m facts.GroupMove) {
 	c := f.Cluster
-	g, to := e.Field(parse.KeyGroup), e.Field(parse.KeyToNode)
+	g := c.group(m.Group, m.GroupID)
+	to := c.nodeName(m.To, m.ToID)
 	if g == "" || to == "" || e.Time.IsZero() {
 		return
 	}
-	g = c.groupName(g)
-	kind, why, rank := moveKind(e)
-	oc := OwnerChange{Time: e.Time, Group: g, To: parse.ShortNode(to), MoveType: e.Field(parse.KeyMoveType),
-		Kind: kind, Why: why, rank: rank, FailoverCount: -1,
-		Sources: []string{moveSource(e)}, Evidence: EvidenceOf(e)}
-	if from := e.Field(parse.KeyFromNode); from != "" {
-		oc.From = parse.ShortNode(from)
-	}
-	if n, err := strconv.Atoi(e.Field(parse.KeyFailoverCount)); err == nil {
-		oc.FailoverCount = n
+	kind, why, rank := moveKind(m)
+	oc := OwnerChange{Time: e.Time, Group: g, To: to, MoveType: m.MoveType,
+		Kind: kind, Why: why, rank: rank, FailoverCount: m.FailoverCount, Guessed: m.Guessed,
+		Sources: []string{moveSource(e, m)}, Evidence: EvidenceOf(e)}
+	oc.From = c.nodeName(m.From, m.FromID)
+	c.moveNodes[oc.To] = true
+	if oc.From != "" {
+		c.moveNodes[oc.From] = true
 	}
 	c.addNode(oc.To)
 	c.addNode(oc.From)
@@ -318,6 +488,7 @@ func (f *Facts) addMove(e *parse.Event) {
 			if last.FailoverCount < 0 {
 				last.FailoverCount = oc.FailoverCount
 			}
+			last.Guessed = last.Guessed && oc.Guessed
 			return
 		}
 	}
@@ -325,13 +496,13 @@ func (f *Facts) addMove(e *parse.Event) {
 }
 
 // moveSource names the kind of report a move came from.
-func moveSource(e *parse.Event) string {
-	switch {
-	case e.Field(parse.KeyAction) == "failover-attempt":
+func moveSource(e *parse.Event, m facts.GroupMove) string {
+	switch m.Report {
+	case "event-1153":
 		return "event 1153"
-	case e.Field(parse.KeyAction) == "role-moved":
+	case "event-1641":
 		return "event 1641"
-	case e.Provider == "ClusSvc" || e.Field(parse.KeyComponent) == "FM":
+	case "fm-move", "owner-line":
 		return "2003 FM line"
 	}
 	return "RCM move line"
@@ -392,14 +563,16 @@ func (c *ClusterFacts) addRegistry(e *parse.Event) {
 
 // addLogPolicy learns the threshold the cluster itself computed, from
 // "Not failing over group G, failoverCount N, failoverThresholdSetting S,
-// computedFailoverThreshold M".
-func (c *ClusterFacts) addLogPolicy(e *parse.Event) {
-	m, err := strconv.Atoi(e.Field(parse.KeyComputedThreshold))
-	g := e.Field(parse.KeyGroup)
-	if err != nil || g == "" {
+// computedFailoverThreshold M" and the 2003 threshold lines.
+func (c *ClusterFacts) addLogPolicy(e *parse.Event, g string, fp facts.FailoverPolicy) {
+	m := fp.Computed
+	if m < 0 {
+		m = fp.Setting
+	}
+	if m < 0 || g == "" {
 		return
 	}
-	k := strings.ToLower(c.groupName(g))
+	k := strings.ToLower(g)
 	if p := c.policy[k]; p != nil && p.Threshold > 0 {
 		return // the registry's configured value stands
 	}
@@ -411,11 +584,6 @@ func (c *ClusterFacts) addLogPolicy(e *parse.Event) {
 	p.Threshold, p.Source = m, "log"
 	p.Evidence = append(p.Evidence, EvidenceOf(e))
 }
-
-// exchangeResourceGroup reads the virtual server an Exchange resource
-// belongs to from its name: Exchange names them "<Resource> - (<EVS>)" on
-// 2000/2003 and "<Resource> (<CMS>)" on 2007.
-var exchangeResourceGroup = regexp.MustCompile(`\(([^()]+)\)\s*$`)
 
 // Spelling returns how the owner timeline spells a group name (group
 // names match case-insensitively), or false when it never saw the group.
@@ -436,11 +604,9 @@ func (c *ClusterFacts) GroupOf(resource string) string {
 	if g := c.resourceGroup[strings.ToLower(strings.TrimSpace(resource))]; g != "" {
 		return g
 	}
-	if isExchangeText(resource) {
-		if m := exchangeResourceGroup.FindStringSubmatch(resource); m != nil {
-			if g, ok := c.canon[strings.ToLower(strings.TrimSpace(m[1]))]; ok {
-				return g
-			}
+	if s := facts.ExchangeResourceServer(resource); s != "" {
+		if g, ok := c.canon[strings.ToLower(s)]; ok {
+			return g
 		}
 	}
 	return ""
@@ -505,6 +671,10 @@ func (c *ClusterFacts) RestartPolicy(resource string) Policy {
 	return out
 }
 
+// failedJustBefore is how soon after the group failed on its node a move
+// of unknown kind away from it counts as the cluster failing it over.
+const failedJustBefore = 3 * time.Minute
+
 // nodeEventWindow groups the reports of one removal or quorum loss logged
 // by several nodes.
 const nodeEventWindow = 2 * time.Minute
@@ -514,6 +684,7 @@ const nodeEventWindow = 2 * time.Minute
 // follows from a removal, and the node list.
 func (f *Facts) finishCluster() {
 	c := f.Cluster
+	f.readPending()
 	for _, o := range c.pendingObs {
 		if g := c.GroupOf(o.Resource); g != "" {
 			o.Group = g
@@ -528,11 +699,13 @@ func (f *Facts) finishCluster() {
 			c.addNode(o.Node)
 		}
 	}
-	c.Removals = groupNodeEvents(c.removed, func(e *parse.Event) string {
-		if n := e.Field(parse.KeyNodeName); n != "" {
-			return parse.ShortNode(n)
+	c.Removals = groupNodeEvents(c.removed, func(r nodeReport) string {
+		name, id, _ := strings.Cut(r.node, "\x00")
+		n := c.nodeName(name, id)
+		if strings.HasPrefix(n, "#") {
+			return "" // a node number no line names
 		}
-		return parse.ShortNode(e.Field(parse.KeyTargetNode))
+		return n
 	})
 	c.QuorumLosses = groupNodeEvents(c.quorum, nil)
 	c.removed, c.quorum = nil, nil
@@ -540,16 +713,36 @@ func (f *Facts) finishCluster() {
 		c.addNode(r.Node)
 	}
 	// A move of unknown kind away from a node that was just removed is
-	// the cluster recovering the node's groups.
+	// the cluster recovering the node's groups; one away from a node
+	// where the group had just failed is the cluster failing it over.
 	for g, list := range f.Owners {
 		for i := range list {
 			oc := &list[i]
-			if oc.Kind != MoveUnknown || oc.From == "" {
+			if oc.Kind != MoveUnknown {
+				continue
+			}
+			from := oc.From
+			if from == "" && i > 0 {
+				from = list[i-1].To
+			}
+			if from == "" {
 				continue
 			}
 			for _, r := range c.Removals {
-				if r.Node == oc.From && !r.Time.After(oc.Time) && oc.Time.Sub(r.Time) <= 5*time.Minute {
+				if r.Node == from && !r.Time.After(oc.Time) && oc.Time.Sub(r.Time) <= 5*time.Minute {
 					oc.Kind, oc.Why = MoveUnplanned, "source node "+r.Node+" was removed from the cluster just before"
+					break
+				}
+			}
+			if oc.Kind != MoveUnknown {
+				continue
+			}
+			for _, o := range c.Observations[g] {
+				// A log the bundle layout put under another name counts
+				// when no cluster line names its node.
+				onFrom := o.Node == from || (len(c.nodeIDs) > 0 && !c.namedNode(o.Node))
+				if onFrom && !o.Time.After(oc.Time) && oc.Time.Sub(o.Time) <= failedJustBefore {
+					oc.Kind, oc.Why = MoveUnplanned, "the group failed on "+from+" just before ("+o.What+")"
 					break
 				}
 			}
@@ -558,6 +751,11 @@ func (f *Facts) finishCluster() {
 	}
 	c.Nodes = c.Nodes[:0]
 	for n := range c.nodes {
+		// Where the logs name the nodes by number, those names are the
+		// cluster's nodes; a folder name of the bundle is not one.
+		if len(c.nodeIDs) > 0 && !c.namedNode(n) {
+			continue
+		}
 		c.Nodes = append(c.Nodes, n)
 	}
 	slices.Sort(c.Nodes)
@@ -566,13 +764,14 @@ func (f *Facts) finishCluster() {
 // groupNodeEvents merges reports of the same happening: same subject
 // (when subject is given) within nodeEventWindow of the episode's first
 // report.
-func groupNodeEvents(evs []*parse.Event, subject func(*parse.Event) string) []NodeEvent {
+func groupNodeEvents(evs []nodeReport, subject func(nodeReport) string) []NodeEvent {
 	var out []NodeEvent
 	open := map[string]int{} // subject -> index in out of its latest episode
-	for _, e := range evs {
+	for _, r := range evs {
+		e := r.e
 		s := ""
 		if subject != nil {
-			if s = subject(e); s == "" {
+			if s = subject(r); s == "" {
 				continue
 			}
 		}
@@ -679,6 +878,43 @@ func (f *Facts) Hosting(node string, t time.Time) []string {
 		if f.OwnerAt(g, t) == node {
 			out = append(out, g)
 		}
+	}
+	return out
+}
+
+// DropCopies removes events that repeat a record of another file exactly
+// (same node, source, time, position and text): the copies a bundle holds
+// of one log (cluster.log and cluster.log.bak, an event log exported
+// twice). Evidence from a copy would otherwise count a second time. The
+// events must be sorted by SortEvents, so the copy whose file sorts first
+// is kept.
+func DropCopies(evs []*parse.Event) []*parse.Event {
+	type key struct {
+		node, source, kind, msg string
+		t                       int64
+		line                    int
+		record                  uint64
+		id                      int
+	}
+	seen := make(map[key]string, len(evs))
+	out := evs[:0]
+	for _, e := range evs {
+		if e.Time.IsZero() && e.Line == 0 && e.Record == 0 {
+			out = append(out, e)
+			continue
+		}
+		// A node only the layout gave is no part of the record: the same
+		// log copied into another folder is still the same log.
+		node := e.Node
+		if e.NodeFrom == parse.NodeFromLayout {
+			node = ""
+		}
+		k := key{node, e.Source, e.Kind, e.Message, e.Time.UnixNano(), e.Line, e.Record, e.EventID}
+		if f, ok := seen[k]; ok && f != e.File {
+			continue
+		}
+		seen[k] = e.File
+		out = append(out, e)
 	}
 	return out
 }

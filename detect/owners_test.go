@@ -20,13 +20,13 @@ func oev(file string, line int, node, provider string, min float64, fields ...st
 	return e
 }
 
-func facts(evs ...*parse.Event) *Facts {
+func derive(evs ...*parse.Event) *Facts {
 	SortEvents(evs)
 	return DeriveFacts(evs)
 }
 
 func TestOwnerTimelineMergesReports(t *testing.T) {
-	f := facts(
+	f := derive(
 		// One NodeDown failover seen as an RCM line, 1153 and 1641.
 		oev("n2.log", 10, "NODE2", "FailoverClustering", 0, "action", "group-move", "group", "Cluster Group",
 			"from_node", "NODE1", "to_node", "NODE2", "move_type", "NodeDown", "failover_count", "1"),
@@ -87,13 +87,13 @@ func TestOwnerAtObservationsAndHosting(t *testing.T) {
 		}
 		return e
 	}
-	f := facts(
+	f := derive(
 		oev("n1.log", 1, "NODE1", "ClusSvc", 0, "action", "group-move", "component", "FM", "group", "EVS1",
 			"from_node", "NODE2", "to_node", "NODE1", "move_type", "Failover"),
 		// An admin move in 2003 wording.
 		func() *parse.Event {
 			e := oev("n3.log", 2, "NODE3", "ClusSvc", 5, "action", "group-move", "component", "FM", "group", "EVS2",
-				"from_node", "NODE3", "to_node", "NODE1")
+				"from_node", "NODE3", "to_node", "NODE1", "reason", "administrator request")
 			e.Message = "[FM] Move of group 'EVS2' from node NODE3 to node NODE1 requested by an administrator."
 			return e
 		}(),

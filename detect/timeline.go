@@ -2,19 +2,21 @@ package detect
 
 import (
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/exlog/exlog/detect/builds"
 	"github.com/exlog/exlog/parse"
+	pfacts "github.com/exlog/exlog/parse/facts"
 )
 
-// Setup run results, as SetupRun.Result reports them.
+// Setup run results, as SetupRun.Result reports them. The words are the
+// report's (JSON contract); the parser's outcomes are pfacts.Outcome.
 const (
 	RunSucceeded  = "success"
 	RunFailed     = "failed"
-	RunIncomplete = "incomplete" // no end, or an end without a clear result
+	RunIncomplete = "incomplete" // the log stops mid-run
+	RunUnknown    = "unknown"    // the run ended without saying how
 )
 
 // SetupRun is one run of Exchange setup on a node, read from the
@@ -32,8 +34,13 @@ type SetupRun struct {
 	// (empty where the log does not say, as in 2000/2003 progress logs).
 	From string `json:"from,omitempty"`
 	To   string `json:"to,omitempty"`
-	// Result is RunSucceeded, RunFailed or RunIncomplete.
+	// Result is RunSucceeded, RunFailed, RunIncomplete or RunUnknown.
 	Result string `json:"result"`
+	// Outcome is the parser's outcome, Reason how it was decided and
+	// Decider the line that decided it.
+	Outcome pfacts.Outcome `json:"-"`
+	Reason  string         `json:"-"`
+	Decider *Evidence      `json:"-"`
 	// CMS is the clustered mailbox server named on the command line
 	// (/cmsName), if any.
 	CMS string `json:"cms,omitempty"`
@@ -65,32 +72,40 @@ func IsClusteredServerMode(mode string) bool {
 // SetupRunOf reads a setup-run summary event; ok is false for any other
 // event.
 func SetupRunOf(e *parse.Event) (r SetupRun, ok bool) {
-	if e.Kind != parse.KindSetupRun {
+	sr := pfacts.SetupRunOf(e)
+	if e.Kind != parse.KindSetupRun || sr == nil {
 		return SetupRun{}, false
 	}
-	r = SetupRun{Node: parse.ShortNode(e.Node), Mode: e.Field(parse.KeyMode), From: buildName(e.Field(parse.KeyPreviousVersion)),
-		To: buildName(e.Field(parse.KeySetupVersion)), CMS: e.Field(parse.KeyParamCMSName), Evidence: EvidenceOf(e)}
-	if r.CMS == "true" { // /cmsName given without a value
-		r.CMS = ""
+	r = SetupRun{Node: parse.ShortNode(e.Node), Mode: sr.Mode, From: buildName(sr.FromBuild),
+		To: buildName(sr.ToBuild), CMS: sr.CMSName, Evidence: EvidenceOf(e), LastLine: sr.LastLine,
+		Outcome: sr.Outcome, Reason: sr.Reason}
+	if r.To == "" && sr.ServicePack != "" {
+		r.To = buildName(builds.BuildOfRelease("Exchange " + sr.ServicePack))
 	}
 	// Without a previous-version line, the locally installed version setup
 	// reported is what the run found, when it differs from the new build.
-	if inst := buildName(e.Field(parse.KeyInstalledVersion)); r.From == "" && inst != "" && inst != r.To && !IsClusteredServerMode(r.Mode) {
+	if inst := buildName(sr.Installed); r.From == "" && inst != "" && inst != r.To && !IsClusteredServerMode(r.Mode) {
 		r.From = inst
 	}
-	r.LastLine, _ = strconv.Atoi(e.Field(parse.KeyLastLine))
-	switch e.Field(parse.KeyResult) {
-	case "success":
+	switch sr.Outcome {
+	case pfacts.Succeeded:
 		r.Result = RunSucceeded
-	case "failed":
+	case pfacts.Failed:
 		r.Result = RunFailed
-	default:
+	case pfacts.Incomplete:
 		r.Result = RunIncomplete
+	default:
+		r.Result = RunUnknown
 	}
-	if !e.Time.IsZero() && e.TimeQuality != parse.TimeNone {
-		r.Start = e.Time.UTC()
-		if t, err := time.Parse(time.RFC3339Nano, e.Field(parse.KeyEnd)); err == nil && t.After(r.Start) {
-			r.End = t.UTC()
+	if sr.Decider.Line > 0 {
+		d := EvidenceOf(e)
+		d.Line, d.Text = sr.Decider.Line, clipText(sr.Decider.Text)
+		r.Decider = &d
+	}
+	if !sr.Start.IsZero() && sr.TimeQuality != parse.TimeNone {
+		r.Start = sr.Start.UTC()
+		if sr.End.After(r.Start) {
+			r.End = sr.End.UTC()
 		}
 	}
 	return r, true
@@ -103,4 +118,54 @@ func buildName(s string) string {
 		return v.String()
 	}
 	return s
+}
+
+// DuplicateRuns returns the setup-run summaries that repeat another run
+// read from a copy of its log: a .bak, the same file in two archives, or a
+// copy cut short (its run's content print is a prefix of the other's). The
+// two must be of the same node, or one of them of no known node (a loose
+// copy whose folder names no server). Of each set of copies the run with
+// the most records is kept, then the one in the first file by name; the
+// others are returned.
+func DuplicateRuns(events []*parse.Event) map[*parse.Event]bool {
+	type item struct {
+		e    *parse.Event
+		r    *pfacts.SetupRun
+		node string
+	}
+	var list []item
+	for _, e := range events {
+		if e.Kind != parse.KindSetupRun {
+			continue
+		}
+		if r := pfacts.SetupRunOf(e); r != nil && len(r.Print) > 0 {
+			list = append(list, item{e, r, parse.ShortNode(e.Node)})
+		}
+	}
+	dup := map[*parse.Event]bool{}
+	if len(list) < 2 {
+		return dup
+	}
+	// Best first: most records, then file name, then line.
+	slices.SortStableFunc(list, func(a, b item) int {
+		if a.r.Records != b.r.Records {
+			return b.r.Records - a.r.Records
+		}
+		if c := strings.Compare(a.e.File, b.e.File); c != 0 {
+			return c
+		}
+		return a.e.Line - b.e.Line
+	})
+	for i, a := range list {
+		if dup[a.e] {
+			continue
+		}
+		for _, b := range list[i+1:] {
+			sameNode := a.node == b.node || a.node == "" || b.node == ""
+			if !dup[b.e] && sameNode && b.e.File != a.e.File && a.r.SameRunAs(b.r) {
+				dup[b.e] = true
+			}
+		}
+	}
+	return dup
 }

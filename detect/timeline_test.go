@@ -10,6 +10,7 @@ import (
 
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
+	pfacts "github.com/exlog/exlog/parse/facts"
 	"github.com/exlog/exlog/parse/setuplog"
 )
 
@@ -79,9 +80,10 @@ func TestSetupRunOfEdges(t *testing.T) {
 		t.Error("a plain record read as a run")
 	}
 	e := &parse.Event{Kind: "setup-run", Node: "node1.contoso.com", TimeQuality: parse.TimeNone}
-	e.SetField("result", "no-end")
-	e.SetField("param.cmsname", "true")
-	e.SetField("end", "2020-01-01T00:00:00Z")
+	if _, ok := SetupRunOf(e); ok {
+		t.Error("a summary without its fact read as a run")
+	}
+	e.AddFact(&pfacts.SetupRun{Outcome: pfacts.Incomplete, End: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), TimeQuality: parse.TimeNone})
 	r, ok := SetupRunOf(e)
 	if !ok || r.Node != "NODE1" || r.Result != RunIncomplete || !r.Start.IsZero() || !r.End.IsZero() || r.CMS != "" || r.Duration() != 0 {
 		t.Errorf("untimed run %+v", r)

@@ -91,7 +91,7 @@ const (
 	KeyTZ = "tz"
 	// KeyTZOffset (setup run) holds the UTC offset a 2013+ log states, e.g. "+01:00".
 	KeyTZOffset = "tz_offset"
-	// KeyResult (setup run) holds the outcome: succeeded, failed, incomplete or unknown.
+	// KeyResult (setup run) holds the outcome: success (a succeeded run), failed, incomplete or unknown.
 	KeyResult = "result"
 	// KeyResultText (setup run) holds the line that decided the outcome, as written.
 	KeyResultText = "result_text"
@@ -193,6 +193,10 @@ const (
 	KeyAction = "action"
 	// KeyGroup holds cluster group (resource group) name; in older logs a GUID.
 	KeyGroup = "group"
+	// KeyGroupID (cluster log) holds the GUID a 2000/2003 log named the group by, lower case, when group holds its name.
+	KeyGroupID = "group_id"
+	// KeyResourceID (cluster log) holds the GUID a 2000/2003 log named the resource by, lower case.
+	KeyResourceID = "resource_id"
 	// KeyResource holds cluster resource name.
 	KeyResource = "resource"
 	// KeyResourceType holds cluster resource type (e.g. "Microsoft Exchange System Attendant").

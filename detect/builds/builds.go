@@ -174,3 +174,16 @@ func Describe(s string) string {
 	}
 	return v.String() + " (" + name + ")"
 }
+
+// BuildOfRelease returns the build of a named release ("Exchange 2003
+// SP2" -> 6.5.7638.2), the first row of the table that carries that name,
+// or "" when the table has none. A 2003 progress log names the service
+// pack it installs, not the build.
+func BuildOfRelease(name string) string {
+	for _, r := range table {
+		if strings.EqualFold(r.Name(), strings.TrimSpace(name)) {
+			return r.Build
+		}
+	}
+	return ""
+}

@@ -4,16 +4,21 @@
 // timeline: which resource and group failed, on which node, which move
 // brought the group there and what the node was already hosting.
 //
-// On Exchange 2000/2003 clusters of more than two nodes a node runs at
-// most one Exchange virtual server at a time (KB 329208); moving a second
-// one onto it fails with exactly this error, which is the case this
-// detector names. Any other 5018 is reported as a resource that failed to
-// come online, with what the same node logged about it at that moment.
+// The node is the target of the group's last move before the failure,
+// whichever node's log holds the line. Signs of one failure (the same
+// group and node within a short window) are one finding. The causes are
+// checked in order and the explanation says which held: on Exchange
+// 2000/2003 clusters of more than two nodes a node runs at most one
+// Exchange virtual server at a time (KB 329208), so moving a second one
+// onto it fails with exactly this error; else the target node still ran an
+// older build than the virtual server was upgraded to; else the failure is
+// reported as a resource that failed to come online, with what the same
+// node logged about it at that moment. The last two give way to a finding
+// of another detector that explains the same incident.
 package error5018
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,6 +26,7 @@ import (
 
 	"github.com/exlog/exlog/detect"
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/facts"
 )
 
 // Detector is the error-5018 detector.
@@ -28,97 +34,81 @@ var Detector = &detect.Detector{
 	ID:    "error-5018",
 	Title: "Cluster resource could not be brought online (error 5018)",
 	Doc: "Flags every sign of Windows error 5018 (0x139A, ERROR_RESMON_ONLINE_FAILED) and ties it to the " +
-		"resource, group and node through the owner timeline. When the node already ran another Exchange " +
-		"virtual server and the cluster has more than two nodes, the failure is the documented one-EVS-per-node " +
-		"limit of Exchange 2000/2003 clusters (KB 329208) and the move that caused it is named; otherwise it is " +
-		"explained as a generic resource online failure with the node's other lines about the resource.",
+		"resource, group and node through the owner timeline (the node is the target of the move that brought the " +
+		"group there). Causes, in order: the documented one-EVS-per-node limit of Exchange 2000/2003 clusters of " +
+		"more than two nodes (KB 329208), with the move that caused it; the target node on an older Exchange build " +
+		"than the virtual server was upgraded to; else a generic resource online failure with the node's other " +
+		"lines about the resource.",
 	Looks: "cluster.log status/error codes (both generations), System and Application event logs (.evtx/.evt: " +
 		"error-code inserts, 1069, MSExchangeCluster 1003/1019), setup logs and any other text naming 5018 or 0x139A; " +
 		"the owner timeline and the cluster hive for groups and nodes",
 	References: []string{"KB 329208", "Windows system error 5018 (0x139A) ERROR_RESMON_ONLINE_FAILED"},
 	Select:     selectEvent,
 	Run:        run,
+	// A generic online failure, and a target node on an older build,
+	// give way to a finding that explains the same incident (the
+	// version-mismatch detector's, for the second).
+	Yields: []string{"resource-online-failed", "node-older-build"},
 }
 
-// signRE matches 5018 in the spellings seen in cluster logs, Cluster
-// Administrator messages, event inserts and HRESULTs.
-var signRE = regexp.MustCompile(`(?i)(?:\b(?:error(?:\s+id|\s+code(?:\s+was)?)?|status(?:\s+is)?|win32 error|error_code)\s*[:=]?\s*'?\(?5018\b` +
-	`|\b0x(?:8007|0000)?139a\b|\(0000139a\)|\bERROR_RESMON_ONLINE_FAILED\b` +
-	`|could not be brought online by the resource monitor)`)
-
-// quick is a cheap gate before signRE: every spelling holds one of these.
-func quick(s string) bool {
-	return strings.Contains(s, "5018") || containsFold(s, "139a") || containsFold(s, "resmon") ||
-		containsFold(s, "resource monitor")
-}
-
-func containsFold(s, sub string) bool {
-	n := len(sub)
-	for i := 0; i+n <= len(s); i++ {
-		if s[i]|0x20 == sub[0] && strings.EqualFold(s[i:i+n], sub) {
+// isSign reports whether an event carries error 5018: a failure fact
+// with that code (the cluster-log and event-log parsers read the code from
+// their own wording), or, in other text such as a setup log, the code in
+// one of its spellings.
+func isSign(e *parse.Event) bool {
+	for _, f := range facts.Of[facts.ResourceFailure](e) {
+		if facts.Is5018(f.Code) || facts.Is5018(f.Hex) {
 			return true
 		}
 	}
-	return false
-}
-
-// isSign reports whether an event carries error 5018.
-func isSign(e *parse.Event) bool {
-	switch e.Field(parse.KeyStatus) {
-	case "5018", "-2147019878":
-		return true
-	}
-	switch strings.ToLower(e.Field(parse.KeyStatusHex)) {
-	case "0x139a", "0x8007139a":
-		return true
-	}
-	switch strings.ToLower(e.Field(parse.KeyErrorHex)) {
-	case "0x0000139a", "0x8007139a":
-		return true
-	}
-	if quick(e.Message) && signRE.MatchString(e.Message) {
-		return true
-	}
-	for k, v := range e.Fields {
-		if (strings.HasPrefix(k, "data.") || k == "rendered_message") && quick(v) {
-			if signRE.MatchString(v) || (strings.TrimSpace(v) == "5018" && bareCodeInsert(e, k)) {
+	if e.Facts == nil {
+		// An event read back without its facts: the code fields the
+		// parsers set say the same.
+		for _, k := range [...]string{parse.KeyStatus, parse.KeyStatusHex, parse.KeyErrorCode, parse.KeyErrorHex} {
+			if facts.Is5018(e.Field(k)) {
 				return true
 			}
 		}
 	}
-	return false
+	switch e.Source {
+	case parse.SourceClusterLog, parse.SourceEVTX, parse.SourceEVT:
+		return false
+	}
+	return facts.Has5018(e.Message)
 }
 
-// bareCodeInsert reports whether an insert holding only "5018" is an error
-// code rather than, say, a process ID: its name says so, or the event is
-// a cluster or Exchange cluster event, whose numeric inserts are codes.
-func bareCodeInsert(e *parse.Event, key string) bool {
-	name := strings.ToLower(key)
-	if strings.Contains(name, "error") || strings.Contains(name, "status") || strings.Contains(name, "code") {
-		return true
-	}
-	switch e.Field(parse.KeyProviderFamily) {
-	case "failover-clustering", "msexchange-cluster":
-		return true
-	}
-	return false
-}
-
-// contextActions are the resource and group lines attached to a finding.
-var contextActions = map[string]bool{
-	"online-failed": true, "resource-failed": true, "group-failed": true, "handle-failure": true,
-	"failure-notification": true, "resource-terminate": true, "deadlock": true, "resource-deadlock": true,
-	"health-check-failed": true,
+// contextKinds are the failure facts attached to a finding as context.
+var contextKinds = map[string]bool{
+	facts.FailOnline: true, facts.FailResource: true, facts.FailGroup: true, facts.FailHandled: true,
+	facts.FailTerminated: true, facts.FailDeadlock: true, facts.FailHealth: true, facts.FailResFailed: true,
 }
 
 func selectEvent(e *parse.Event) bool {
-	if contextActions[e.Field(parse.KeyAction)] {
-		return true
-	}
-	if e.Field(parse.KeyAction) == "resource-state" && strings.EqualFold(e.Field(parse.KeyNewState), "Failed") {
-		return true
+	for _, f := range facts.Of[facts.ResourceFailure](e) {
+		if contextKinds[f.Kind] {
+			return true
+		}
 	}
 	return isSign(e)
+}
+
+// failureOf returns an event's resource and group as its failure fact
+// names them (GUIDs resolved through the owner timeline's name maps).
+func failureOf(f *detect.Facts, e *parse.Event) (resource, group string) {
+	for _, fc := range facts.Of[facts.ResourceFailure](e) {
+		r := fc.Resource
+		if r == "" {
+			r = fc.ResourceID
+		}
+		g := ""
+		if fc.Group != "" || fc.GroupID != "" {
+			g = f.Cluster.GroupName(fc.Group, fc.GroupID)
+		}
+		if r != "" || g != "" {
+			return r, g
+		}
+	}
+	return e.Field(parse.KeyResource), ""
 }
 
 // episodeGap joins signs of one failure: the cluster log line, the event
@@ -138,6 +128,29 @@ type sign struct {
 	node     string
 	resource string
 	group    string
+	// logNode is the node whose log holds the line; byMove says node was
+	// taken from the move timeline instead; groupGuessed says the group
+	// is only the last one that arrived on the node.
+	logNode      string
+	byMove       bool
+	groupGuessed bool
+}
+
+// lastMove returns the group's latest owner change at or before t, if it
+// is within moveWindow.
+func lastMove(f *detect.Facts, group string, t time.Time) (detect.OwnerChange, bool) {
+	var best detect.OwnerChange
+	found := false
+	for _, oc := range f.Owners[group] {
+		if oc.Time.After(t) {
+			break
+		}
+		best, found = oc, true
+	}
+	if !found || t.Sub(best.Time) > moveWindow {
+		return detect.OwnerChange{}, false
+	}
+	return best, true
 }
 
 type episode struct {
@@ -146,26 +159,6 @@ type episode struct {
 
 func (ep *episode) first() sign { return ep.signs[0] }
 func (ep *episode) last() sign  { return ep.signs[len(ep.signs)-1] }
-
-// Resource names as Cluster Administrator and log lines quote them.
-var (
-	reQuotedRes  = regexp.MustCompile(`(?i)\bbring(?:ing)?\s+(?:the\s+)?(?:resource\s+)?'([^']+)'\s+online`)
-	reAngledRes  = regexp.MustCompile(`<([^<>]+)>`)
-	reNamedRes   = regexp.MustCompile(`(?i)\bbring(?:ing)?\s+the\s+(.+?)\s+resource\s+online`)
-	reResQuoted2 = regexp.MustCompile(`(?i)\bresource\s+'([^']+)'`)
-)
-
-func resourceOf(e *parse.Event) string {
-	if r := e.Field(parse.KeyResource); r != "" {
-		return r
-	}
-	for _, re := range []*regexp.Regexp{reQuotedRes, reResQuoted2, reAngledRes, reNamedRes} {
-		if m := re.FindStringSubmatch(e.Message); m != nil {
-			return strings.TrimSpace(m[1])
-		}
-	}
-	return ""
-}
 
 func run(p *detect.Pass) error {
 	f := p.Facts
@@ -176,12 +169,22 @@ func run(p *detect.Pass) error {
 			context = append(context, e)
 			continue
 		}
-		s := sign{e: e, node: parse.ShortNode(e.Node), resource: resourceOf(e), group: e.Field(parse.KeyGroup)}
+		res, grp := failureOf(f, e)
+		s := sign{e: e, node: parse.ShortNode(e.Node), resource: res, group: grp, logNode: parse.ShortNode(e.Node)}
 		if s.group == "" {
 			s.group = f.Cluster.GroupOf(s.resource)
 		}
 		if s.group == "" && s.node != "" && !e.Time.IsZero() {
-			s.group = recentArrival(f, s.node, e.Time)
+			if g := recentArrival(f, s.node, e.Time); g != "" {
+				s.group, s.groupGuessed = g, true
+			}
+		}
+		// The failure is on the node the group was moved to, whichever
+		// node's log holds the line.
+		if s.group != "" && !e.Time.IsZero() {
+			if m, ok := lastMove(f, s.group, e.Time); ok && m.To != "" && !strings.HasPrefix(m.To, "#") {
+				s.node, s.byMove = m.To, true
+			}
 		}
 		signs = append(signs, s)
 	}
@@ -223,6 +226,29 @@ func episodes(signs []sign) []*episode {
 		ep := &episode{signs: []sign{s}}
 		open[k] = ep
 		out = append(out, ep)
+	}
+	// A sign that names no group belongs to the episode of the same node
+	// that does, when they are close: one incident, one finding.
+	for i := 0; i < len(out); i++ {
+		ep := out[i]
+		if ep.first().group != "" {
+			continue
+		}
+		for _, other := range out {
+			if other == ep || other.first().group == "" || other.first().node != ep.first().node {
+				continue
+			}
+			if !ep.first().e.Time.Before(other.first().e.Time.Add(-episodeGap)) && !ep.first().e.Time.After(other.last().e.Time.Add(episodeGap)) {
+				for _, s := range ep.signs {
+					s.group = other.first().group
+					other.signs = append(other.signs, s)
+				}
+				slices.SortStableFunc(other.signs, func(a, b sign) int { return a.e.Time.Compare(b.e.Time) })
+				out = slices.Delete(out, i, i+1)
+				i--
+				break
+			}
+		}
 	}
 	// An episode's resource is the first one a sign names.
 	for _, ep := range out {
@@ -313,7 +339,71 @@ func report(p *detect.Pass, ep *episode, context []*parse.Event) {
 		nodes = append(nodes, move.From)
 	}
 	exchangeFailure := f.Cluster.IsExchangeGroup(group) || strings.Contains(strings.ToLower(resource), "exchange")
+	// The causes, in order: the one-virtual-server-per-node rule of
+	// clusters of more than two nodes, then the node's build against the
+	// virtual server's, then a generic online failure.
+	var checks []string
 	evsLimit := exchangeFailure && len(otherEVS) > 0 && clusterNodes > 2
+	switch {
+	case !exchangeFailure:
+		checks = append(checks, "the one-virtual-server-per-node rule does not apply (no Exchange resource or group is involved)")
+	case clusterNodes <= 2:
+		checks = append(checks, fmt.Sprintf("the one-virtual-server-per-node rule does not apply (the bundle shows %d cluster node(s); the rule is for more than two)", clusterNodes))
+	case len(otherEVS) == 0:
+		checks = append(checks, "the one-virtual-server-per-node rule did not hold: the ownership timeline shows no other Exchange virtual server on "+or(node, "the node")+" at that time")
+	default:
+		checks = append(checks, "the one-virtual-server-per-node rule held: "+node+" already ran "+strings.Join(otherEVS, ", "))
+	}
+	var sb detect.ServerBuild
+	var nb detect.BuildObs
+	olderNode := false
+	if !evsLimit && group != "" && node != "" && !t0.IsZero() {
+		at := t0
+		if haveMove {
+			at = move.Time
+		}
+		if s, ok := f.Versions.ServerBuildAt(group, at); ok {
+			if n := f.Node(node); n != nil {
+				if b, ok := n.BuildAt(at); ok {
+					if c, cok := detect.CompareBuilds(b.Build, s.Build); cok && c < 0 {
+						sb, nb, olderNode = s, b, true
+					}
+				}
+			}
+		}
+		if olderNode {
+			checks = append(checks, fmt.Sprintf("the node's build was older: %s ran %s while %s had been upgraded to %s", node, nb.Build, group, sb.Build))
+		} else {
+			checks = append(checks, "the node's build was not shown to be older than the virtual server's")
+		}
+	}
+	nodeWhy := ""
+	switch {
+	case node == "":
+		nodeWhy = "The bundle does not say on which node the resource failed."
+	case first.byMove:
+		nodeWhy = fmt.Sprintf("%s is the node the failure is on: the move timeline shows %s moved there at %s", node, group, move.Time.UTC().Format(time.RFC3339))
+		if first.logNode != "" && first.logNode != node {
+			nodeWhy += fmt.Sprintf(" (the first line about it was logged on %s)", first.logNode)
+		}
+		nodeWhy += "."
+	default:
+		nodeWhy = fmt.Sprintf("%s is the node whose log reports the failure; no move of the group onto another node precedes it.", node)
+	}
+	details["node_decided_by"] = nodeWhy
+	conf, confWhy := detect.ConfidenceHigh, ""
+	switch {
+	case group == "":
+		conf, confWhy = detect.ConfidenceLow, "the failing resource's group is not known, so the ownership timeline could not be checked"
+	case first.groupGuessed:
+		conf, confWhy = detect.ConfidenceMedium, "the group is taken to be the one that last arrived on the node; the failure line does not name it"
+	case !first.byMove && first.e.NodeFrom == parse.NodeFromLayout:
+		conf, confWhy = detect.ConfidenceLow, "the node is the one whose log holds the line, and only the bundle's folder layout names it"
+	case !first.byMove:
+		conf, confWhy = detect.ConfidenceMedium, "the node is the one whose log holds the line; no move shows the group arriving there"
+	case haveMove && move.Guessed:
+		conf, confWhy = detect.ConfidenceMedium, "the move rests on Windows 2003 [FM] wording, whose shape no public sample confirms"
+	}
 
 	// Where the other virtual servers came to be on the node.
 	if evsLimit {
@@ -385,6 +475,22 @@ func report(p *detect.Pass, ep *episode, context []*parse.Event) {
 			"if the rolling upgrade needs that), or move %s off %s first. Keep at least one passive node per cluster and plan "+
 			"each move so that no node ever holds two virtual servers; then bring the resources online and check the "+
 			"Application log of the new node.", or(group, "the virtual server"), strings.Join(otherEVS, ", "), node)
+	} else if olderNode {
+		fd.Cause = "node-older-build"
+		details["server_build"], details["node_build"] = sb.Build, nb.Build
+		for _, x := range sb.Evidence {
+			add(x)
+		}
+		add(nb.Evidence)
+		fd.Evidence = ev
+		fd.Summary = fmt.Sprintf("%s could not come online on %s (error 5018): %s runs Exchange %s, older than the %s the virtual server was upgraded to",
+			group, node, node, nb.Build, sb.Build)
+		fd.Explanation = fmt.Sprintf("The resource monitor on %s could not bring %s%s online (Windows error 5018, 0x139A). %s had been upgraded "+
+			"to %s (on %s), but %s still ran %s at the time. An upgraded Exchange virtual server runs only on nodes whose binaries "+
+			"are at least its build, so its System Attendant fails to start on the older node.", node, what, where, group, sb.Build,
+			or(sb.Node, "another node"), node, nb.Build)
+		fd.Remediation = fmt.Sprintf("Move %s back to an upgraded node and bring it online there. Upgrade the Exchange binaries of %s "+
+			"to %s first, then move the virtual server; never move an upgraded virtual server to a node on an older build.", group, node, sb.Build)
 	} else {
 		fd.Cause = "resource-online-failed"
 		fd.Summary = fmt.Sprintf("%s%s could not be brought online (error 5018)", capitalize(what), where)
@@ -407,6 +513,9 @@ func report(p *detect.Pass, ep *episode, context []*parse.Event) {
 			"and System logs there. For Exchange virtual servers check that the node runs the same Exchange build as the " +
 			"virtual server and, on clusters of more than two nodes, that it hosts no other virtual server."
 	}
+	fd.Evidence = ev
+	fd.Explanation += " " + nodeWhy + " Causes checked, in order: " + strings.Join(checks, "; ") + "."
+	fd.Confidence, fd.ConfidenceReason = conf, confWhy
 	if len(fd.Evidence) > 0 {
 		slices.SortStableFunc(fd.Evidence, func(a, b detect.Evidence) int { return evTime(a).Compare(evTime(b)) })
 	}

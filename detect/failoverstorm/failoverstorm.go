@@ -21,6 +21,7 @@ import (
 
 	"github.com/exlog/exlog/detect"
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/facts"
 )
 
 // Detector is the failover-storm detector.
@@ -47,13 +48,85 @@ var Detector = &detect.Detector{
 }
 
 func selectEvent(e *parse.Event) bool {
-	switch e.Field(parse.KeyAction) {
-	case "group-state", "group-online", "group-failed", "not-failing-over", "resource-failed":
-		return true
-	case "resource-state":
-		return strings.EqualFold(e.Field(parse.KeyNewState), "Failed")
+	for _, f := range e.Facts {
+		switch f := f.(type) {
+		case facts.FailoverPolicy:
+			return true
+		case facts.StateChange:
+			if f.Object == facts.ObjGroup && (strings.EqualFold(f.To, "Online") || strings.EqualFold(f.To, "Failed")) {
+				return true
+			}
+			if f.Object == facts.ObjResource && strings.EqualFold(f.To, "Failed") {
+				return true
+			}
+		case facts.ResourceFailure:
+			if f.Kind == facts.FailResource || f.Kind == facts.FailGroup {
+				return true
+			}
+		}
 	}
 	return false
+}
+
+// groupLine is what one selected event says about a group: the cluster
+// giving up on it, the group failed, or the group online.
+type groupLine struct {
+	e         *parse.Event
+	group     string
+	exhausted *facts.FailoverPolicy
+	failed    bool // event 1205 or the group entering Failed
+	failedEvt bool // event 1205 (a failed online/offline attempt)
+	online    bool
+}
+
+// resFailure is one resource failing on a node.
+type resFailure struct {
+	e               *parse.Event
+	resource, group string
+}
+
+// readLines turns the selected events' facts into group lines and
+// resource failures, naming groups as the owner timeline does.
+func readLines(f *detect.Facts, evs []*parse.Event) (map[string][]groupLine, []resFailure) {
+	byGroup := map[string][]groupLine{}
+	var res []resFailure
+	for _, e := range evs {
+		if e.Time.IsZero() {
+			continue
+		}
+		for _, fc := range e.Facts {
+			switch fc := fc.(type) {
+			case facts.FailoverPolicy:
+				g := f.Cluster.GroupName(fc.Group, fc.GroupID)
+				p := fc
+				byGroup[g] = append(byGroup[g], groupLine{e: e, group: g, exhausted: &p, failed: fc.LeftFailed})
+			case facts.StateChange:
+				if fc.Object == facts.ObjGroup {
+					g := f.Cluster.GroupName(fc.Name, fc.ID)
+					byGroup[g] = append(byGroup[g], groupLine{e: e, group: g,
+						failed: strings.EqualFold(fc.To, "Failed"), online: strings.EqualFold(fc.To, "Online")})
+				} else if strings.EqualFold(fc.To, "Failed") && fc.Name+fc.ID != "" {
+					res = append(res, resFailure{e: e, resource: fc.Name + fc.ID, group: fc.Group})
+				}
+			case facts.ResourceFailure:
+				switch fc.Kind {
+				case facts.FailGroup:
+					g := f.Cluster.GroupName(fc.Group, fc.GroupID)
+					byGroup[g] = append(byGroup[g], groupLine{e: e, group: g, failed: true, failedEvt: true})
+				case facts.FailResource:
+					r := fc.Resource
+					if r == "" {
+						r = fc.ResourceID
+					}
+					if r != "" {
+						res = append(res, resFailure{e: e, resource: r, group: f.Cluster.GroupName(fc.Group, fc.GroupID)})
+					}
+				}
+			}
+		}
+	}
+	delete(byGroup, "")
+	return byGroup, res
 }
 
 // Windows and rules of the storm definitions.
@@ -74,29 +147,12 @@ const (
 type item struct {
 	t    time.Time
 	move *detect.OwnerChange
-	ev   *parse.Event // a 1254/not-failing-over, 1205 or group state line
+	ev   *groupLine // the cluster giving up on the group, or event 1205
 }
 
 func run(p *detect.Pass) error {
 	f := p.Facts
-	byGroup := map[string][]*parse.Event{}
-	var resFailures []*parse.Event
-	for _, e := range p.Events {
-		if e.Time.IsZero() {
-			continue
-		}
-		switch e.Field(parse.KeyAction) {
-		case "resource-failed", "resource-state":
-			resFailures = append(resFailures, e)
-			if e.Field(parse.KeyAction) == "resource-state" {
-				continue
-			}
-		}
-		if g := e.Field(parse.KeyGroup); g != "" {
-			g = canonical(f, g)
-			byGroup[g] = append(byGroup[g], e)
-		}
-	}
+	byGroup, resFailures := readLines(f, p.Events)
 	restarts := restartStorms(f, resFailures)
 	flaps := flapping(f)
 	quorum := quorumStorms(f)
@@ -152,7 +208,7 @@ func canonical(f *detect.Facts, g string) string {
 	return g
 }
 
-func groups(f *detect.Facts, byGroup map[string][]*parse.Event) []string {
+func groups(f *detect.Facts, byGroup map[string][]groupLine) []string {
 	seen := map[string]bool{}
 	for _, g := range f.Groups() {
 		seen[g] = true
@@ -178,9 +234,9 @@ type storm struct {
 	restarts []*restartStorm
 	flaps    []*flap
 	quorum   []*quorumStorm
-	online   []*parse.Event // group online lines during the episode
-	after    []*parse.Event // state lines after the last item
-	laterUp  bool           // the group came online or moved after the episode
+	online   []groupLine // group online lines during the episode
+	after    []groupLine // state lines after the last item
+	laterUp  bool        // the group came online or moved after the episode
 }
 
 func (s *storm) overlaps(a, b time.Time) bool {
@@ -192,7 +248,7 @@ func (s *storm) involves(node string) bool {
 		if it.move != nil && (it.move.From == node || it.move.To == node) {
 			return true
 		}
-		if it.ev != nil && parse.ShortNode(it.ev.Node) == node {
+		if it.ev != nil && parse.ShortNode(it.ev.e.Node) == node {
 			return true
 		}
 	}
@@ -209,22 +265,16 @@ func (s *storm) moves() []*detect.OwnerChange {
 	return out
 }
 
-func isExhaustion(e *parse.Event) bool { return e.Field(parse.KeyAction) == "not-failing-over" }
+func isExhaustion(l *groupLine) bool { return l.exhausted != nil }
 
-func isGroupFailed(e *parse.Event) bool {
-	return e.Field(parse.KeyAction) == "group-failed" ||
-		(e.Field(parse.KeyAction) == "group-state" && strings.EqualFold(e.Field(parse.KeyNewState), "Failed"))
-}
+func isGroupFailed(l groupLine) bool { return l.failed }
 
-func isGroupOnline(e *parse.Event) bool {
-	return e.Field(parse.KeyAction) == "group-online" ||
-		(e.Field(parse.KeyAction) == "group-state" && strings.EqualFold(e.Field(parse.KeyNewState), "Online"))
-}
+func isGroupOnline(l groupLine) bool { return l.online }
 
 // groupStorms splits a group's failovers and failure lines into episodes
 // (a gap longer than the failover period ends one) and keeps those that
 // break a rule.
-func groupStorms(f *detect.Facts, g string, evs []*parse.Event) []*storm {
+func groupStorms(f *detect.Facts, g string, evs []groupLine) []*storm {
 	pol := f.Cluster.FailoverPolicy(g)
 	if pol.Period > maxPolicyHours*time.Hour {
 		pol.Period = maxPolicyHours * time.Hour
@@ -236,9 +286,9 @@ func groupStorms(f *detect.Facts, g string, evs []*parse.Event) []*storm {
 			items = append(items, item{t: list[i].Time, move: &list[i]})
 		}
 	}
-	for _, e := range evs {
-		if isExhaustion(e) || e.Field(parse.KeyAction) == "group-failed" {
-			items = append(items, item{t: e.Time, ev: e})
+	for i := range evs {
+		if l := &evs[i]; isExhaustion(l) || l.failedEvt {
+			items = append(items, item{t: l.e.Time, ev: l})
 		}
 	}
 	if len(items) == 0 {
@@ -252,9 +302,9 @@ func groupStorms(f *detect.Facts, g string, evs []*parse.Event) []*storm {
 			cur.start, cur.end = cur.items[0].t, cur.items[len(cur.items)-1].t
 			for _, e := range evs {
 				switch {
-				case isGroupOnline(e) && !e.Time.Before(cur.start) && !e.Time.After(cur.end):
+				case isGroupOnline(e) && !e.e.Time.Before(cur.start) && !e.e.Time.After(cur.end):
 					cur.online = append(cur.online, e)
-				case e.Time.After(cur.end) && (isGroupOnline(e) || isGroupFailed(e)):
+				case e.e.Time.After(cur.end) && (isGroupOnline(e) || isGroupFailed(e)):
 					cur.after = append(cur.after, e)
 				}
 			}
@@ -302,16 +352,21 @@ func (s *storm) moveTimes() []time.Time {
 // exhausted returns the line saying the policy was used up: event 1254,
 // or a "Not failing over" line whose count reached the computed threshold.
 // A line with the counts is preferred to a bare 1254.
-func (s *storm) exhausted() (*parse.Event, int, int) {
-	var bare *parse.Event
+func (s *storm) exhausted() (*groupLine, int, int) {
+	var bare *groupLine
 	for _, it := range s.items {
 		if it.ev == nil || !isExhaustion(it.ev) {
 			continue
 		}
-		n, errN := strconv.Atoi(it.ev.Field(parse.KeyFailoverCount))
-		m, errM := strconv.Atoi(it.ev.Field(parse.KeyComputedThreshold))
-		if errN != nil || errM != nil {
-			if bare == nil && (it.ev.EventID == 1254 || it.ev.Field(parse.KeyEventID) == "1254") {
+		p := it.ev.exhausted
+		n, m := p.Count, p.Computed
+		if m < 0 {
+			m = p.Setting
+		}
+		if n < 0 || m < 0 {
+			// Event 1254 or a 2003 line saying the threshold was
+			// reached, without the numbers.
+			if bare == nil {
 				bare = it.ev
 			}
 			continue
@@ -345,7 +400,7 @@ func (s *storm) pingPong() []*detect.OwnerChange {
 
 func (s *storm) onlineBetween(a, b time.Time) bool {
 	for _, e := range s.online {
-		if e.Time.After(a) && e.Time.Before(b) {
+		if e.e.Time.After(a) && e.e.Time.Before(b) {
 			return true
 		}
 	}
@@ -357,7 +412,7 @@ func (s *storm) onlineBetween(a, b time.Time) bool {
 func (s *storm) leftFailed() bool {
 	failures := 0
 	for _, it := range s.items {
-		if it.move != nil || (it.ev != nil && it.ev.Field(parse.KeyAction) == "group-failed") {
+		if it.move != nil || (it.ev != nil && it.ev.failedEvt) {
 			failures++
 		}
 	}
@@ -365,7 +420,7 @@ func (s *storm) leftFailed() bool {
 		return false
 	}
 	last := s.items[len(s.items)-1]
-	final := last.ev != nil && (last.ev.Field(parse.KeyAction) == "group-failed" || isExhaustion(last.ev))
+	final := last.ev != nil && (last.ev.failedEvt || isExhaustion(last.ev))
 	for _, e := range s.after {
 		final = isGroupFailed(e)
 	}
@@ -451,13 +506,15 @@ func (s *storm) report(p *detect.Pass) {
 				add(x)
 			}
 		} else {
-			add(detect.EvidenceOf(it.ev))
-			nodes = append(nodes, it.ev.Node)
+			add(detect.EvidenceOf(it.ev.e))
+			if len(ms) == 0 || p.Facts.Cluster.IsNamedNode(parse.ShortNode(it.ev.e.Node)) {
+				nodes = append(nodes, it.ev.e.Node)
+			}
 		}
 	}
 	for _, e := range s.after {
 		if isGroupFailed(e) {
-			add(detect.EvidenceOf(e))
+			add(detect.EvidenceOf(e.e))
 		}
 	}
 	var causes []string
@@ -508,6 +565,10 @@ func (s *storm) report(p *detect.Pass) {
 		details["causes"] = strings.Join(causes, "; ")
 	}
 	slices.SortStableFunc(ev, func(a, b detect.Evidence) int { return evTime(a).Compare(evTime(b)) })
+	if id := p.Facts.Cluster.GroupID(s.group); id != "" {
+		details["group_id"] = id
+	}
+	conf, confWhy := s.confidence()
 
 	// Summary and explanation.
 	var what []string
@@ -521,7 +582,7 @@ func (s *storm) report(p *detect.Pass) {
 	case exh != nil && n >= 0:
 		what = append(what, fmt.Sprintf("failover policy exhausted (failoverCount %d >= computed threshold %d)", n, m))
 	case exh != nil:
-		what = append(what, "failover policy exhausted (event 1254)")
+		what = append(what, "failover policy exhausted ("+exhaustedWords(exh)+")")
 	case inPeriod >= s.policy.Threshold && inPeriod >= 2:
 		what = append(what, fmt.Sprintf("reached its failover threshold (%d in %s)", s.policy.Threshold, hours(s.policy.Period)))
 	}
@@ -548,7 +609,7 @@ func (s *storm) report(p *detect.Pass) {
 		if n >= 0 {
 			fmt.Fprintf(&b, "The cluster then refused to fail it over again: its failover count %d had reached the computed threshold %d. ", n, m)
 		} else {
-			b.WriteString("The cluster then logged that the group exceeded its failover threshold (event 1254). ")
+			b.WriteString("The cluster then logged that the group exceeded its failover threshold (" + exhaustedWords(exh) + "). ")
 		}
 		b.WriteString("A group whose policy is exhausted is left failed (offline) until the period has passed or someone brings it online. ")
 	} else if left {
@@ -568,17 +629,19 @@ func (s *storm) report(p *detect.Pass) {
 		remedy += " If automatic failback is enabled for the group, disable it until the nodes are stable."
 	}
 	p.Report(detect.Finding{
-		Severity:    sev,
-		Cause:       cause(exh != nil, left, len(hops) > 0),
-		Nodes:       nodes,
-		Groups:      []string{s.group},
-		Start:       s.start,
-		End:         s.end,
-		Summary:     summary,
-		Explanation: strings.TrimSpace(b.String()),
-		Remediation: remedy,
-		Evidence:    ev,
-		Details:     details,
+		Severity:         sev,
+		Confidence:       conf,
+		ConfidenceReason: confWhy,
+		Cause:            cause(exh != nil, left, len(hops) > 0),
+		Nodes:            nodes,
+		Groups:           []string{s.group},
+		Start:            s.start,
+		End:              s.end,
+		Summary:          summary,
+		Explanation:      strings.TrimSpace(b.String()),
+		Remediation:      remedy,
+		Evidence:         ev,
+		Details:          details,
 	})
 }
 
@@ -664,12 +727,13 @@ type restartStorm struct {
 // restartStorms counts each resource's failures per node (reports of one
 // failure within failureDedupe are one) and keeps the episodes with more
 // failures than the restart threshold within the restart period.
-func restartStorms(f *detect.Facts, evs []*parse.Event) []*restartStorm {
+func restartStorms(f *detect.Facts, evs []resFailure) []*restartStorm {
 	type key struct{ node, res string }
-	failures := map[key][][]*parse.Event{}
+	failures := map[key][][]resFailure{}
 	var keys []key
-	for _, e := range evs {
-		res := e.Field(parse.KeyResource)
+	for _, rf := range evs {
+		e := rf.e
+		res := rf.resource
 		if res == "" || e.Node == "" {
 			continue
 		}
@@ -678,17 +742,17 @@ func restartStorms(f *detect.Facts, evs []*parse.Event) []*restartStorm {
 		if list == nil {
 			keys = append(keys, k)
 		}
-		if n := len(list); n > 0 && e.Time.Sub(list[n-1][0].Time) <= failureDedupe {
-			list[n-1] = append(list[n-1], e)
+		if n := len(list); n > 0 && e.Time.Sub(list[n-1][0].e.Time) <= failureDedupe {
+			list[n-1] = append(list[n-1], rf)
 		} else {
-			list = append(list, []*parse.Event{e})
+			list = append(list, []resFailure{rf})
 		}
 		failures[k] = list
 	}
 	var out []*restartStorm
 	for _, k := range keys {
 		list := failures[k]
-		res := list[0][0].Field(parse.KeyResource)
+		res := list[0][0].resource
 		pol := f.Cluster.RestartPolicy(res)
 		var cur *restartStorm
 		var ts []time.Time
@@ -699,7 +763,7 @@ func restartStorms(f *detect.Facts, evs []*parse.Event) []*restartStorm {
 			}
 		}
 		for _, fail := range list {
-			t := fail[0].Time
+			t := fail[0].e.Time
 			if cur == nil || t.Sub(cur.end) > pol.Period {
 				flush()
 				cur = &restartStorm{node: k.node, resource: res, group: groupOf(f, fail), policy: pol, start: t}
@@ -707,20 +771,22 @@ func restartStorms(f *detect.Facts, evs []*parse.Event) []*restartStorm {
 			}
 			cur.end = t
 			ts = append(ts, t)
-			cur.events = append(cur.events, fail...)
+			for _, rf := range fail {
+				cur.events = append(cur.events, rf.e)
+			}
 		}
 		flush()
 	}
 	return out
 }
 
-func groupOf(f *detect.Facts, evs []*parse.Event) string {
+func groupOf(f *detect.Facts, evs []resFailure) string {
 	for _, e := range evs {
-		if g := e.Field(parse.KeyGroup); g != "" {
-			return canonical(f, g)
+		if e.group != "" {
+			return canonical(f, e.group)
 		}
 	}
-	return f.Cluster.GroupOf(evs[0].Field(parse.KeyResource))
+	return f.Cluster.GroupOf(evs[0].resource)
 }
 
 func (r *restartStorm) report(p *detect.Pass) {
@@ -728,7 +794,12 @@ func (r *restartStorm) report(p *detect.Pass) {
 	for _, e := range r.events {
 		ev = append(ev, detect.EvidenceOf(e))
 	}
+	conf, why := detect.ConfidenceHigh, ""
+	if layoutNode(r.events) {
+		conf, why = detect.ConfidenceMedium, "the node is named only by the bundle's folder layout; its cluster log does not name it"
+	}
 	p.Report(detect.Finding{
+		Confidence: conf, ConfidenceReason: why,
 		Severity: detect.Warning,
 		Cause:    "restart-storm",
 		Nodes:    []string{r.node},
@@ -802,13 +873,14 @@ func (fl *flap) report(p *detect.Pass) {
 		ev = append(ev, r.Evidence...)
 	}
 	p.Report(detect.Finding{
-		Severity: detect.Warning,
-		Cause:    "node-flapping",
-		Nodes:    []string{fl.node},
-		Groups:   []string{},
-		Start:    fl.start,
-		End:      fl.end,
-		Summary:  fmt.Sprintf("Node %s was removed from the cluster %d times within %s", fl.node, len(fl.removals), dur(fl.end.Sub(fl.start))),
+		Confidence: detect.ConfidenceHigh,
+		Severity:   detect.Warning,
+		Cause:      "node-flapping",
+		Nodes:      []string{fl.node},
+		Groups:     []string{},
+		Start:      fl.start,
+		End:        fl.end,
+		Summary:    fmt.Sprintf("Node %s was removed from the cluster %d times within %s", fl.node, len(fl.removals), dur(fl.end.Sub(fl.start))),
 		Explanation: fmt.Sprintf("Node %s left the active cluster membership %d times between %s and %s (event 1135 or the cluster "+
 			"log's node-down lines). Each removal moves every group the node owned; a node that keeps dropping out and "+
 			"rejoining drags its groups around with it (Windows Server 2016 and later quarantine a node after three such "+
@@ -855,13 +927,14 @@ func (q *quorumStorm) report(p *detect.Pass) {
 		nodes = append(nodes, l.Reporters...)
 	}
 	p.Report(detect.Finding{
-		Severity: detect.Warning,
-		Cause:    "quorum-loss",
-		Nodes:    nodes,
-		Groups:   []string{},
-		Start:    q.start,
-		End:      q.end,
-		Summary:  fmt.Sprintf("Cluster lost quorum %d times within %s", len(q.losses), dur(q.end.Sub(q.start))),
+		Confidence: detect.ConfidenceHigh,
+		Severity:   detect.Warning,
+		Cause:      "quorum-loss",
+		Nodes:      nodes,
+		Groups:     []string{},
+		Start:      q.start,
+		End:        q.end,
+		Summary:    fmt.Sprintf("Cluster lost quorum %d times within %s", len(q.losses), dur(q.end.Sub(q.start))),
 		Explanation: fmt.Sprintf("Quorum was lost %d times between %s and %s (event 1177 or the cluster log's quorum lines). "+
 			"Every loss stops the cluster service on the nodes that lost it and takes all their groups offline.",
 			len(q.losses), stamp(q.start), stamp(q.end)),
@@ -870,4 +943,51 @@ func (q *quorumStorm) report(p *detect.Pass) {
 		Evidence: ev,
 		Details:  map[string]string{"losses": strconv.Itoa(len(q.losses))},
 	})
+}
+
+// exhaustedWords says which line stated the exhausted policy.
+func exhaustedWords(l *groupLine) string {
+	if l.e.EventID == 1254 {
+		return "event 1254"
+	}
+	if l.exhausted != nil && l.exhausted.LeftFailed {
+		return "the cluster log says the threshold was reached and the group is left failed"
+	}
+	return "the cluster log says it stopped failing the group over"
+}
+
+// confidence rates a storm: high when a move line or event with a real
+// public sample counted the failovers or the cluster stated the exhausted
+// policy; medium when every failover rests on 2003 [FM] wording, whose
+// shape no public log confirms; low when nodes are only numbers.
+func (s *storm) confidence() (string, string) {
+	guessed, sure := 0, 0
+	for _, m := range s.moves() {
+		if m.Guessed {
+			guessed++
+		} else {
+			sure++
+		}
+		if strings.HasPrefix(m.To, "#") || strings.HasPrefix(m.From, "#") {
+			return detect.ConfidenceLow, "some nodes are known only by their cluster node number; no line of the bundle names them"
+		}
+	}
+	if exh, _, _ := s.exhausted(); exh != nil && exh.e.Source != parse.SourceClusterLog {
+		return detect.ConfidenceHigh, ""
+	}
+	if guessed > 0 && sure == 0 {
+		return detect.ConfidenceMedium, "the failovers are read from Windows 2003 [FM] lines, whose wording no public sample confirms; the moves were matched loosely"
+	}
+	return detect.ConfidenceHigh, ""
+}
+
+// layoutNode reports whether the node of these events comes only from
+// the bundle's folder layout.
+func layoutNode(evs []*parse.Event) bool {
+	for _, e := range evs {
+		if e.NodeFrom != parse.NodeFromLayout {
+			return false
+		}
+	}
+	return len(evs) > 0
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/exlog/exlog/detect"
+	"github.com/exlog/exlog/detect/detecttest"
 	"github.com/exlog/exlog/parse"
 )
 
@@ -269,3 +270,6 @@ func TestFlappingAndQuorum(t *testing.T) {
 		t.Errorf("quorum %v %v", fs[1].Details, fs[1].Nodes)
 	}
 }
+
+// TestCases runs the testdata bundles against their .want files.
+func TestCases(t *testing.T) { detecttest.Run(t, Detector, "testdata") }

@@ -1,7 +1,14 @@
-// Package setupfailure explains failed Exchange setup runs: for each setup
-// log it judges the last run (or the run before, when the last is too short
-// to judge), and for a run that did not succeed it reports why, with the
-// lines that show it and what to do.
+// Package setupfailure explains failed Exchange setup runs: it judges every
+// run of every setup log (not only the last of a file), and for a run that
+// failed or stopped mid-run it reports why, with the lines that show it and
+// what to do. The outcome of each run is the setup-log parser's (package
+// parse/facts, SetupRun): succeeded only on positive evidence. A failed
+// run that a later run on the same node retried successfully is still
+// reported, one severity lower, saying when it failed and when the retry
+// succeeded; a run whose log stops mid-run is a warning; a run that ended
+// without saying how is not reported. A log collected twice (a .bak, the
+// same file in two archives, a copy cut short) counts once: runs are
+// identified by their content (detect.DuplicateRuns).
 //
 // The causes and their order follow SetupLogReviewer from Microsoft's
 // CSS-Exchange scripts, the reference support engineers know: prerequisite
@@ -12,13 +19,16 @@
 // failed install (Rule:InstallWatermark) is the upgradecms-watermark
 // detector's business and is not reported here.
 //
-// Every finding carries its cause ID in Finding.Cause (see CauseIDs) and
+// The causes, their wording and their order live with the setup-log parser
+// in package parse/setuplog/diagnose. Every finding carries its cause ID in
+// Finding.Cause (see CauseIDs) and
 // these details: file, run, generation, product, setup_version,
 // setup_release, installed_version, installed_release, mode,
 // installation_mode, run_start, run_end, result, user, computer,
-// first_error_line; same_build when setup ran the installed build in
-// upgrade mode, later_run when a too-short last run was passed over and
-// no_end when the run has no end; plus cause-specific details named in
+// first_error_line, decided_by (the line that decided the outcome and
+// why); same_build when setup ran the installed build in upgrade mode,
+// retried and retried_at when a later run succeeded, no_end when the run
+// has no end; plus cause-specific details named in
 // lower_snake_case (help_url, process, ldf_file, database, object, ...).
 //
 // Evidence that matched a continuation line of a record (a stack trace, a
@@ -37,6 +47,8 @@ import (
 	"github.com/exlog/exlog/detect"
 	"github.com/exlog/exlog/detect/builds"
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/facts"
+	"github.com/exlog/exlog/parse/setuplog/diagnose"
 )
 
 // Detector is the setup-failure detector.
@@ -50,39 +62,12 @@ var Detector = &detect.Detector{
 		"logs and the ExchangeSetup.log of 2007 to Subscription Edition; the checks follow Microsoft's " +
 		"SetupLogReviewer.",
 	Looks:      "setup logs: every record of the judged run and its setup-run summary",
-	References: []string{refSetupLogReviewer},
-	Select:     func(e *parse.Event) bool { return e.Source == parse.SourceSetupLog },
-	Run:        run,
+	References: []string{diagnose.RefSetupLogReviewer},
+	// The fallback gives way to a finding that explains the same run.
+	Yields: []string{"first-error"},
+	Select: func(e *parse.Event) bool { return e.Source == parse.SourceSetupLog },
+	Run:    run,
 }
-
-// CauseIDs lists the causes a finding of this detector can name, in the
-// order they are checked. "interrupted" is reported with severity warning:
-// a run without an end and without errors may have been killed, or may
-// still have been running.
-func CauseIDs() []string {
-	return []string{
-		"ad-validation-failed", "pending-reboot", "powershell-sessions-open", "dc-out-of-site",
-		"remote-registry", "msdtc-stopped", "iis-url-rewrite-missing", "domain-not-prepared",
-		"schema-admin-required", "enterprise-admin-required", "org-management-required",
-		"ldifde-schema-import", "msi-installer-cache",
-		"arbitration-upn-not-unique", "service-disabled", "endpoint-mapper-firewall",
-		"ad-object-already-exists", "search-foundation", "missing-directory", "missing-homemdb",
-		"mount-database-failed", "security-groups-ou-deleted", "servicecontrol-reverse",
-		"virtual-directory", "run-from-bin", "domain-insufficient-access", "fips-access-denied",
-		"multiple-eas-vdirs", "certificate-expired", "well-known-object-invalid",
-		"hybrid-org-relationship", "wrong-group-type", "shared-config-dc",
-		"first-error", "interrupted",
-	}
-}
-
-// Judging a run, after SetupLogReviewer: a last run with fewer lines than
-// this after its banner is too short to judge, and then the run before it
-// is judged instead if it started less than fallbackAge earlier. A short
-// run that says it succeeded is judged as it is: a 2003 run can be short.
-const (
-	minRunLines = 30
-	fallbackAge = 30 * 24 * time.Hour
-)
 
 func run(p *detect.Pass) error {
 	type key struct {
@@ -91,109 +76,89 @@ func run(p *detect.Pass) error {
 	}
 	sums := map[key]*parse.Event{}
 	recs := map[key][]*parse.Event{}
+	var all []*parse.Event
 	for _, e := range p.Events {
 		if e.Source != parse.SourceSetupLog {
 			continue
 		}
 		k := key{e.File, e.Run}
 		switch e.Kind {
-		case "setup-run":
-			sums[k] = e
+		case parse.KindSetupRun:
+			if facts.SetupRunOf(e) != nil {
+				sums[k] = e
+				all = append(all, e)
+			}
 		case "":
 			recs[k] = append(recs[k], e)
 		}
 	}
-	byFile := map[string][]key{}
+	// A log collected twice counts once: runs are told apart by content.
+	copies := detect.DuplicateRuns(all)
+	keys := make([]key, 0, len(sums))
 	for k := range sums {
-		byFile[k.file] = append(byFile[k.file], k)
+		keys = append(keys, k)
 	}
-	files := make([]string, 0, len(byFile))
-	for f := range byFile {
-		files = append(files, f)
-	}
-	sort.Strings(files)
-	for _, f := range files {
-		ks := byFile[f]
-		sort.Slice(ks, func(i, j int) bool { return ks[i].run < ks[j].run })
-		last := len(ks) - 1
-		chosen := last
-		lastView := newRunView(sums[ks[last]], recs[ks[last]])
-		var skipped *runView
-		if last > 0 && lastView.span() < minRunLines && lastView.field("result") != "success" {
-			prev := newRunView(sums[ks[last-1]], recs[ks[last-1]])
-			age := lastView.start().Sub(prev.start())
-			if !lastView.start().IsZero() && !prev.start().IsZero() && age >= 0 && age < fallbackAge {
-				chosen, skipped = last-1, lastView
-			}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].file != keys[j].file {
+			return keys[i].file < keys[j].file
 		}
-		r := lastView
-		if chosen != last {
-			r = newRunView(sums[ks[chosen]], recs[ks[chosen]])
-		}
-		for _, d := range judge(r) {
-			p.Report(finding(r, d, skipped))
-		}
-		// Drop this file's records before the next one: a bundle may hold
-		// many large setup logs.
-		for _, k := range ks {
+		return keys[i].run < keys[j].run
+	})
+	for _, k := range keys {
+		s := sums[k]
+		if copies[s] {
 			delete(recs, k)
+			continue
 		}
+		r := diagnose.NewRun(s, recs[k])
+		retry := retriedBy(r, all, copies)
+		for _, d := range diagnose.Judge(r) {
+			p.Report(finding(r, d, retry))
+		}
+		// Drop this run's records before the next one: a bundle may hold
+		// many large setup logs.
+		delete(recs, k)
 	}
 	return nil
 }
 
-// judge returns what explains a run that did not succeed: the failed
-// prerequisites and the first known error that matches, else the first
-// error, else (for a run without an end) that it was interrupted.
-func judge(r *runView) []*diagnosis {
-	if r.field("result") == "success" {
+// retriedBy returns a later run on the same node that succeeded with the
+// same target build (and the same mode, where both give one): the failure
+// was fixed by running setup again.
+func retriedBy(r *diagnose.Run, all []*parse.Event, copies map[*parse.Event]bool) *parse.Event {
+	if r.Fact.Outcome == facts.Succeeded {
 		return nil
 	}
-	var out []*diagnosis
-	var weak *diagnosis
-	if r.generation() != "2000/2003" {
-		out, weak = prerequisites(r)
-		if d := knownError(r); d != nil {
-			out = append(out, d)
+	var best *parse.Event
+	for _, e := range all {
+		o := facts.SetupRunOf(e)
+		if copies[e] || e == r.Sum || o.Outcome != facts.Succeeded || parse.ShortNode(e.Node) != parse.ShortNode(r.Sum.Node) {
+			continue
+		}
+		later := false
+		switch {
+		case !o.Start.IsZero() && !r.Fact.Start.IsZero():
+			later = o.Start.After(r.Fact.Start)
+		case e.File == r.Sum.File:
+			later = e.Run > r.Sum.Run
+		}
+		if !later || o.ToBuild != r.Fact.ToBuild || o.ServicePack != r.Fact.ServicePack {
+			continue
+		}
+		if r.Fact.Mode != "" && o.Mode != "" && !strings.EqualFold(r.Fact.Mode, o.Mode) {
+			continue
+		}
+		if best == nil || o.Start.Before(facts.SetupRunOf(best).Start) {
+			best = e
 		}
 	}
-	known := len(out) > 0 && out[len(out)-1].known
-	if len(out) == 0 && weak != nil {
-		out = append(out, weak)
-	}
-	switch {
-	case len(out) == 0:
-		if d := firstError(r); d != nil {
-			out = append(out, d)
-		}
-	case !known && !r.stoppedAtPrerequisites():
-		// A prerequisite rule can evaluate True as a mere warning; when
-		// setup went on and failed later, that later error is the news.
-		if first := r.firstWith("ERROR"); first >= 0 && !reADValidation.MatchString(firstLine(r.recs[first])) {
-			out = append(out, firstErrorRecord(r, first))
-		}
-	}
-	if len(out) == 0 && r.field("result") == "no-end" {
-		out = append(out, interrupted(r))
-	}
-	return out
-}
-
-// stoppedAtPrerequisites reports whether setup itself listed failed
-// prerequisites, which stops a run before it changes anything.
-func (r *runView) stoppedAtPrerequisites() bool {
-	for _, e := range r.recs {
-		if severity(e) == "REQUIRED" || strings.HasPrefix(e.Message, "Failed [Rule:") {
-			return true
-		}
-	}
-	return false
+	return best
 }
 
 // finding turns a diagnosis into the detector's finding with the run's
 // context.
-func finding(r *runView, d *diagnosis, skipped *runView) detect.Finding {
-	s := r.sum
+func finding(r *diagnose.Run, d *diagnose.Diagnosis, retry *parse.Event) detect.Finding {
+	s := r.Sum
 	det := map[string]string{}
 	put := func(k, v string) {
 		if v != "" {
@@ -202,56 +167,73 @@ func finding(r *runView, d *diagnosis, skipped *runView) detect.Finding {
 	}
 	put("file", s.File)
 	put("run", strconv.Itoa(s.Run))
-	put("generation", r.generation())
-	put("product", r.field("product"))
-	setupV, installed := r.field("setup_version"), r.installed()
+	put("generation", r.Generation())
+	put("product", r.Field(parse.KeyProduct))
+	setupV, installed := r.Field(parse.KeySetupVersion), r.Installed()
 	put("setup_version", setupV)
 	put("setup_release", builds.ReleaseName(setupV))
 	put("installed_version", installed)
 	put("installed_release", builds.ReleaseName(installed))
-	put("mode", r.field("mode"))
-	put("installation_mode", r.field("installation_mode"))
-	put("run_start", r.field("start"))
-	put("run_end", r.field("end"))
-	put("result", r.field("result"))
-	put("user", r.field("user"))
-	put("computer", r.field("computer"))
-	put("first_error_line", r.field("first_error_line"))
+	put("mode", r.Field(parse.KeyMode))
+	put("installation_mode", r.Field(parse.KeyInstallationMode))
+	put("run_start", r.Field(parse.KeyStart))
+	put("run_end", r.Field(parse.KeyEnd))
+	put("result", string(r.Fact.Outcome))
+	put("decided_by", fmt.Sprintf("line %d: %s", r.Fact.Decider.Line, r.Fact.Reason))
+	put("user", r.Field(parse.KeyUser))
+	put("computer", r.Field(parse.KeyComputer))
+	put("first_error_line", r.Field(parse.KeyFirstErrorLine))
 	put("same_build", sameBuild(r))
-	if r.field("result") == "no-end" {
+	if r.Fact.Outcome == facts.Incomplete {
 		put("no_end", "the run has no \"End of Setup\" line")
 	}
-	if skipped != nil {
-		put("later_run", fmt.Sprintf("run %d (line %d) has only %d lines after its banner, too few to judge, so run %d was judged",
-			skipped.sum.Run, skipped.sum.Line, max(skipped.span(), 0), s.Run))
+	if retry != nil {
+		o := facts.SetupRunOf(retry)
+		put("retried", fmt.Sprintf("%s:%d", retry.File, retry.Line))
+		put("retried_at", timeText(o.Start))
 	}
-	for k, v := range d.details {
+	for k, v := range d.Details {
 		det[k] = v
 	}
 
 	f := detect.Finding{
 		Severity:    detect.Error,
-		Cause:       d.cause,
+		Cause:       d.Cause,
 		Summary:     summary(r, d),
-		Explanation: d.explanation,
-		Remediation: d.remediation,
-		Evidence:    d.evidence,
+		Explanation: d.Explanation,
+		Remediation: d.Remediation,
+		Evidence:    evidenceOf(d.Quotes),
 		Details:     det,
 	}
-	if d.severity != detect.SevNone {
-		f.Severity = d.severity
+	if d.Warning {
+		f.Severity = detect.Warning
+	}
+	if r.Fact.Outcome == facts.Incomplete && f.Severity > detect.Warning {
+		f.Severity = detect.Warning
+	}
+	if retry != nil {
+		// Fixed by running setup again: still worth knowing, not an
+		// open problem.
+		if f.Severity >= detect.Error {
+			f.Severity = detect.Warning
+		} else {
+			f.Severity = detect.Info
+		}
+		o := facts.SetupRunOf(retry)
+		f.Summary += fmt.Sprintf(" (failed at %s, succeeded on retry at %s)", timeText(r.Fact.End), timeText(o.Start))
+		f.Evidence = append(f.Evidence, detect.EvidenceOf(retry))
 	}
 	if s.Node != "" {
 		f.Nodes = []string{s.Node}
 	}
-	if t := r.start(); !t.IsZero() && s.TimeQuality != parse.TimeNone {
+	if t := r.Start(); !t.IsZero() && s.TimeQuality != parse.TimeNone {
 		f.Start = t
 	}
-	if t, err := time.Parse(time.RFC3339Nano, r.field("end")); err == nil {
+	if t, err := time.Parse(time.RFC3339Nano, r.Field(parse.KeyEnd)); err == nil {
 		f.End = t
 	}
-	if len(d.refs) > 0 {
-		f.References = append([]string{refSetupLogReviewer}, d.refs...)
+	if len(d.Refs) > 0 {
+		f.References = append([]string{diagnose.RefSetupLogReviewer}, d.Refs...)
 	}
 	if f.Evidence == nil {
 		f.Evidence = []detect.Evidence{detect.EvidenceOf(s)}
@@ -261,44 +243,71 @@ func finding(r *runView, d *diagnosis, skipped *runView) detect.Finding {
 }
 
 // summary is the one line shown in tables: who, what run, which cause.
-func summary(r *runView, d *diagnosis) string {
-	who := r.sum.Node
+func summary(r *diagnose.Run, d *diagnose.Diagnosis) string {
+	who := r.Sum.Node
 	if who == "" {
-		who = path.Base(r.sum.File)
+		who = path.Base(r.Sum.File)
 	}
 	var what []string
-	if m := r.field("mode"); m != "" {
+	if m := r.Field(parse.KeyMode); m != "" {
 		what = append(what, m)
 	}
-	if v := r.field("setup_version"); v != "" {
+	if v := r.Field(parse.KeySetupVersion); v != "" {
 		what = append(what, "build "+v)
 	}
-	run := "setup run " + strconv.Itoa(r.sum.Run)
+	run := "setup run " + strconv.Itoa(r.Sum.Run)
 	if len(what) > 0 {
 		run += " (" + strings.Join(what, ", ") + ")"
 	}
 	verb := "failed"
-	if d.cause == "interrupted" {
+	if d.Cause == "interrupted" {
 		verb = "did not finish"
 	}
-	return fmt.Sprintf("%s: %s %s: %s", who, run, verb, d.title)
+	return fmt.Sprintf("%s: %s %s: %s", who, run, verb, d.Title)
 }
 
 // sameBuild warns when an upgrade run's setup build is the build already
 // installed: that happens when the installed copy of setup in the Exchange
 // Bin folder runs instead of the new media's.
-func sameBuild(r *runView) string {
-	mode := r.field("mode")
+func sameBuild(r *diagnose.Run) string {
+	mode := r.Field(parse.KeyMode)
 	upgrade := strings.EqualFold(mode, "Upgrade") ||
-		(!strings.EqualFold(mode, "Install") && strings.EqualFold(r.field("installation_mode"), "BuildToBuildUpgrade"))
+		(!strings.EqualFold(mode, "Install") && strings.EqualFold(r.Field(parse.KeyInstallationMode), "BuildToBuildUpgrade"))
 	if !upgrade {
 		return ""
 	}
-	sv, iv := r.field("setup_version"), r.installed()
+	sv, iv := r.Field(parse.KeySetupVersion), r.Installed()
 	a, ok1 := builds.Parse(sv)
 	b, ok2 := builds.Parse(iv)
 	if !ok1 || !ok2 || a[0] != b[0] || a[1] != b[1] || a[2] != b[2] {
 		return ""
 	}
 	return fmt.Sprintf("setup build %s is the build already installed (%s) and the run is an upgrade: check that setup was started from the new build's media (in PowerShell as .\\setup.exe from the media root), not the setup.exe in the Exchange Bin folder", sv, iv)
+}
+
+// timeText prints a run's time, or "an unknown time".
+func timeText(t time.Time) string {
+	if t.IsZero() {
+		return "an unknown time"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// CauseIDs lists the causes a finding of this detector can name, in the
+// order they are checked.
+func CauseIDs() []string { return diagnose.CauseIDs() }
+
+// evidenceOf turns a diagnosis's quotes into evidence: a quoted
+// continuation line points at that physical line and quotes it alone; its
+// doc_id still names the record.
+func evidenceOf(qs []diagnose.Quote) []detect.Evidence {
+	var out []detect.Evidence
+	for _, q := range qs {
+		ev := detect.EvidenceOf(q.Rec)
+		if q.Line != q.Rec.Line {
+			ev.Line, ev.Text = q.Line, q.Text
+		}
+		out = append(out, ev)
+	}
+	return out
 }

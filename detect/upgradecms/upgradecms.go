@@ -112,8 +112,11 @@ func run(p *detect.Pass) error {
 			b.cluster[n] = c
 		}
 	}
+	copies := detect.DuplicateRuns(p.Events)
 	for _, e := range p.Events {
 		switch {
+		case copies[e]:
+			// A copy of a run read from another file counts once.
 		case e.Kind == parse.KindSetupRun:
 			b.runs = append(b.runs, e)
 		case e.Source == parse.SourceSetupLog:
@@ -162,7 +165,7 @@ func (b *bundle) sameCluster(a, c string) bool {
 // after t, if any.
 func (b *bundle) laterCMSUpgrade(n string, t time.Time) *parse.Event {
 	for _, r := range b.runs {
-		if detect.IsUpgradeCMS(r) && r.Field(parse.KeyResult) == "success" && r.Time.After(t) && b.sameCluster(n, node(r)) {
+		if detect.IsUpgradeCMS(r) && detect.RunSucceededEvent(r) && r.Time.After(t) && b.sameCluster(n, node(r)) {
 			return r
 		}
 	}
@@ -278,7 +281,7 @@ func (b *bundle) failedUpgradeCMS(used map[*parse.Event]bool) []detect.Finding {
 	byNode := map[string][]*parse.Event{}
 	var order []string
 	for _, r := range b.runs {
-		if !detect.IsUpgradeCMS(r) || r.Field(parse.KeyResult) == "success" {
+		if !detect.IsUpgradeCMS(r) || detect.RunSucceededEvent(r) {
 			continue
 		}
 		n := node(r)
@@ -475,7 +478,7 @@ func (b *bundle) installWatermarks(used map[*parse.Event]bool) []detect.Finding 
 		if !strings.EqualFold(r.Field(parse.KeyInstallWatermark), "True") && r.Field(parse.KeyWatermark) == "" {
 			continue
 		}
-		if r.Field(parse.KeyResult) == "success" || b.laterSuccess(r) {
+		if detect.RunSucceededEvent(r) || b.laterSuccess(r) {
 			continue
 		}
 		n := node(r)
@@ -560,7 +563,7 @@ func watermarkText(r *parse.Event, marks []string) string {
 func (b *bundle) laterSuccess(r *parse.Event) bool {
 	n := node(r)
 	for _, o := range b.runs {
-		if o == r || node(o) != n || !o.Time.After(r.Time) || o.Field(parse.KeyResult) != "success" {
+		if o == r || node(o) != n || !o.Time.After(r.Time) || !detect.RunSucceededEvent(o) {
 			continue
 		}
 		if !strings.HasPrefix(strings.ToLower(o.Field(parse.KeyMode)), "prepare") {
@@ -669,7 +672,7 @@ func (b *bundle) cmsNotUpgraded() []detect.Finding {
 	}
 	latest := map[string]up{}
 	for _, r := range b.runs {
-		if r.Field(parse.KeyResult) != "success" || !binaryUpgrade(r) {
+		if !detect.RunSucceededEvent(r) || !binaryUpgrade(r) {
 			continue
 		}
 		v, ok := builds.Parse(r.Field(parse.KeySetupVersion))
@@ -722,7 +725,7 @@ func (b *bundle) cmsNotUpgraded() []detect.Finding {
 		}
 		ev = append(ev, cmsEv...)
 		for _, r := range b.runs {
-			if detect.IsUpgradeCMS(r) && r.Field(parse.KeyResult) != "success" && slices.Contains(nodes, node(r)) {
+			if detect.IsUpgradeCMS(r) && !detect.RunSucceededEvent(r) && slices.Contains(nodes, node(r)) {
 				ev = append(ev, detect.EvidenceOf(r))
 				if t := runEnd(r); t.After(end) {
 					end = t

@@ -14,7 +14,9 @@ import (
 	"github.com/exlog/exlog/parse"
 	"github.com/exlog/exlog/parse/bundle"
 	"github.com/exlog/exlog/parse/evt"
+	"github.com/exlog/exlog/parse/facts"
 	"github.com/exlog/exlog/parse/formats"
+	"github.com/exlog/exlog/parse/setuplog"
 )
 
 var line int
@@ -43,6 +45,23 @@ func setupRun(node, start, end, mode, version, result string, extra ...string) *
 	e := ev(node, parse.SourceSetupLog, start, "setup run", f)
 	e.File = node + "/ExchangeSetup.log"
 	e.Kind = "setup-run"
+	// The fact the setup-log parser attaches, with the outcome words of
+	// the old field ("success", "no-end").
+	out := map[string]facts.Outcome{"success": facts.Succeeded, "failed": facts.Failed, "no-end": facts.Incomplete}[result]
+	if out == "" {
+		out = facts.Unknown
+	}
+	sr := &facts.SetupRun{Mode: mode, ToBuild: version, Outcome: out, Start: e.Time, TimeQuality: e.TimeQuality,
+		UpgradeCMS: f["param.upgradecms"] != "" || strings.EqualFold(mode, "upgradecms"), ChangesBinaries: setuplog.ChangesBinaries(mode)}
+	if v := f["param.cmsname"]; v != "true" {
+		sr.CMSName = v
+	}
+	sr.ChangesBinaries = sr.ChangesBinaries && !sr.UpgradeCMS
+	sr.End, _ = time.Parse(time.RFC3339, end)
+	e.AddFact(sr)
+	if out == facts.Succeeded && sr.ChangesBinaries && version != "" {
+		e.AddFact(&facts.BuildClaim{Build: version, Kind: facts.ClaimSetupSucceeded, Time: sr.End, TimeQuality: e.TimeQuality, Mode: mode})
+	}
 	return e
 }
 

@@ -24,7 +24,6 @@ package versionmismatch
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -33,6 +32,7 @@ import (
 	"github.com/exlog/exlog/detect"
 	"github.com/exlog/exlog/detect/builds"
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/facts"
 )
 
 // References behind the checks.
@@ -62,74 +62,15 @@ var Detector = &detect.Detector{
 	Run:        run,
 }
 
-// mismatchText is the wording Exchange uses when a virtual server meets
-// older binaries.
-var reMismatch = regexp.MustCompile(`(?i)version of exchange on this machine does not match the version of exchange server\s*['"<]?([A-Za-z0-9][A-Za-z0-9_.-]*)?`)
-
-// mismatchIn returns the text of e that reports the documented mismatch,
-// looking at the message and, for Exchange's event-log records, at the
-// inserts (a catalogued event's message may not quote them all). It runs
-// on every event of a bundle, so it allocates nothing until a line
-// matches.
-func mismatchIn(e *parse.Event) (text, server string, ok bool) {
-	check := func(s string) bool {
-		if !mayMismatch(s) || !containsFold(s, "does not match the version of exchange") {
-			return false
-		}
-		if m := reMismatch.FindStringSubmatch(s); m != nil {
-			text, server = s, strings.TrimRight(m[1], ".")
-			return true
-		}
-		return false
+// mismatchIn returns the version-mismatch fact an event carries: the
+// cluster-log and event-log parsers read Exchange's wording ("Version of
+// Exchange on this machine does not match the version of Exchange server
+// X") into a facts.VersionMismatch.
+func mismatchIn(e *parse.Event) (server string, ok bool) {
+	for _, f := range facts.Of[facts.VersionMismatch](e) {
+		return f.Server, true
 	}
-	if check(e.Message) {
-		return text, server, true
-	}
-	if (e.Source != parse.SourceEVTX && e.Source != parse.SourceEVT) || !containsFold(e.Provider, "exchange") {
-		return "", "", false
-	}
-	var hits []string
-	for k, v := range e.Fields {
-		if (strings.HasPrefix(k, "data.") || k == "rendered_message") && mayMismatch(v) {
-			hits = append(hits, k)
-		}
-	}
-	sort.Strings(hits) // map order must not pick the quoted insert
-	for _, k := range hits {
-		if check(e.Fields[k]) {
-			return text, server, true
-		}
-	}
-	return "", "", false
-}
-
-// mayMismatch is a fast first test for the mismatch wording in the
-// spellings Exchange and text exports use.
-func mayMismatch(s string) bool {
-	return strings.Contains(s, "ersion of Exchange") || strings.Contains(s, "ersion of exchange") ||
-		strings.Contains(s, "ERSION OF EXCHANGE")
-}
-
-// containsFold reports whether s contains the lower-case ASCII text sub,
-// ignoring the case of s.
-func containsFold(s, sub string) bool {
-	n := len(sub)
-	for i := 0; i+n <= len(s); i++ {
-		j := 0
-		for ; j < n; j++ {
-			c := s[i+j]
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			if c != sub[j] {
-				break
-			}
-		}
-		if j == n {
-			return true
-		}
-	}
-	return false
+	return "", false
 }
 
 // selectEvent keeps the mismatch wording, the cluster's own version
@@ -142,7 +83,7 @@ func selectEvent(e *parse.Event) bool {
 	case e.Field(parse.KeyAction) == "version-mismatch":
 		return true
 	}
-	_, _, ok := mismatchIn(e)
+	_, ok := mismatchIn(e)
 	return ok
 }
 
@@ -185,6 +126,55 @@ type episode struct {
 	nb           *detect.BuildObs
 	failures     []detect.GroupObs
 	laterRun     *parse.Event
+	// nodeWhy says how node was decided.
+	nodeWhy string
+}
+
+// targetNode decides which node a mismatch line is about. The node whose
+// log holds the line is not necessarily it: Cluster Administrator runs
+// anywhere, and a node logs the failure of a group it is sending away. In
+// order: the target of the server's move just before the line, a node the
+// line names whose build is older than the server's, the node that
+// logged it.
+func targetNode(f *detect.Facts, e *parse.Event, server, named string) (node, why string) {
+	logged := parse.ShortNode(e.Node)
+	if server != "" && !e.Time.IsZero() {
+		if oc, ok := lastMoveBefore(f, server, e.Time); ok && !strings.HasPrefix(oc.To, "#") {
+			why = fmt.Sprintf("%s is the target of the move of %s at %s (move timeline)", oc.To, server, clock(oc.Time))
+			if oc.To != logged {
+				why += "; the line itself was logged on " + logged
+			}
+			return oc.To, why
+		}
+	}
+	if n := parse.ShortNode(named); n != "" && n != logged && f.Node(n) != nil {
+		if sb, ok := f.Versions.ServerBuildAt(server, e.Time); ok {
+			if b, ok := f.Node(n).BuildAt(e.Time); ok && older(b.Build, sb.Build) {
+				return n, fmt.Sprintf("%s is named in the line and ran the older build %s", n, b.Build)
+			}
+		}
+	}
+	if logged == "" {
+		return "", ""
+	}
+	return logged, logged + " is the node whose log holds the line; no move of the server shortly before it was found"
+}
+
+// lastMoveBefore returns the server's latest move at or before t within
+// lookBack.
+func lastMoveBefore(f *detect.Facts, server string, t time.Time) (detect.OwnerChange, bool) {
+	var best detect.OwnerChange
+	found := false
+	for _, oc := range f.Owners[server] {
+		if oc.Time.After(t) {
+			break
+		}
+		best, found = oc, true
+	}
+	if !found || t.Sub(best.Time) > lookBack {
+		return detect.OwnerChange{}, false
+	}
+	return best, true
 }
 
 func (ep *episode) add(t time.Time) {
@@ -223,13 +213,19 @@ func documentedFailures(p *detect.Pass) []*episode {
 			runs = append(runs, e)
 			continue
 		}
-		_, named, ok := mismatchIn(e)
-		if !ok || e.Node == "" {
+		named, ok := mismatchIn(e)
+		if !ok {
 			continue
 		}
-		node := parse.ShortNode(e.Node)
 		server := serverOf(f, e, named)
+		node, why := targetNode(f, e, server, named)
+		if node == "" {
+			continue // neither the move timeline nor the bundle names a node
+		}
 		ep := find(server, node, e.Time)
+		if ep.nodeWhy == "" {
+			ep.nodeWhy = why
+		}
 		ep.texts = append(ep.texts, e)
 		ep.add(e.Time)
 	}
@@ -349,7 +345,20 @@ func serverOf(f *detect.Facts, e *parse.Event, named string) string {
 			}
 		}
 	}
-	return exchangeGroupAt(f, parse.ShortNode(e.Node), e.Time)
+	if g := exchangeGroupAt(f, parse.ShortNode(e.Node), e.Time); g != "" {
+		return g
+	}
+	// The upgraded server that moved last, shortly before the line.
+	best, bestT := "", time.Time{}
+	for g := range f.Versions.Servers {
+		if g == "" {
+			continue
+		}
+		if oc, ok := lastMoveBefore(f, g, e.Time); ok && oc.Time.After(bestT) {
+			best, bestT = g, oc.Time
+		}
+	}
+	return best
 }
 
 // exchangeGroupAt is the one Exchange group a node held at t, or "".
@@ -512,6 +521,13 @@ func (ep *episode) finding(f *detect.Facts) detect.Finding {
 		}
 		why = append(why, s+".")
 	}
+	if ep.nodeWhy == "" && ep.move != nil {
+		ep.nodeWhy = fmt.Sprintf("%s is the target of the move of %s at %s (move timeline)", ep.node, what, clock(ep.move.Time))
+	}
+	if ep.nodeWhy != "" {
+		why = append(why, "How the node was decided: "+ep.nodeWhy+".")
+		d["node_decided_by"] = ep.nodeWhy
+	}
 	if ep.laterRun != nil {
 		why = append(why, fmt.Sprintf("%s ran Exchange setup successfully only later, at %s, which fits a node that had not been upgraded yet.", ep.node, clock(ep.laterRun.Time)))
 		ev = append(ev, detect.EvidenceOf(ep.laterRun))
@@ -528,8 +544,9 @@ func (ep *episode) finding(f *detect.Facts) detect.Finding {
 	}
 	rem := fmt.Sprintf("Move %s back to a node that already runs the new build and bring its resources online. "+
 		"Until %s is upgraded, keep it out of the possible owners of %s's resources so the cluster cannot "+
-		"fail the server over to it. Then upgrade %s (%s) and only afterwards let %s run there again.",
-		what, ep.node, what, ep.node, how, what)
+		"fail the server over to it. Upgrade the node's binaries first (%s on %s), then move %s; never move an "+
+		"upgraded %s to a node on an older build.",
+		what, ep.node, what, how, ep.node, what, kind)
 	summary := fmt.Sprintf("%s, upgraded to %s, was brought to %s, which runs %s", what, buildShort(ep.sb), ep.node, nodeShort(ep.nb))
 	groups := []string{}
 	if server != "" {
@@ -539,7 +556,19 @@ func (ep *episode) finding(f *detect.Facts) detect.Finding {
 	if kind != "virtual server" {
 		refs = []string{refCCRUpgrade}
 	}
+	conf, confWhy := detect.ConfidenceHigh, ""
+	switch {
+	case ep.nb == nil:
+		conf, confWhy = detect.ConfidenceMedium, "the node's Exchange build before the move is not in the bundle; the mismatch rests on Exchange's own message"
+	case ep.move == nil && len(ep.texts) > 0 && ep.texts[0].NodeFrom == parse.NodeFromLayout:
+		conf, confWhy = detect.ConfidenceLow, "no move of the server onto the node was found; the node is the one whose log holds the line, named only by the bundle's folder layout"
+	case ep.move == nil:
+		conf, confWhy = detect.ConfidenceMedium, "no move of the server onto the node was found; the node is the one whose log holds the line"
+	case ep.move.Guessed:
+		conf, confWhy = detect.ConfidenceMedium, "the move rests on Windows 2003 [FM] wording, whose shape no public sample confirms"
+	}
 	return detect.Finding{
+		Confidence: conf, ConfidenceReason: confWhy,
 		Severity: detect.Error, Cause: "moved-to-older-node",
 		Nodes: []string{ep.node}, Groups: groups, Start: ep.start, End: ep.end,
 		Summary: summary, Explanation: expl, Remediation: rem, References: refs,
@@ -682,7 +711,8 @@ func endDifferences(f *detect.Facts) []detect.Finding {
 			"older nodes out of the possible owners of upgraded clustered servers. Confirm each node's build " +
 			"(ExSetup.exe file version, or the build the Exchange management tools show) before closing the case."
 		out = append(out, detect.Finding{
-			Severity: detect.Warning, Cause: "builds-differ-at-end",
+			Confidence: detect.ConfidenceHigh,
+			Severity:   detect.Warning, Cause: "builds-differ-at-end",
 			Nodes: nodes, Groups: []string{}, Start: start, End: end,
 			Summary: fmt.Sprintf("Cluster nodes end on different Exchange builds: %s behind %s (%s)",
 				strings.Join(behind, ", "), strings.Join(ahead, ", "), describe(newest)),
@@ -807,7 +837,8 @@ func windowsDifferences(p *detect.Pass) []detect.Finding {
 		rem := "Bring every node to the same Windows service pack and updates, one node at a time with its groups " +
 			"moved away, and check the nodes' BuildNumber under HKLM\\Cluster\\Nodes afterwards."
 		out = append(out, detect.Finding{
-			Severity: detect.Warning, Cause: "windows-builds-differ",
+			Confidence: detect.ConfidenceHigh,
+			Severity:   detect.Warning, Cause: "windows-builds-differ",
 			Nodes: nodes, Groups: []string{}, Start: start, End: end,
 			Summary: summary, Explanation: expl, Remediation: rem, Evidence: dedupe(ev), Details: d,
 			References: []string{refOSMismatch},

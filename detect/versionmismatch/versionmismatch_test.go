@@ -15,6 +15,7 @@ import (
 	"github.com/exlog/exlog/parse"
 	"github.com/exlog/exlog/parse/bundle"
 	"github.com/exlog/exlog/parse/evt"
+	"github.com/exlog/exlog/parse/facts"
 	"github.com/exlog/exlog/parse/formats"
 )
 
@@ -35,12 +36,24 @@ func ev(node, src, tm, msg string, fields map[string]string) *parse.Event {
 	for k, v := range fields {
 		e.Fields[k] = v
 	}
+	// The parsers attach Exchange's mismatch wording as a fact, from the
+	// line or an event's inserts.
+	texts := []string{msg}
+	for _, v := range e.Fields {
+		texts = append(texts, v)
+	}
+	for _, text := range texts {
+		if server, ok := facts.ExchangeVersionMismatch(text); ok {
+			e.AddFact(facts.VersionMismatch{Server: server, Resource: e.Fields["resource"]})
+			break
+		}
+	}
 	return e
 }
 
 func move(tm, group, from, to string) *parse.Event {
 	return ev(from, parse.SourceClusterLog, tm, "[FM] Move of group '"+group+"' from node "+from+" to node "+to+" requested by an administrator.",
-		map[string]string{"action": "group-move", "group": group, "from_node": from, "to_node": to, "component": "FM"})
+		map[string]string{"action": "group-move", "group": group, "from_node": from, "to_node": to, "component": "FM", "reason": "administrator request"})
 }
 
 func failover(tm, group, from, to string) *parse.Event {
@@ -180,6 +193,13 @@ func TestVersionMismatch(t *testing.T) {
 				return e
 			}()),
 			[]want{{"moved-to-older-node", "error", "N4", "", map[string]string{"node_build": "unknown"}}}},
+		{"the wording logged on another node: the node is the move's target",
+			flatten(rolling(), move("2007-06-12T09:20:00Z", "EVS1", "N2", "N3"),
+				ev("N2", parse.SourceClusterLog, "2007-06-12T09:20:25Z",
+					"Exchange System Attendant - (EVS1): Version of Exchange on this machine does not match the version of Exchange server N3.",
+					map[string]string{"resource": "Exchange System Attendant - (EVS1)"})),
+			[]want{{"moved-to-older-node", "error", "N3", "EVS1", map[string]string{"node_build": "6.5.7226",
+				"node_decided_by": "N3 is the target of the move of EVS1 at 2007-06-12 09:20:00 UTC (move timeline); the line itself was logged on N2"}}}},
 		{"the wording in a cluster log names the group through its resource",
 			flatten(rolling(), move("2007-06-12T09:20:00Z", "EVS1", "N2", "N4"),
 				ev("N4", parse.SourceClusterLog, "2007-06-12T09:20:25Z",

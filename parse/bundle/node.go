@@ -13,6 +13,7 @@ import (
 // component ending in "!" is an archive, or the wrapper folder at the top
 // of a bundle or archive (wrapMark); neither names a server.
 func NodeOf(p string) string {
+	p, rooted := strings.CutPrefix(p, rootMark)
 	comps := strings.Split(p, "/")
 	file := strings.TrimSuffix(comps[len(comps)-1], "!")
 
@@ -33,7 +34,13 @@ func NodeOf(p string) string {
 	if n, _ := prefixedName(file); n != "" {
 		return n
 	}
-	return serverFolder(comps[:len(comps)-1])
+	dirs := comps[:len(comps)-1]
+	if rooted && len(dirs) > 0 {
+		// The bundle's own archive names the case, never a server (its
+		// collector form was read above).
+		dirs = dirs[1:]
+	}
+	return serverFolder(dirs)
 }
 
 // serverZipName recognises ExchangeLogCollector's per-server archive,
@@ -66,6 +73,10 @@ func serverZipName(c string, isFile bool) string {
 	}
 	return ""
 }
+
+// rootMark starts the layout path of a bundle that is one file or archive
+// itself, whose name is the case's, not a server's.
+const rootMark = "\x00"
 
 // wrapMark ends a path component that is a bundle's or an archive's
 // single top folder: the case folder of CASE123.zip holding CASE123/NODE1/.
@@ -226,13 +237,25 @@ var collectorFolders = map[string]bool{
 // digits and hyphens, with a letter), which is what $env:COMPUTERNAME gives.
 func serverFolder(dirs []string) string {
 	for _, d := range dirs {
-		if strings.HasSuffix(d, "!") || dateFolder(d) || collectorFolders[strings.ToLower(d)] {
+		if a, ok := strings.CutSuffix(d, "!"); ok {
+			// A per-server archive inside the bundle (EXCH1.zip in a case
+			// zip) names its server; the bundle's own archive is not in
+			// the path, and a wrapper folder has no archive extension.
+			// Archive names are often a case's or a customer's, so only
+			// one with a digit, as server names nearly always have, counts.
+			if stem := archiveStem(a); stem != "" && serverWord(stem) {
+				return parse.ShortNode(stem)
+			}
 			continue
 		}
-		if h := hostOfFolder(d); h != "" {
-			return h
+		if dateFolder(d) || collectorFolders[strings.ToLower(d)] {
+			continue
 		}
-		return ""
+		h, generic := hostOfFolder(d)
+		if generic {
+			continue
+		}
+		return h
 	}
 	return ""
 }
@@ -242,35 +265,48 @@ func serverFolder(dirs []string) string {
 var folderSuffixes = []string{"logs", "log", "eventlogs", "events", "evtx", "setuplogs", "setup", "files", "data", "collection", "export"}
 
 // hostOfFolder reads a server name from a folder name: a NetBIOS name, the
-// first label of a fully qualified name (exch1.contoso.com), or either
-// followed by a word such as "-logs". Anything else names no server.
-func hostOfFolder(d string) string {
-	if hostName(d, 15) {
-		for _, suf := range folderSuffixes {
-			for _, sep := range []string{"-", "_"} {
-				if base, ok := cutSuffixFold(d, sep+suf); ok && serverWord(base) {
-					return parse.ShortNode(base)
+// first label of a fully qualified name (exch1.contoso.com), or a name with
+// a digit followed by a word such as "-logs" (MBX1-Logs). A "<word>-logs"
+// folder without a digit is generic, like the collector's own folders: the
+// server may be named below it. Anything else names no server.
+func hostOfFolder(d string) (host string, generic bool) {
+	for _, suf := range folderSuffixes {
+		for _, sep := range []string{"-", "_", " "} {
+			if base, ok := cutSuffixFold(d, sep+suf); ok {
+				if serverWord(base) {
+					return parse.ShortNode(base), false
 				}
+				return "", true
 			}
 		}
-		return parse.ShortNode(d)
+	}
+	if hostName(d, 15) {
+		if collectorFolders[strings.ToLower(d)] {
+			return "", true
+		}
+		return parse.ShortNode(d), false
 	}
 	if labels := strings.Split(d, "."); len(labels) >= 3 && hostName(labels[0], 15) {
 		for _, l := range labels[1:] {
 			if !hostName(l, 63) {
-				return ""
+				return "", false
 			}
 		}
 		if last := labels[len(labels)-1]; allDigits(last) {
-			return "" // an IP address or a version, not a domain
+			return "", false // an IP address or a version, not a domain
 		}
-		return parse.ShortNode(labels[0])
+		return parse.ShortNode(labels[0]), false
 	}
-	for _, suf := range folderSuffixes {
-		for _, sep := range []string{"_", " "} {
-			if base, ok := cutSuffixFold(d, sep+suf); ok && serverWord(base) {
-				return parse.ShortNode(base)
-			}
+	return "", false
+}
+
+// archiveStem returns the name of an archive without its extension, or
+// "" when c does not end in an archive extension.
+func archiveStem(c string) string {
+	lc := strings.ToLower(c)
+	for _, ext := range []string{".tar.gz", ".zip", ".tgz", ".tar", ".gz"} {
+		if strings.HasSuffix(lc, ext) && len(c) > len(ext) {
+			return c[:len(c)-len(ext)]
 		}
 	}
 	return ""

@@ -18,8 +18,8 @@ func TestNodeOf(t *testing.T) {
 		{"EX-MBX-01-321-3.zip!/x.log", "EX-MBX-01"}, // the copy counter
 		{"all/EXCH7-1130/Windows_Event_Logs/System.evtx", "EXCH7"},
 		{"CASE-1225.zip!/EXCH2-101.zip!/x.log", "EXCH2"}, // the innermost wins
-		{"EXCH1-1332.zip!/x.log", ""},                    // 13/32 is no date
-		{"EXCH1-0321.zip!/x.log", ""},                    // Md has no leading zero
+		{rootMark + "EXCH1-1332.zip!/x.log", ""},         // 13/32 is no date
+		{rootMark + "EXCH1-0321.zip!/x.log", ""},         // Md has no leading zero
 		{"Windows-Logs.zip!/x.log", ""},
 		{"EXCH9/Logs-321/x.log", "EXCH9"},                // a known folder name is not a server
 		{"MBX1-Logs/ExchangeSetup.log", "MBX1"},          // a server's folder with a word after its name
@@ -28,6 +28,11 @@ func TestNodeOf(t *testing.T) {
 		{"Logs/ExchangeSetupLogs/ExchangeSetup.log", ""}, // generic folders name nothing
 		{"10.0.0.12/x.log", ""},                          // an address is no name
 		{"My Collection/x.log", ""},
+		{"Windows-Logs/x.log", ""},                                         // <word>-logs is no server
+		{"case.zip!/EXNODE4.zip!/ExchangeSetupLogs.zip!/x.log", "EXNODE4"}, // a per-server zip in a case zip
+		{"MBX2.zip!/x.log", "MBX2"},
+		{"NODEA.zip!/x.log", ""}, // a name without a digit may be a customer's
+		{"ExchangeSetupLogs.zip!/x.log", ""},
 
 		// Rule 1: a node's cluster log outranks the folder it sits in.
 		{"EXCH1-321.zip!/Cluster_Information.zip!/EXCH2_cluster.log", "EXCH2"},
@@ -54,7 +59,7 @@ func TestNodeOf(t *testing.T) {
 		{"servers/exch4/x.log", "EXCH4"},
 		{"ExchangeSetupLogs/ExchangeSetup.log", ""},
 		{"setuplogs/e2016cu18-upgrade.log", ""},
-		{"Customer Files/EXCH4/x.log", ""}, // the first other folder decides, and this is none
+		{"Customer Files/EXCH4/x.log", "EXCH4"}, // "<word> files" is a generic folder
 		{"averyveryverylongname/x.log", ""},
 		{"2024321/x.log", ""},
 		{"x.log", ""},

@@ -104,7 +104,7 @@ func (w *walker) root(root, name string, prefixDir bool, visit func(*item) error
 	if !fi.Mode().IsRegular() {
 		return fmt.Errorf("%s is not a regular file or a directory", root)
 	}
-	fb := w.fileBlob(resolved, name, name, fi)
+	fb := w.fileBlob(resolved, name, rootMark+name, fi)
 	fb.bare = !prefixDir
 	return w.blob(fb, visit)
 }

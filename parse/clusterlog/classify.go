@@ -81,15 +81,15 @@ var (
 	reAdvice    = regexp.MustCompile(`Received advice that node (\d+) has failed with error (-?\d+) state (-?\d+)`)
 	reCommLost  = regexp.MustCompile(`Communication was lost with interface (\S+)(?: \(node: ([^,]+), network: (.+)\))?`)
 	reJoinReq   = regexp.MustCompile(`Processing request by node (\d+) to begin joining`)
-	reNodeUpDn  = regexp.MustCompile(`(?i)\bnode\s+['<"]?([\w.-]+?)['>"]?\s+(?:is now|is|has gone|has come|went)\s+(up|down|online|offline)\b`)
-	reMoveWord  = regexp.MustCompile(`(?i)\bmov(?:e|ing|ed)\b|movegroup|fail ?over|failing over`)
-	reFailWord  = regexp.MustCompile(`(?i)fail ?over|failing over`)
-	reGroupName = regexp.MustCompile(`(?i)\bgroup(?:\s+name)?\s*[=:]?\s*(?:'([^']+)'|<([^>]+)>|"([^"]+)"|([^\s'"<>,.]+))`)
+	reNodeUpDn  = regexp.MustCompile(`(?i)\bnode\s+['<"]?([\w.-]+?)['>"]?(?:\s*\(\s*(?:id\s*)?\d{1,3}\s*\))?\s+(?:is now|is|has gone|has come|went|has)\s+(up|down|online|offline|failed|left)\b`)
+	reMoveWord  = regexp.MustCompile(`(?i)\bmov(?:e|ing|ed)\b|movegroup|fail(?:ed|ing|s)?\s?over`)
+	reFailWord  = regexp.MustCompile(`(?i)fail(?:ed|ing|s)?\s?over`)
+	reGroupName = regexp.MustCompile(`(?i)\bgroup(?:\s+name)?\s*[=:]?\s*(?:'([^']+)'|<([^>]+)>|"([^"]+)"|([^\s'"<>,.:;]+))`)
 	reToNode    = regexp.MustCompile(`(?i)\bto\s+(?:node\s+)?(?:'([^']+)'|<([^>]+)>|"([^"]+)"|([\w-]+))`)
 	reFromNode  = regexp.MustCompile(`(?i)\bfrom\s+(?:node\s+)?(?:'([^']+)'|<([^>]+)>|"([^"]+)"|([\w-]+))`)
 	reResName   = regexp.MustCompile(`(?i)\bresource(?:\s+name)?\s*[=:]?\s*(?:'([^']+)'|<([^>]+)>|"([^"]+)"|([^\s'"<>,]+))`)
-	reOldNew    = regexp.MustCompile(`(?i)\bold state\s*[=:]?\s*(-?\d+)[,;\s]+new state\s*[=:]?\s*(-?\d+)`)
-	reFromTo    = regexp.MustCompile(`(?i)\bstate\s+(?:changed?\s+)?from\s+(-?\d+)\s+to\s+(-?\d+)`)
+	reOldNew    = regexp.MustCompile(`(?i)\bold\s*state\s*[=:]?\s*'?(-?\d+|[A-Za-z]+)'?[,;\s]+new\s*state\s*[=:]?\s*'?(-?\d+|[A-Za-z]+)`)
+	reFromTo    = regexp.MustCompile(`(?i)\bstate\s+(?:changed?\s+|transition\s+)?from\s+'?(-?\d+|[A-Za-z]+)'?\s+to\s+'?(-?\d+|[A-Za-z]+)`)
 	rePosting   = regexp.MustCompile(`(?i)Posting state (-?\d+) notification for resource <([^>]+)>`)
 	reResEvent  = regexp.MustCompile(`(?i)\bresource (\S+) (online|offline|failed) event`)
 	reQuorumBad = regexp.MustCompile(`(?i)lost quorum|quorum (?:was )?lost|quorum\w*\s.*\bfail|fail\w*\s.*\bquorum|arbitrat\w*\s.*\bfail`)
@@ -656,7 +656,7 @@ func classifyLegacy(ev *parse.Event, comp, msg string) bool {
 			setAction(ev, "quorum-arbitrated")
 			return true
 		}
-		if legacyMove(ev, msg) || legacyState(ev, msg) {
+		if legacyThreshold(ev, msg) || legacyOwner(ev, msg) || legacyMove(ev, msg) || legacyState(ev, msg) {
 			return true
 		}
 	case "RM":
@@ -669,7 +669,22 @@ func classifyLegacy(ev *parse.Event, comp, msg string) bool {
 			return true
 		}
 	}
-	if comp == "NM" || comp == "EP" || comp == "RGP" || comp == "JOIN" {
+	if comp == "" && ev.Field(parse.KeyResource) == "" {
+		// An untagged Exchange resource-DLL line written without the
+		// angle brackets: "Exchange System Attendant - (EVS1): ...".
+		if m := reExRes.FindStringSubmatch(msg); m != nil && containsFold(m[1], "exchange") {
+			ev.SetField(parse.KeyResource, strings.TrimSpace(m[1]))
+			msg = m[2]
+		}
+	}
+	if !knownLegacyTag(comp) {
+		// Untagged lines and components no public log shows: the group
+		// wording is tried on them as on [FM] lines.
+		if legacyThreshold(ev, msg) || legacyOwner(ev, msg) || legacyMove(ev, msg) || legacyState(ev, msg) {
+			return true
+		}
+	}
+	if comp == "NM" || comp == "EP" || comp == "RGP" || comp == "JOIN" || !knownLegacyTag(comp) {
 		if m := reNodeUpDn.FindStringSubmatch(msg); m != nil {
 			legacyNodeUpDown(ev, m)
 			return true
@@ -681,7 +696,7 @@ func classifyLegacy(ev *parse.Event, comp, msg string) bool {
 			return true
 		}
 	}
-	resourceLine := comp == "RM" || comp == "FM" || ev.Field(parse.KeyResource) != ""
+	resourceLine := comp == "RM" || comp == "FM" || ev.Field(parse.KeyResource) != "" || !knownLegacyTag(comp)
 	if !resourceLine || !containsFold(msg, "fail") {
 		return false
 	}
@@ -704,6 +719,9 @@ func legacyNodeUpDown(ev *parse.Event, m []string) {
 		ev.SetField(parse.KeyNodeID, m[1])
 	} else {
 		ev.SetField(parse.KeyNodeName, node(m[1]))
+		if id := reNodeNameID.FindStringSubmatch(m[0]); id != nil {
+			ev.SetField(parse.KeyNodeID, id[2])
+		}
 	}
 	if up := strings.ToLower(m[2]); up == "up" || up == "online" {
 		setAction(ev, "node-up")
@@ -715,21 +733,25 @@ func legacyNodeUpDown(ev *parse.Event, m []string) {
 // legacyMove recognises a 2003 [FM] line about moving or failing over a
 // group that names the group and the target node.
 func legacyMove(ev *parse.Event, msg string) bool {
-	if !containsFold(msg, "mov") && !containsFold(msg, "fail") || !reMoveWord.MatchString(msg) {
+	if !containsFold(msg, "mov") && !containsFold(msg, "fail") || !containsFold(msg, "group") || !containsFold(msg, "to") ||
+		!reMoveWord.MatchString(msg) {
 		return false
 	}
 	g := reGroupName.FindStringSubmatch(msg)
 	to := reToNode.FindStringSubmatch(msg)
-	if g == nil || to == nil {
+	if g == nil || to == nil || notNode[strings.ToLower(first(to[1:]...))] || notGroup[strings.ToLower(first(g[1:]...))] {
 		return false
 	}
 	setAction(ev, "group-move")
 	ev.SetField(parse.KeyGroup, first(g[1:]...))
-	ev.SetField(parse.KeyToNode, node(first(to[1:]...)))
-	if from := reFromNode.FindStringSubmatch(msg); from != nil {
-		ev.SetField(parse.KeyFromNode, node(first(from[1:]...)))
+	setNodeRef(ev, parse.KeyToNode, parse.KeyToNodeID, first(to[1:]...))
+	if from := reFromNode.FindStringSubmatch(msg); from != nil && !notNode[strings.ToLower(first(from[1:]...))] {
+		setNodeRef(ev, parse.KeyFromNode, parse.KeyFromNodeID, first(from[1:]...))
 	}
-	if reFailWord.MatchString(msg) {
+	switch {
+	case adminWords(msg):
+		ev.SetField(parse.KeyReason, "administrator request")
+	case reFailWord.MatchString(msg):
 		ev.SetField(parse.KeyMoveType, "Failover")
 	}
 	return true
@@ -766,6 +788,9 @@ func legacyState(ev *parse.Event, msg string) bool {
 		m = reFromTo.FindStringSubmatch(msg)
 	}
 	if m == nil {
+		m = moreStateShapes(msg)
+	}
+	if m == nil {
 		return false
 	}
 	lower := strings.ToLower(msg)
@@ -797,11 +822,15 @@ func legacyResource(ev *parse.Event, msg string) {
 // stateCode records 2000/2003 numeric states with their names.
 func stateCode(ev *parse.Event, names map[string]string, oldCode, newCode string) {
 	if oldCode != "" {
-		ev.SetField(parse.KeyOldStateCode, oldCode)
-		ev.SetField(parse.KeyOldState, first(names[oldCode], oldCode))
+		if isCode(oldCode) {
+			ev.SetField(parse.KeyOldStateCode, oldCode)
+		}
+		ev.SetField(parse.KeyOldState, stateName(names, oldCode))
 	}
-	ev.SetField(parse.KeyStateCode, newCode)
-	ev.SetField(parse.KeyNewState, first(names[newCode], newCode))
+	if isCode(newCode) {
+		ev.SetField(parse.KeyStateCode, newCode)
+	}
+	ev.SetField(parse.KeyNewState, stateName(names, newCode))
 }
 
 // statusWords introduce a status code, longest first so that "error code

@@ -132,6 +132,10 @@ type run struct {
 
 	nodeRaw, nodeShort string // Current node as written, and shortened
 
+	// names holds what this log said about IDs: group and resource GUIDs
+	// to names, resources to their groups, node numbers to node names.
+	names names
+
 	cur *record // the record being assembled: nil or &rec
 	rec record
 }
@@ -151,6 +155,12 @@ type record struct {
 	// facts is true for records whose continuation lines may state the
 	// Cluster header facts: the Cluster section, and text before any header.
 	facts bool
+	// comp and msg are the first line's component and message, legacy the
+	// log generation it was classified as; a record whose first line said
+	// nothing is classified again on its joined text (wrapped lines).
+	comp, msg string
+	legacy    bool
+	timed     bool // a timestamped record, not a section or orphan
 }
 
 // node is the reporting node: the header's Current node, else the one the
@@ -262,6 +272,7 @@ func (r *run) startRecord(text string, h *head) {
 	ev.Time, ev.TimeQuality = r.recordTime(h)
 
 	comp, msg := splitComponent(ev, h.rest)
+	c.comp, c.msg, c.timed = comp, msg, true
 	// A line that proves 2008+ is taken as such; otherwise the file's
 	// generation, once some line settled it, overrides the line's guess.
 	era, sure := eraOf(h, comp)
@@ -276,7 +287,8 @@ func (r *run) startRecord(text string, h *head) {
 	} else {
 		ev.Provider = ProviderLegacy
 	}
-	classify(ev, comp, msg, era != eraModern)
+	c.legacy = era != eraModern
+	classify(ev, comp, msg, c.legacy)
 }
 
 func (r *run) startSection(text, name, listed string) {
@@ -345,6 +357,9 @@ func (r *run) flush() error {
 	ev.Message = c.text
 	if c.more != nil {
 		ev.Message = c.more.String()
+	}
+	if c.timed {
+		r.readFacts(c)
 	}
 	if span := c.last - c.first + 1; span > 1 {
 		ev.SetField(parse.KeyLines, strconv.Itoa(span))

@@ -6,6 +6,7 @@ import (
 
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/facts"
 )
 
 // The shared corpus holds three analyst-copied slices of one real Windows
@@ -102,5 +103,47 @@ func TestCorpus(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCorpusFacts: the typed facts the detectors read, from the real
+// Windows Server 2016 lines (values checked by reading the files).
+func TestCorpusFacts(t *testing.T) {
+	dir := fixtures.Corpus(t, "clusterlogs")
+	moves := parseFile(t, filepath.Join(dir, "ws2016-ag1023-operational-moves.log"), parse.Input{Node: "ZE-BUNDLE"})
+	// Line 3: 1153, the cluster failing ag1023 over.
+	m := facts.Of[facts.GroupMove](moves.at(t, 3))
+	if len(m) != 1 || m[0].Group != "ag1023" || m[0].From != "ZE-2016-V1" || m[0].To != "ZE-2016-V2" ||
+		m[0].Kind != facts.MoveUnplanned || m[0].Report != "event-1153" || m[0].Guessed {
+		t.Errorf("line 3: %+v", m)
+	}
+	// Line 4: 1641, a move of unknown kind (the wording does not say).
+	if m := facts.Of[facts.GroupMove](moves.at(t, 4)); len(m) != 1 || m[0].Kind != facts.MoveUnknown || m[0].Report != "event-1641" {
+		t.Errorf("line 4: %+v", m)
+	}
+	// Line 37: ag1023 Online -> Orphaned.
+	if s := facts.Of[facts.StateChange](moves.at(t, 37)); len(s) != 1 || s[0].Object != facts.ObjGroup || s[0].Name != "ag1023" ||
+		s[0].From != "Online" || s[0].To != "Orphaned" {
+		t.Errorf("line 37: %+v", s)
+	}
+	sys := parseFile(t, filepath.Join(dir, "ws2016-ag1023-system-operational-a.log"), parse.Input{Node: "ZE-BUNDLE"})
+	if f := facts.Of[facts.ResourceFailure](sys.at(t, 5)); len(f) != 1 || f[0].Kind != facts.FailGroup || f[0].Group != "ag1023" {
+		t.Errorf("line 5 (1205): %+v", f)
+	}
+	if n := facts.Of[facts.NodeState](sys.at(t, 6)); len(n) != 1 || n[0].Node != "ZE-2016-V2" || n[0].State != facts.NodeRemoved {
+		t.Errorf("line 6 (1135): %+v", n)
+	}
+	if n := facts.Of[facts.NodeState](sys.at(t, 21)); len(n) != 1 || n[0].Node != "ZE-2016-V2" || n[0].State != facts.NodeQuarantined {
+		t.Errorf("line 21 (1672): %+v", n)
+	}
+	if q := facts.Of[facts.QuorumLoss](sys.at(t, 10)); len(q) != 1 {
+		t.Errorf("line 10 (1177): %+v", q)
+	}
+	verbose := parseFile(t, filepath.Join(dir, "ws2016-ag1023-verbose-quorumloss.log"), parse.Input{Node: "ZE-BUNDLE"})
+	if q := facts.Of[facts.QuorumLoss](verbose.at(t, 3)); len(q) != 1 || q[0].NodeID != "2" {
+		t.Errorf("verbose line 3: %+v", q)
+	}
+	if f := facts.Of[facts.ResourceFailure](verbose.at(t, 12)); len(f) != 1 || f[0].Kind != facts.FailTerminated || f[0].Resource != "ag1023" {
+		t.Errorf("verbose line 12: %+v", f)
 	}
 }

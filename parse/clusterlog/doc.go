@@ -116,6 +116,35 @@
 // `event_id_inferred` = "true" says the number came from the wording, so
 // detectors keyed on event IDs see these lines as they see EVTX records.
 //
+// # Facts
+//
+// Every classified record also carries typed facts (package parse/facts)
+// built from its action and fields: GroupMove, StateChange,
+// ResourceFailure, NodeState, QuorumLoss, FailoverPolicy, NameMap,
+// VersionMismatch and EVSUpgrade. The detectors read these, never the
+// message. For them the parser does more on 2000/2003 logs:
+//
+//   - names: "Name for Group <guid> is 'EVS1'" (and looser variants), "Group
+//     <guid> contains Resource <guid>" and node lines ("node 2 (NODE2)",
+//     "NodeId 2 NodeName NODE2") give NameMap facts; later records of the
+//     same log get the name in group/resource/to_node and keep the GUID in
+//     group_id/resource_id. A line saying which node is local names the
+//     log's node (Event.NodeFrom content).
+//   - group wording on [FM] lines, untagged lines and unknown components:
+//     moves and failovers ("failing over", "failed over", "failover of
+//     group", "moving group ... to node 2"), group-owner lines ("owned by
+//     node", "owner set to node 2"), numeric and named states ("old state=129
+//     new state=4", "state 129 -> 4", "state change from 0 to 2", "is now in
+//     state 2"), failover thresholds reached or exceeded (not-failing-over
+//     with failover_count, failover_threshold and new_state Failed when the
+//     group is left failed), and Exchange resource lines without angle
+//     brackets ("Exchange System Attendant - (EVS1): ...").
+//   - wrapped records: a record with continuation lines whose first line
+//     said nothing (or, on 2000/2003, a move or threshold line) is
+//     classified again on its joined text.
+//   - a record carrying status 5018 is an online failure whatever its
+//     other words.
+//
 // Level comes from the line's level word (INFO, WARN, ERR, DBG, CRIT) and
 // is empty on 2000 lines that have none. Provider is "ClusSvc" for
 // 2000/2003 logs and "FailoverClustering" for 2008+ logs, told apart by

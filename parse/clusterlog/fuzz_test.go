@@ -33,6 +33,14 @@ func FuzzParse(f *testing.F) {
 		}
 	}
 	f.Add([]byte("0ab::31-24:61:99.999 x\n\n  7 [A] 1.2::2024/02/30-10:00:00.000 CRIT\n[====]\n"))
+	// The 2003 wordings the facts are read from: GUID names, node lines,
+	// wrapped moves and thresholds, untagged resource lines.
+	g := "0c6f6e3a-8b1d-4d7e-9a52-31b7c0e4d101"
+	f.Add([]byte("1.2::2007/09/18-06:40:02.000 INFO [FM] Name for Group " + g + " is 'EVS1'.\r\n" +
+		"1.2::2007/09/18-06:40:02.000 INFO [NM] Initializing node 2 (EXNODE2).\r\n" +
+		"1.2::2007/09/18-06:41:00.000 ERR [FM] group " + g + " has exceeded its failover threshold\r\n    (failover count 6, threshold 5); left in failed state.\r\n" +
+		"1.2::2007/09/18-06:42:00.000 WARN [FM] Group " + g + " is moving\r\n  to node 2.\r\n" +
+		"1.2::2007/09/18-06:43:00.000 ERR Exchange System Attendant - (EVS2): Online failed with status 5018 (0x139a).\r\n"))
 
 	old := recoverPanics
 	recoverPanics = false

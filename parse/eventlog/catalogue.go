@@ -3,10 +3,12 @@ package eventlog
 import (
 	"fmt"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/facts"
 )
 
 // Provider families: one name for a source that Windows or Exchange renamed
@@ -714,4 +716,70 @@ func setLastCode(a *args, e *parse.Event) {
 			return
 		}
 	}
+}
+
+// clusterFacts attaches the typed cluster facts of a decoded record: the
+// moves, failures, state changes and node states its catalogue entry
+// read (package parse/facts), and Exchange's version-mismatch text in an
+// Exchange event's message or inserts.
+func clusterFacts(e *parse.Event) {
+	facts.Cluster(e)
+	if len(facts.Of[facts.ResourceFailure](e)) == 0 && event5018(e) {
+		// Error 5018 is the resource monitor failing an online call,
+		// whichever event reports it.
+		e.AddFact(facts.ResourceFailure{Kind: facts.FailOnline, Resource: e.Field(parse.KeyResource),
+			Group: e.Field(parse.KeyGroup), Code: "5018", Hex: "0x139a"})
+	}
+	if !strings.Contains(strings.ToLower(e.Provider), "exchange") {
+		return
+	}
+	if u, ok := facts.EVSUpgradeText(e.Message); ok && facts.EVSUpgradeOf(e) == nil {
+		e.AddFact(u)
+	}
+	if server, ok := facts.ExchangeVersionMismatch(e.Message); ok {
+		e.AddFact(facts.VersionMismatch{Server: server, Resource: e.Field(parse.KeyResource)})
+		return
+	}
+	var keys []string
+	for k := range e.Fields {
+		if strings.HasPrefix(k, "data.") || k == parse.KeyRenderedMessage {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys) // map order must not pick the insert
+	for _, k := range keys {
+		if server, ok := facts.ExchangeVersionMismatch(e.Fields[k]); ok {
+			e.AddFact(facts.VersionMismatch{Server: server, Resource: e.Field(parse.KeyResource)})
+			return
+		}
+	}
+}
+
+// event5018 reports error 5018 in an event: its code fields, the message,
+// the rendered message or an insert (a bare "5018" insert counts when its
+// name says it is a code, or the event is a cluster or Exchange cluster
+// event, whose numeric inserts are codes).
+func event5018(e *parse.Event) bool {
+	if facts.Is5018(e.Field(parse.KeyErrorCode)) || facts.Is5018(e.Field(parse.KeyErrorHex)) || facts.Has5018(e.Message) {
+		return true
+	}
+	for k, v := range e.Fields {
+		if !strings.HasPrefix(k, "data.") && k != parse.KeyRenderedMessage {
+			continue
+		}
+		if facts.Has5018(v) {
+			return true
+		}
+		if strings.TrimSpace(v) == "5018" {
+			name := strings.ToLower(k)
+			if strings.Contains(name, "error") || strings.Contains(name, "status") || strings.Contains(name, "code") {
+				return true
+			}
+			switch Family(e.Provider) {
+			case FamilyCluster, FamilyExchangeCluster:
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -166,6 +166,8 @@ func ToEvent(r *Record, in *parse.Input, source string) *parse.Event {
 	} else {
 		e.Message = genericMessage(r)
 	}
+	addVersionFacts(e)
+	clusterFacts(e)
 	return e
 }
 

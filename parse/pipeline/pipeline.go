@@ -85,39 +85,45 @@ type FileNode struct {
 }
 
 // Nodes decides the node of every file from the reports of a pass. A
-// file whose own content names a computer keeps it. A file that names
-// none (a 2003 setup progress log, an inventory) takes the computer that
-// the other files of its folder name, when they all name the same one,
-// looking up through the enclosing folders and archives to the nearest
-// that settles it: that beats a folder name, which may mean anything.
-// Otherwise the layout's node stands.
+// file whose own content names a computer keeps it, and one the layout
+// places keeps that. A file placed by neither (a 2003 setup progress log
+// in a folder called "files 2") takes the computer of the nearest folder
+// or archive above it whose files all belong to one node, at least one
+// of them by their own content; a folder holding several nodes' files
+// settles nothing.
 func Nodes(reps []*parse.Report) map[string]FileNode {
-	// folder -> computers named by content below it
-	named := map[string]map[string]bool{}
+	// folder -> nodes of the files below it, and whether content named one
+	below := map[string]map[string]bool{}
+	byContent := map[string]bool{}
 	for _, r := range reps {
-		if r.NodeFrom != parse.NodeFromContent || r.Node == "" {
+		if r.Node == "" {
 			continue
 		}
 		for d := parentOf(r.Path); d != ""; d = parentOf(d) {
-			if named[d] == nil {
-				named[d] = map[string]bool{}
+			if below[d] == nil {
+				below[d] = map[string]bool{}
 			}
-			named[d][r.Node] = true
+			below[d][r.Node] = true
+			if r.NodeFrom == parse.NodeFromContent {
+				byContent[d] = true
+			}
 		}
 	}
 	out := make(map[string]FileNode, len(reps))
 	for _, r := range reps {
 		fn := FileNode{Node: r.Node, From: r.NodeFrom}
-		if r.NodeFrom != parse.NodeFromContent {
+		if r.Node == "" {
 			for d := parentOf(r.Path); d != ""; d = parentOf(d) {
-				if set := named[d]; len(set) > 0 {
-					if len(set) == 1 {
-						for n := range set {
-							fn = FileNode{Node: n, From: parse.NodeFromSiblings}
-						}
-					}
-					break
+				set := below[d]
+				if len(set) == 0 {
+					continue
 				}
+				if len(set) == 1 && byContent[d] {
+					for n := range set {
+						fn = FileNode{Node: n, From: parse.NodeFromSiblings}
+					}
+				}
+				break
 			}
 		}
 		if fn.Node != "" {
@@ -127,8 +133,8 @@ func Nodes(reps []*parse.Report) map[string]FileNode {
 	return out
 }
 
-// parentOf returns the folder or archive that holds a bundle path, "" at
-// the top. Archive members are written outer.zip!/inner/file.
+// parentOf returns the folder or archive that holds a bundle path, ""
+// at the top. Archive members are written outer.zip!/inner/file.
 func parentOf(p string) string {
 	i := strings.LastIndexByte(p, '/')
 	if i <= 0 {

@@ -57,18 +57,32 @@ func TestNodesFromSiblings(t *testing.T) {
 		rep("mixed/b.evtx", "NODE3", parse.NodeFromContent),
 		rep("mixed/setup.log", "", ""),
 		rep("NODE4/cluster.log", "NODE4", parse.NodeFromLayout),
+		rep("logs/NODEA/cluster.log", "NODEA", parse.NodeFromContent),
+		rep("logs/NODEB/cluster.log", "NODEB", parse.NodeFromLayout),
+		rep("logs/NODEC/setup.log", "", ""),
+		rep("case.zip!/NODEC.zip!/Application.evtx", "NODEC", parse.NodeFromContent),
+		rep("case.zip!/NODEC.zip!/ExchangeSetupLogs/ExchangeSetup.log", "", ""),
 		rep("NODE5/x.log", "NODE5", parse.NodeFromLayout),
 		rep("NODE5/System.evtx", "EX5", parse.NodeFromContent),
 	})
 	for path, want := range map[string]FileNode{
 		"files 2/ExchangeSetupLogs.zip!/Exchange Server Setup Progress.log": {"NODE2", parse.NodeFromSiblings},
 		"NODE4/cluster.log":  {"NODE4", parse.NodeFromLayout},
-		"NODE5/x.log":        {"EX5", parse.NodeFromSiblings},
+		"NODE5/x.log":        {"NODE5", parse.NodeFromLayout}, // the folder places it; siblings only fill gaps
 		"files 2/System.evt": {"NODE2", parse.NodeFromContent},
 	} {
 		if got[path] != want {
 			t.Errorf("%s: %+v, want %+v", path, got[path], want)
 		}
+	}
+	if got["logs/NODEB/cluster.log"] != (FileNode{"NODEB", parse.NodeFromLayout}) {
+		t.Errorf("logs/NODEB/cluster.log: %+v; a sibling folder's computer must not leak in", got["logs/NODEB/cluster.log"])
+	}
+	if fn, ok := got["logs/NODEC/setup.log"]; ok {
+		t.Errorf("logs/NODEC/setup.log: %+v; logs/ holds two nodes' files and settles nothing", fn)
+	}
+	if got["case.zip!/NODEC.zip!/ExchangeSetupLogs/ExchangeSetup.log"] != (FileNode{"NODEC", parse.NodeFromSiblings}) {
+		t.Errorf("a setup log in a subfolder of a server's zip: %+v", got["case.zip!/NODEC.zip!/ExchangeSetupLogs/ExchangeSetup.log"])
 	}
 	if fn, ok := got["mixed/setup.log"]; ok {
 		t.Errorf("mixed/setup.log: %+v; two computers in the folder settle nothing", fn)

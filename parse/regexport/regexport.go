@@ -313,6 +313,7 @@ func (r *run) valueLine(t string) error {
 	ev.SetField(parse.KeyValueHex, d.hex)
 	ev.Message = r.key + `\` + name + " = " + messageValue(d.value)
 	r.derive.value(ev, name, d)
+	addBuildClaim(ev, name, ev.Field(parse.KeyExchangeRole), d.value)
 	return r.out(ev)
 }
 

@@ -118,7 +118,7 @@ func TestCorpusValues(t *testing.T) {
 			runs: []runWant{
 				{line: 2, time: "2020-12-19T12:47:15.315Z", quality: parse.TimeLocalKnownOffset, fields: map[string]string{
 					"mode": "prepareschema", "params": "", "result": "failed", "current_result": "1",
-					"result_text": "CurrentResult setupbase.maincore:396: 1", "errors": "1", "first_error_line": "9", "last_line": "18"}},
+					"result_text": "[ERROR] The mode 'prepareschema' is not a valid mode.", "errors": "1", "first_error_line": "9", "last_line": "18"}},
 				{line: 20, time: "2020-12-19T12:47:34.547Z", quality: parse.TimeLocalKnownOffset, fields: map[string]string{
 					"mode": "prepareschema", "param.prepareschema": "true", "setup_version": "15.2.792.3",
 					"result": "failed", "errors": "6", "last_line": "873"}},

@@ -57,16 +57,47 @@
 // of day cannot be told apart from a same-day run. Without a ModTime the
 // events carry no time; the field time_of_day keeps the clock reading.
 //
-// # 2003 inference and IGNORING markers
+// # IGNORING markers
 //
 // A native frame "Function (x:\path\file.cxx:NNN)" with an "Error code
 // 0X........ (n): text" is an error frame. "=== IGNORING PREVIOUS ERRORS ==="
 // neutralises the unbroken chain of error frames directly before it: each
 // of those events gets ignored=true and Level info, and the marker gets
-// ignored_errors=N. For 2003 runs the summary's result is inferred:
-// "failed" when a frame that is not ignored carries "mode = 'X'" or a record
-// says "Setup encountered an error" or "Setup failed"; otherwise "success"
-// when "Setup completed" was logged; otherwise "no-end". The mode is taken
-// from the first "mode = 'X'" frame. The setup version, user and parameters
-// are not written by 2003 setup and stay empty.
+// ignored_errors=N. The mode is taken from the first "mode = 'X'" frame.
+// The setup version, user and parameters are not written by 2003 setup and
+// stay empty.
+//
+// # Outcomes
+//
+// Every run gets an outcome, decided only on positive evidence, and the
+// line that decided it (the SetupRun fact of package parse/facts, and the
+// fields result and result_text; a succeeded run's result field is
+// "success", the word of the report's JSON contract):
+//
+//   - 2007 and later: failed on "... setup operation didn't complete",
+//     "Setup is stopping now ...", a "Failed [Rule:...]" or [REQUIRED]
+//     prerequisite line, or an [ERROR] the run never recovers from; the
+//     first of these names the failing task and cause. Succeeded only on
+//     "... setup operation completed successfully" with "End of Setup"
+//     after it, no later task and none of the failures. Incomplete when the
+//     log stops before "End of Setup"; unknown otherwise. CurrentResult is
+//     one task's result and decides nothing.
+//   - 2000/2003: failed on an error frame in a component mode, "Setup
+//     encountered an error" or "Setup failed", unless an IGNORING marker
+//     neutralised it. Succeeded on "Completed <Action> of <Component>
+//     component" (or "The Exchange Virtual Server has been upgraded
+//     successfully") followed by "Setup completed". "Setup completed" alone
+//     marks the end of every run, failed or not: unknown. Incomplete when
+//     the log stops without it.
+//
+// The run summary also carries build claims (BuildClaim facts): the
+// previous build setup backed up and a locally installed version that
+// differs from both builds, true at the run's start; and the build the
+// run installs, a claim only when the run succeeded, else an attempt with
+// a note ("upgrade to X failed at T"). A 2003 run's build is what its
+// lines state: an explicit 6.0/6.5 build next to the product name, or the
+// service-pack level ("Exchange Server 2003 Service Pack 2 setup ...").
+//
+// Each run carries a content print (hashes of its first records with their
+// time stamps), so that copies of a log are recognised as the same runs.
 package setuplog

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/exlog/exlog/parse"
+	pfacts "github.com/exlog/exlog/parse/facts"
 )
 
 const (
@@ -43,17 +44,13 @@ const (
 // setup_version, previous_version, installed_version, mode,
 // installation_mode, params, param.<name> (lower-cased; switches without a
 // value are "true"), command_line, roles, user, dc, computer, tz,
-// tz_offset, result (success|failed|no-end|unknown), result_text,
-// current_result, end_seen, start, end (RFC 3339), duration (Go duration),
-// errors ([ERROR] records), error_frames (error frames neither ignored nor
-// benign), first_error_line, watermark (Role=Value; ...),
-// install_watermark and last_line.
-//
-// result is decided by, in order: the last "setup operation completed
-// successfully / didn't complete" line; "Setup is stopping now because of
-// one or more critical errors" (failed, even when CurrentResult is 0, as
-// real logs show); the last CurrentResult (0 is success); no "End of
-// Setup" (no-end); otherwise unknown.
+// tz_offset, result (success|failed|incomplete|unknown), result_text (the
+// deciding line), current_result, end_seen, start, end (RFC 3339),
+// duration (Go duration), errors ([ERROR] records), error_frames (error
+// frames neither ignored nor benign), first_error_line, watermark
+// (Role=Value; ...), install_watermark and last_line, and the facts
+// SetupRun and BuildClaim (package parse/facts). The outcome model is in
+// the package documentation.
 type Parser struct{}
 
 var _ parse.Parser = Parser{}
@@ -342,7 +339,7 @@ func (s *state) finishRecord(b *building) error {
 			"text before the first timestamped record; kept as one event without a time")
 		return s.route(item{ev: ev}, "", recFacts{})
 	}
-	it := item{ev: ev}
+	it := item{ev: ev, stamp: b.st.prefixText, thread: b.st.thread}
 	if s.fam == famTOD {
 		sec := b.st.secondsOfDay()
 		if s.nTOD > 0 && rollover(s.prevTOD, sec) {
@@ -367,6 +364,11 @@ func (s *state) finishRecord(b *building) error {
 	}
 	ev.SetField(parse.KeyThread, b.st.thread)
 	facts := describe(ev, b.text, msg, b.second)
+	if s.fam == famTOD {
+		if u := pfacts.ReadEVSUpgrade(b.text); u != nil {
+			ev.AddFact(u)
+		}
+	}
 	if b.n > 1 {
 		ev.SetField(parse.KeyLines, strconv.Itoa(b.n))
 	}
@@ -416,6 +418,12 @@ func (s *state) place(it item, text string, facts recFacts) error {
 	it.ev.Run = r.n
 	it.failure = r.gen2003 && failure(it.ev, text, facts)
 	r.absorb(it.ev, text, facts, it)
+	// Only the run's first records identify it; hashing every record of
+	// a long log would cost for nothing.
+	r.out.records++
+	if len(r.out.print) < printLen {
+		r.out.print = append(r.out.print, recordHash(it.stamp, it.thread, it.ev.Message))
+	}
 	n := 1
 	if v := it.ev.Fields[parse.KeyLines]; v != "" {
 		n, _ = strconv.Atoi(v)
@@ -497,8 +505,8 @@ func (s *state) send(r *run, it item) error {
 	} else {
 		ev.TimeQuality = parse.TimeNone
 	}
-	if it.failure && r.failText == "" && ev.Fields[parse.KeyIgnored] != "true" {
-		r.failText = firstLine(ev.Message)
+	if it.failure && ev.Fields[parse.KeyIgnored] != "true" {
+		r.out.failed2003(ev)
 	}
 	if it.errFrame && ev.Fields[parse.KeyIgnored] != "true" && ev.Fields[parse.KeyErrorCode] != benignCode {
 		r.errorFrames++

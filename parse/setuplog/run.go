@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/facts"
 )
 
 var (
@@ -64,7 +65,9 @@ type item struct {
 	hasWall  bool
 	errFrame bool
 	fraction bool
-	failure  bool // 2003 failure candidate
+	failure  bool   // 2003 failure candidate
+	stamp    string // time stamp and thread as written, for the run's print
+	thread   string
 }
 
 // run is the state of one setup run while its records stream past.
@@ -96,16 +99,14 @@ type run struct {
 	rolesInstalled, rolesUnpacked, user, dc         string
 	computer                                        string
 	params                                          [][2]string
-	resultWord, resultText, currentResult           string
-	currentResultText                               string
-	stopText                                        string
+	currentResult                                   string
 	errors, firstErrorLine, errorFrames             int
 	firstFrameLine                                  int
 	watermarks                                      []string
 	installWatermark                                string
 	frameMode                                       string
-	failText                                        string // 2003: first failure not ignored
-	completedText                                   string
+	out                                             outcomeState
+	previousMark, installedMark, setupVersionMark   mark
 
 	pending []item
 	// chain is the index in pending where the unbroken run of error frames
@@ -150,7 +151,6 @@ func (r *run) absorb(ev *parse.Event, text string, f recFacts, it item) {
 		}
 	case r.gen2003 && t == "Setup completed":
 		r.ended = true
-		r.completedText = t
 		if it.hasWall {
 			r.endWall, r.hasEnd = it.wall, true
 		}
@@ -165,8 +165,10 @@ func (r *run) absorb(ev *parse.Event, text string, f recFacts, it item) {
 		r.frameMode = f.frameMode
 	}
 	if r.gen2003 {
+		r.out.track2003(ev, t)
 		return
 	}
+	r.out.track(ev, t, f)
 	switch f.evalName {
 	case "ComputerNameDnsFullyQualified":
 		if r.computer == "" && f.evalKind == "Setting" {
@@ -203,6 +205,7 @@ func (r *run) absorb(ev *parse.Event, text string, f recFacts, it item) {
 	case strings.HasPrefix(t, "Setup version: "):
 		if m := reSetupV.FindStringSubmatch(t); m != nil {
 			r.setupVersion = m[1]
+			r.setupVersionMark = mark{ev.Line, t}
 		}
 	case strings.HasPrefix(t, "Logged on user: "):
 		if m := reUser.FindStringSubmatch(t); m != nil && r.user == "" {
@@ -210,16 +213,14 @@ func (r *run) absorb(ev *parse.Event, text string, f recFacts, it item) {
 		}
 	case strings.HasPrefix(t, "CurrentResult "):
 		if m := reCurRes.FindStringSubmatch(t); m != nil {
-			r.currentResult, r.currentResultText = m[1], t
+			r.currentResult = m[1]
 		}
-	case strings.HasPrefix(t, stopText):
-		r.stopText = t
 	case strings.HasPrefix(t, "Setup will use the domain controller '"):
 		if m := reDC.FindStringSubmatch(t); m != nil && r.dc == "" {
 			r.dc = m[1]
 		}
 	case strings.HasPrefix(t, "The "):
-		r.absorbThe(t)
+		r.absorbThe(t, ev.Line)
 	case strings.Contains(t, " was started with the following command: "):
 		if m := reCmdLine.FindStringSubmatch(t); m != nil && r.cmdLine == "" {
 			r.cmdLine = m[1]
@@ -228,11 +229,13 @@ func (r *run) absorb(ev *parse.Event, text string, f recFacts, it item) {
 }
 
 // absorbThe reads the run facts that start with "The ".
-func (r *run) absorbThe(t string) {
+func (r *run) absorbThe(t string, line int) {
 	if m := reBackup.FindStringSubmatch(t); m != nil {
 		r.previousVersion = m[1]
+		r.previousMark = mark{line, t}
 	} else if m := reLocal.FindStringSubmatch(t); m != nil {
 		r.installedVersion = m[1]
+		r.installedMark = mark{line, t}
 	} else if m := reInstMode.FindStringSubmatch(t); m != nil {
 		r.installationMode = m[1]
 	} else if m := reRoles.FindStringSubmatch(t); m != nil {
@@ -241,9 +244,6 @@ func (r *run) absorbThe(t string) {
 		} else {
 			r.rolesUnpacked = m[2]
 		}
-	} else if m := reResult.FindStringSubmatch(t); m != nil {
-		// The last statement wins: a run may report sub-operations first.
-		r.resultWord, r.resultText = m[1], t
 	}
 }
 
@@ -293,34 +293,6 @@ func (r *run) quality() parse.TimeQuality {
 		return parse.TimeLocalKnownOffset
 	}
 	return parse.TimeLocalUnknownOffset
-}
-
-// result decides success, failed, no-end or unknown, and the deciding line.
-func (r *run) result() (string, string) {
-	if r.gen2003 {
-		if r.failText != "" {
-			return "failed", r.failText
-		}
-		if r.completedText != "" {
-			return "success", r.completedText
-		}
-		return "no-end", ""
-	}
-	switch {
-	case r.resultWord == "completed successfully":
-		return "success", r.resultText
-	case r.resultWord != "":
-		return "failed", r.resultText
-	case r.stopText != "":
-		return "failed", r.stopText
-	case r.currentResult == "0":
-		return "success", r.currentResultText
-	case r.currentResult != "":
-		return "failed", r.currentResultText
-	case !r.ended:
-		return "no-end", ""
-	}
-	return "unknown", ""
 }
 
 func firstLine(s string) string {
@@ -405,7 +377,13 @@ func (r *run) summary(node, file string) *parse.Event {
 		ev.TimeQuality = parse.TimeNone
 	}
 	gen := r.generation()
-	res, resText := r.result()
+	outcome, decider, reason, firstFail := r.decide(file)
+	// The field keeps the word of the report's JSON contract for a run
+	// that succeeded ("success"); the fact carries the outcome itself.
+	res, resText := string(outcome), decider.Text
+	if outcome == facts.Succeeded {
+		res = "success"
+	}
 	mode := r.mode()
 	roles := r.rolesInstalled
 	if roles == "" {
@@ -469,20 +447,21 @@ func (r *run) summary(node, file string) *parse.Event {
 	ev.SetField(parse.KeyInstallWatermark, r.installWatermark)
 	ev.SetField(parse.KeyLastLine, strconv.Itoa(r.lastLine))
 
-	switch res {
-	case "success":
+	switch outcome {
+	case facts.Succeeded:
 		ev.Level = parse.LevelInfo
-	case "failed":
+	case facts.Failed:
 		ev.Level = parse.LevelError
 	default:
 		ev.Level = parse.LevelWarning
 	}
-	ev.Message = r.describe(gen, mode, res, dur)
+	ev.Message = r.describe(gen, mode, outcome, dur)
+	r.attachFacts(ev, gen, mode, outcome, decider, reason, firstFail)
 	return ev
 }
 
 // describe writes the one-line summary a support engineer reads first.
-func (r *run) describe(gen, mode, res string, dur time.Duration) string {
+func (r *run) describe(gen, mode string, res facts.Outcome, dur time.Duration) string {
 	var b strings.Builder
 	name := "Exchange"
 	if r.product != "" {
@@ -507,12 +486,12 @@ func (r *run) describe(gen, mode, res string, dur time.Duration) string {
 		b.WriteString(" (" + strings.Join(what, ", ") + ")")
 	}
 	switch res {
-	case "success":
+	case facts.Succeeded:
 		b.WriteString(" succeeded")
-	case "failed":
+	case facts.Failed:
 		b.WriteString(" failed")
-	case "no-end":
-		b.WriteString(" has no end in the log")
+	case facts.Incomplete:
+		b.WriteString(" is incomplete: the log stops mid-run")
 	default:
 		b.WriteString(" ended without a clear result")
 	}

@@ -148,7 +148,7 @@ func TestFixtures(t *testing.T) {
 					"errors": "0", "error_frames": "3", "first_error_line": "12", "last_line": "17", "end_seen": "true",
 					"setup_version": "", "product": "", "tz": ""}},
 				{line: 18, time: "2006-03-15T00:37:40Z", quality: parse.TimeOfDayOnly, fields: map[string]string{
-					"generation": "2000/2003", "mode": "", "result": "success", "result_text": "Setup completed",
+					"generation": "2000/2003", "mode": "", "result": "success", "result_text": "Completed Install of Microsoft Exchange Messaging and Collaboration Services component",
 					"duration": "14m50s", "error_frames": "0", "first_error_line": "", "last_line": "28"}},
 			},
 			records: []recWant{
@@ -242,7 +242,7 @@ func TestFixtures(t *testing.T) {
 					"last_line": "8", "end_seen": "true"}},
 				{line: 10, time: "2022-11-14T17:13:07.997Z", quality: parse.TimeLocalUnknownOffset, fields: map[string]string{
 					"product": "2019", "setup_version": "15.2.1118.7", "previous_version": "15.2.986.5",
-					"watermark": "MailboxRole=fd4c8a1e", "install_watermark": "True", "result": "no-end", "result_text": "",
+					"watermark": "MailboxRole=fd4c8a1e", "install_watermark": "True", "result": "failed",
 					"end_seen": "false", "last_line": "27", "end": "2022-11-14T17:13:21.002Z", "tz": ""}},
 			},
 			records: []recWant{
@@ -481,7 +481,7 @@ func TestDamagedInput(t *testing.T) {
 		data, _ := os.ReadFile("testdata/ex2013-success.log")
 		cut := data[:bytes.Index(data, []byte("ScSetupAtom"))+5]
 		p := parseData(t, "cut.log", cut, "N", time.Time{})
-		if p.err != nil || len(p.runs) != 1 || p.runs[0].Field("result") != "no-end" {
+		if p.err != nil || len(p.runs) != 1 || p.runs[0].Field("result") != "incomplete" {
 			t.Fatalf("err %v runs %d", p.err, len(p.runs))
 		}
 		if _, sum := lineSum(p.events); sum != physicalLines(string(cut)) {

@@ -27,6 +27,7 @@ import (
 	"github.com/exlog/exlog/detect"
 	"github.com/exlog/exlog/detect/all"
 	"github.com/exlog/exlog/fixtures"
+	"github.com/exlog/exlog/parse"
 	"github.com/exlog/exlog/parse/formats"
 )
 
@@ -167,14 +168,13 @@ func mapFiles(t *testing.T, files []file, fn func(file) file) []file {
 }
 
 // textLog reports whether a file is a UTF-8 text log the variants may
-// re-encode.
+// re-encode, whatever its name (a .log.bak copy is one too).
 func textLog(f file) bool {
 	switch strings.ToLower(path.Ext(f.rel)) {
-	case ".log", ".txt", ".reg":
-	default:
+	case ".zip", ".evt", ".evtx", ".gz", ".tar":
 		return false
 	}
-	return utf8.Valid(f.data) && !bytes.ContainsRune(f.data, 0)
+	return len(f.data) > 0 && utf8.Valid(f.data) && !bytes.ContainsRune(f.data, 0)
 }
 
 func toCRLF(b []byte) []byte {
@@ -291,7 +291,7 @@ func toFiletime(t time.Time) uint64 {
 type variant struct {
 	name  string
 	years int // how far the variant moves the bundle's times
-	make  func(t *testing.T, name string, files []file, dir string) string
+	make  func(t *testing.T, name string, files []file, dir string, base *triage.Result) string
 }
 
 // serverFolders are the scenario's top-level folders: one per server.
@@ -307,12 +307,12 @@ func serverFolders(files []file) []string {
 }
 
 var variants = []variant{
-	{name: "zip-with-top-folder", make: func(t *testing.T, name string, files []file, dir string) string {
+	{name: "zip-with-top-folder", make: func(t *testing.T, name string, files []file, dir string, base *triage.Result) string {
 		p := filepath.Join(dir, name+".zip")
 		os.WriteFile(p, zipOf(t, files, name+"/"), 0o644)
 		return p
 	}},
-	{name: "server-zips-in-case-zip", make: func(t *testing.T, name string, files []file, dir string) string {
+	{name: "server-zips-in-case-zip", make: func(t *testing.T, name string, files []file, dir string, base *triage.Result) string {
 		var outer []file
 		for _, srv := range serverFolders(files) {
 			var inner []file
@@ -332,12 +332,12 @@ var variants = []variant{
 		os.WriteFile(p, zipOf(t, outer, ""), 0o644)
 		return p
 	}},
-	{name: "tar-gz", make: func(t *testing.T, name string, files []file, dir string) string {
+	{name: "tar-gz", make: func(t *testing.T, name string, files []file, dir string, base *triage.Result) string {
 		p := filepath.Join(dir, name+".tar.gz")
 		os.WriteFile(p, tgzOf(t, files, name+"/"), 0o644)
 		return p
 	}},
-	{name: "crlf-lf", make: func(t *testing.T, name string, files []file, dir string) string {
+	{name: "crlf-lf", make: func(t *testing.T, name string, files []file, dir string, base *triage.Result) string {
 		return writeTree(t, filepath.Join(dir, name), mapFiles(t, files, func(f file) file {
 			if textLog(f) {
 				f.data = toCRLF(f.data)
@@ -345,7 +345,7 @@ var variants = []variant{
 			return f
 		}))
 	}},
-	{name: "utf16", make: func(t *testing.T, name string, files []file, dir string) string {
+	{name: "utf16", make: func(t *testing.T, name string, files []file, dir string, base *triage.Result) string {
 		return writeTree(t, filepath.Join(dir, name), mapFiles(t, files, func(f file) file {
 			if textLog(f) {
 				f.data = toUTF16(f.data)
@@ -353,10 +353,27 @@ var variants = []variant{
 			return f
 		}))
 	}},
-	{name: "meaningless-server-folders", make: func(t *testing.T, name string, files []file, dir string) string {
+	{name: "meaningless-server-folders", make: func(t *testing.T, name string, files []file, dir string, base *triage.Result) string {
+		// Only folders whose files all name their computer themselves
+		// (or through their folder's other files) can lose their names:
+		// elsewhere the folder name is all there is.
+		named := map[string]bool{}
+		for _, srv := range serverFolders(files) {
+			named[srv] = true
+		}
+		for _, r := range base.Files {
+			if i := strings.IndexByte(r.Path, '/'); i > 0 && r.Events > 0 &&
+				r.NodeFrom != parse.NodeFromContent && r.NodeFrom != parse.NodeFromSiblings {
+				named[r.Path[:i]] = false
+			}
+		}
 		rename := map[string]string{}
 		for i, srv := range serverFolders(files) {
-			rename[srv] = fmt.Sprintf("files %d", i+1)
+			if named[srv] {
+				rename[srv] = fmt.Sprintf("files %d", i+1)
+			} else {
+				rename[srv] = srv
+			}
 		}
 		out := slices.Clone(files)
 		for i, f := range out {
@@ -366,7 +383,7 @@ var variants = []variant{
 		}
 		return writeTree(t, filepath.Join(dir, name), out)
 	}},
-	{name: "renamed-and-reordered", make: func(t *testing.T, name string, files []file, dir string) string {
+	{name: "renamed-and-reordered", make: func(t *testing.T, name string, files []file, dir string, base *triage.Result) string {
 		// Windows file systems ignore case, so customers' tools change it;
 		// the zip lists the files in reverse order.
 		out := slices.Clone(files)
@@ -380,14 +397,14 @@ var variants = []variant{
 		os.WriteFile(p, zipOf(t, out, ""), 0o644)
 		return p
 	}},
-	{name: "file-times-today", make: func(t *testing.T, name string, files []file, dir string) string {
+	{name: "file-times-today", make: func(t *testing.T, name string, files []file, dir string, base *triage.Result) string {
 		now := time.Now()
 		return writeTree(t, filepath.Join(dir, name), mapFiles(t, files, func(f file) file {
 			f.mod = now
 			return f
 		}))
 	}},
-	{name: "shifted-3-years", years: 3, make: func(t *testing.T, name string, files []file, dir string) string {
+	{name: "shifted-3-years", years: 3, make: func(t *testing.T, name string, files []file, dir string, base *triage.Result) string {
 		return writeTree(t, filepath.Join(dir, name), mapFiles(t, files, func(f file) file {
 			switch ext := strings.ToLower(path.Ext(f.rel)); {
 			case textLog(f):
@@ -403,7 +420,7 @@ var variants = []variant{
 			return f
 		}))
 	}},
-	{name: "bak-copy", make: func(t *testing.T, name string, files []file, dir string) string {
+	{name: "bak-copy", make: func(t *testing.T, name string, files []file, dir string, base *triage.Result) string {
 		out := slices.Clone(files)
 		for _, f := range files {
 			if strings.HasSuffix(strings.ToLower(f.rel), ".log") {
@@ -441,14 +458,14 @@ func sorted(s []string) []string {
 	return s
 }
 
-func triageFindings(t *testing.T, bundle string, now time.Time) []detect.Finding {
+func triageOf(t *testing.T, bundle string, now time.Time) *triage.Result {
 	t.Helper()
 	res, err := triage.Run(context.Background(), triage.Options{Name: "x", Bundles: []string{bundle},
 		Parsers: formats.All(), Detectors: all.Detectors(), Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return res.Findings
+	return res
 }
 
 // TestRepackedScenarios runs every scenario of fixtures/scenarios through
@@ -467,12 +484,12 @@ func TestRepackedScenarios(t *testing.T) {
 		name := ent.Name()
 		t.Run(name, func(t *testing.T) {
 			files := readTree(t, filepath.Join(root, name))
-			base := triageFindings(t, filepath.Join(root, name), now)
+			base := triageOf(t, filepath.Join(root, name), now)
 			for _, v := range variants {
 				t.Run(v.name, func(t *testing.T) {
-					bundle := v.make(t, name, files, t.TempDir())
-					got := gists(triageFindings(t, bundle, now), 0)
-					want := gists(base, v.years)
+					bundle := v.make(t, name, files, t.TempDir(), base)
+					got := gists(triageOf(t, bundle, now).Findings, 0)
+					want := gists(base.Findings, v.years)
 					if testing.Verbose() {
 						t.Logf("%d findings: %v", len(got), got)
 					}

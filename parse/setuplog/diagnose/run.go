@@ -1,4 +1,4 @@
-package setupfailure
+package diagnose
 
 import (
 	"regexp"
@@ -7,54 +7,61 @@ import (
 	"strings"
 	"time"
 
-	"github.com/exlog/exlog/detect"
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/facts"
+	"github.com/exlog/exlog/parse/setuplog"
 )
 
-// runView is one setup run of one file: its summary event from the parser
-// and its records in file order.
-type runView struct {
-	sum  *parse.Event
+// Run is one setup run of one file: its summary event from the parser,
+// the summary's SetupRun fact and its records in file order.
+type Run struct {
+	Sum  *parse.Event
+	Fact *facts.SetupRun
 	recs []*parse.Event
 }
 
-func newRunView(sum *parse.Event, recs []*parse.Event) *runView {
+// NewRun sorts a run's records and reads its fact.
+func NewRun(sum *parse.Event, recs []*parse.Event) *Run {
 	sort.SliceStable(recs, func(i, j int) bool { return recs[i].Line < recs[j].Line })
-	return &runView{sum: sum, recs: recs}
+	f := facts.SetupRunOf(sum)
+	if f == nil {
+		f = &facts.SetupRun{Outcome: facts.Unknown}
+	}
+	return &Run{Sum: sum, Fact: f, recs: recs}
 }
 
-// field reads a summary field.
-func (r *runView) field(k string) string { return r.sum.Field(k) }
+// Field reads a summary field.
+func (r *Run) Field(k string) string { return r.Sum.Field(k) }
 
-// start is the run's start time, or the zero time.
-func (r *runView) start() time.Time {
-	if t, err := time.Parse(time.RFC3339Nano, r.field("start")); err == nil {
+// Start is the run's start time, or the zero time.
+func (r *Run) Start() time.Time {
+	if t, err := time.Parse(time.RFC3339Nano, r.Field(parse.KeyStart)); err == nil {
 		return t
 	}
-	return r.sum.Time
+	return r.Sum.Time
 }
 
 // span is the number of physical lines from the run's banner to its last
 // line; SetupLogReviewer calls a run with fewer than 30 too short to judge.
-func (r *runView) span() int {
-	last, err := strconv.Atoi(r.field("last_line"))
+func (r *Run) span() int {
+	last, err := strconv.Atoi(r.Field(parse.KeyLastLine))
 	if err != nil {
 		return 0
 	}
-	return last - r.sum.Line
+	return last - r.Sum.Line
 }
 
-// generation is "2000/2003", "2007/2010" or "2013+", as the parser says.
-func (r *runView) generation() string { return r.field("generation") }
+// Generation is "2000/2003", "2007/2010" or "2013+", as the parser says.
+func (r *Run) Generation() string { return r.Field(parse.KeyGeneration) }
 
-// installed is the build that was on the server before the run: the backup
+// Installed is the build that was on the server before the run: the backup
 // copy setup made of the previous build wins over "locally installed",
 // which an upgrade rewrites once the new files are in place.
-func (r *runView) installed() string {
-	if v := r.field("previous_version"); v != "" {
+func (r *Run) Installed() string {
+	if v := r.Field(parse.KeyPreviousVersion); v != "" {
 		return v
 	}
-	return r.field("installed_version")
+	return r.Field(parse.KeyInstalledVersion)
 }
 
 // severity of a record: ERROR, ERROR-REFERENCE, REQUIRED, WARNING or "".
@@ -68,7 +75,7 @@ func firstLine(e *parse.Event) string {
 
 // eval returns the last "Evaluated [kind:name]" record of the run and its
 // value. Names compare without case, as PowerShell's Select-String does.
-func (r *runView) eval(kind, name string) (*parse.Event, string) {
+func (r *Run) eval(kind, name string) (*parse.Event, string) {
 	for i := len(r.recs) - 1; i >= 0; i-- {
 		e := r.recs[i]
 		if e.Field(parse.KeyEvalKind) == kind && strings.EqualFold(e.Field(parse.KeyEvalName), name) {
@@ -80,7 +87,7 @@ func (r *runView) eval(kind, name string) (*parse.Event, string) {
 
 // evalIs reports whether the last evaluation of a setting or rule has the
 // given boolean value.
-func (r *runView) evalIs(kind, name, want string) (*parse.Event, bool) {
+func (r *Run) evalIs(kind, name, want string) (*parse.Event, bool) {
 	e, v := r.eval(kind, name)
 	if e == nil || !strings.EqualFold(v, want) {
 		return nil, false
@@ -88,20 +95,16 @@ func (r *runView) evalIs(kind, name, want string) (*parse.Event, bool) {
 	return e, true
 }
 
-// reFailedRule reads "Failed [Rule:Name] [Message:text]"; a message cut
-// or continued on the next line still names the rule.
-var reFailedRule = regexp.MustCompile(`^Failed \[Rule:(\w+)\](?: \[Message:(.*?)\]?)?\s*$`)
-
 // failedRule returns the "Failed [Rule:name] [Message:...]" record setup
 // writes when it lists the prerequisite rules that stopped it.
-func (r *runView) failedRule(name string) (*parse.Event, string) {
+func (r *Run) failedRule(name string) (*parse.Event, string) {
 	for i := len(r.recs) - 1; i >= 0; i-- {
 		e := r.recs[i]
 		if !strings.HasPrefix(e.Message, "Failed [Rule:") {
 			continue
 		}
-		if m := reFailedRule.FindStringSubmatch(firstLine(e)); m != nil && strings.EqualFold(m[1], name) {
-			return e, m[2]
+		if rule, msg, ok := setuplog.FailedRule(firstLine(e)); ok && strings.EqualFold(rule, name) {
+			return e, msg
 		}
 	}
 	return nil, ""
@@ -109,7 +112,7 @@ func (r *runView) failedRule(name string) (*parse.Event, string) {
 
 // required returns the [REQUIRED] record whose text is msg: setup repeats a
 // failed rule's message there, followed by a help link.
-func (r *runView) required(msg string) *parse.Event {
+func (r *Run) required(msg string) *parse.Event {
 	if msg == "" {
 		return nil
 	}
@@ -122,7 +125,7 @@ func (r *runView) required(msg string) *parse.Event {
 }
 
 // helpURL returns the "Help URL:" line that follows a [REQUIRED] record.
-func (r *runView) helpURL(req *parse.Event) string {
+func (r *Run) helpURL(req *parse.Event) string {
 	i := r.index(req)
 	if i < 0 {
 		return ""
@@ -136,7 +139,7 @@ func (r *runView) helpURL(req *parse.Event) string {
 }
 
 // index is the position of a record in the run, or -1.
-func (r *runView) index(e *parse.Event) int {
+func (r *Run) index(e *parse.Event) int {
 	if e == nil {
 		return -1
 	}
@@ -150,7 +153,7 @@ func (r *runView) index(e *parse.Event) int {
 }
 
 // firstWith is the index of the first record with the given severity, or -1.
-func (r *runView) firstWith(sev string) int {
+func (r *Run) firstWith(sev string) int {
 	for i, e := range r.recs {
 		if severity(e) == sev {
 			return i
@@ -160,7 +163,7 @@ func (r *runView) firstWith(sev string) int {
 }
 
 // lastWith is the index of the last record with the given severity, or -1.
-func (r *runView) lastWith(sev string) int {
+func (r *Run) lastWith(sev string) int {
 	for i := len(r.recs) - 1; i >= 0; i-- {
 		if severity(r.recs[i]) == sev {
 			return i
@@ -177,16 +180,15 @@ type hit struct {
 	m    []string
 }
 
-// evidence quotes a hit. A match on a continuation line points at that
-// line and quotes it alone, so a long stack trace does not bury it; the
-// DocID still names the record the line belongs to.
-func (h hit) evidence() detect.Evidence {
-	ev := detect.EvidenceOf(h.rec)
+// quote quotes a hit. A match on a continuation line points at that line
+// and quotes it alone, so a long stack trace does not bury it.
+func (h hit) quote() Quote {
+	q := Quote{Rec: h.rec, Line: h.rec.Line}
 	if h.line != h.rec.Line {
-		ev.Line = h.line
-		ev.Text = clip(strings.TrimSpace(h.text), 2000)
+		q.Line = h.line
+		q.Text = clip(strings.TrimSpace(h.text), 2000)
 	}
-	return ev
+	return q
 }
 
 // eachLine calls fn for every physical line of the records recs[from:to],
@@ -240,7 +242,7 @@ func findAll(recs []*parse.Event, re *regexp.Regexp) []hit {
 // lastRecord returns the last record of the run with severity sev (any
 // when "") whose own line matches re; SetupLogReviewer keeps the last match
 // of a run for most patterns.
-func (r *runView) lastRecord(sev string, re *regexp.Regexp) (hit, bool) {
+func (r *Run) lastRecord(sev string, re *regexp.Regexp) (hit, bool) {
 	for i := len(r.recs) - 1; i >= 0; i-- {
 		e := r.recs[i]
 		if sev != "" && severity(e) != sev {
@@ -255,7 +257,7 @@ func (r *runView) lastRecord(sev string, re *regexp.Regexp) (hit, bool) {
 
 // recordsUpTo returns the records from index from through the record that
 // holds physical line last.
-func (r *runView) recordsUpTo(from, last int) []*parse.Event {
+func (r *Run) recordsUpTo(from, last int) []*parse.Event {
 	if from < 0 || from >= len(r.recs) {
 		return nil
 	}
@@ -279,7 +281,7 @@ func clip(s string, n int) string {
 
 // lastLine returns the last physical line of the run that contains needle
 // and matches re; needle keeps the scan cheap on long runs.
-func (r *runView) lastLine(needle string, re *regexp.Regexp) (hit, bool) {
+func (r *Run) lastLine(needle string, re *regexp.Regexp) (hit, bool) {
 	var h hit
 	found := false
 	eachLine(r.recs, func(e *parse.Event, n int, text string, _ bool) bool {

@@ -1,12 +1,12 @@
-package setupfailure
+package diagnose
 
 import (
 	"fmt"
 	"strconv"
 	"strings"
 
-	"github.com/exlog/exlog/detect"
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/facts"
 )
 
 // benignCode is the property-cache miss that fills thousands of native
@@ -29,7 +29,7 @@ func errorFrame(e *parse.Event) bool {
 
 // firstError is the fallback: no known cause matched, so the finding quotes
 // where the run went wrong.
-func firstError(r *runView) *diagnosis {
+func firstError(r *Run) *Diagnosis {
 	if first := r.firstWith("ERROR"); first >= 0 {
 		return firstErrorRecord(r, first)
 	}
@@ -39,24 +39,24 @@ func firstError(r *runView) *diagnosis {
 	if d := firstFrames(r); d != nil {
 		return d
 	}
-	if r.field("result") == "failed" {
-		if fr, _ := r.failedRule("InstallWatermark"); fr != nil || strings.EqualFold(r.field("install_watermark"), "True") {
+	if r.Fact.Outcome == facts.Failed {
+		if fr, _ := r.failedRule("InstallWatermark"); fr != nil || strings.EqualFold(r.Field(parse.KeyInstallWatermark), "True") {
 			return nil // the upgradecms-watermark detector explains it
 		}
-		d := &diagnosis{cause: "first-error", title: "setup failed without logging an error line"}
+		d := &Diagnosis{Cause: "first-error", Title: "setup failed without logging an error line"}
 		d.quote(r.resultRecord())
-		d.explanation = "The run ended as failed (" + r.field("result_text") + ") but wrote no [ERROR] line, no failed prerequisite and no native error code that could say why."
-		d.remediation = "Read the last lines of the run in the log and the Application event log around the same time (MSExchangeSetup events), fix what they show, then run setup again in the same mode."
+		d.Explanation = "The run ended as failed (" + r.Field(parse.KeyResultText) + ") but wrote no [ERROR] line, no failed prerequisite and no native error code that could say why."
+		d.Remediation = "Read the last lines of the run in the log and the Application event log around the same time (MSExchangeSetup events), fix what they show, then run setup again in the same mode."
 		return d
 	}
 	return nil
 }
 
-func firstErrorRecord(r *runView, first int) *diagnosis {
+func firstErrorRecord(r *Run, first int) *Diagnosis {
 	e := r.recs[first]
 	text := strings.TrimSpace(strings.TrimPrefix(firstLine(e), "[ERROR]"))
-	d := &diagnosis{cause: "first-error", title: "setup stopped on an error no known pattern explains",
-		refs: []string{refSetupAssist}}
+	d := &Diagnosis{Cause: "first-error", Title: "setup stopped on an error no known pattern explains",
+		Refs: []string{refSetupAssist}}
 	comp := ""
 	for i := first - 1; i >= 0; i-- {
 		if c := r.recs[i].Field(parse.KeyComponent); c != "" {
@@ -83,7 +83,7 @@ func firstErrorRecord(r *runView, first int) *diagnosis {
 	}
 	d.quote(stop)
 	var frame *parse.Event
-	if r.generation() != "2013+" {
+	if r.Generation() != "2013+" {
 		// Older builds often log the native error code only in a frame
 		// next to the [ERROR] line.
 		for _, f := range nearbyFrames(r, first) {
@@ -95,31 +95,31 @@ func firstErrorRecord(r *runView, first int) *diagnosis {
 	}
 	d.set("error_text", clip(text, 500))
 	d.set("component", comp)
-	d.explanation = "None of the known setup failures matches this run. The first error it logged is: " + clip(text, 500)
+	d.Explanation = "None of the known setup failures matches this run. The first error it logged is: " + clip(text, 500)
 	if comp != "" {
-		d.explanation += " It happened while setup was processing the component '" + comp + "'."
+		d.Explanation += " It happened while setup was processing the component '" + comp + "'."
 	}
 	if frame != nil {
 		code, dec := frame.Field(parse.KeyErrorCode), frame.Field(parse.KeyErrorCodeDec)
 		d.set("error_code", code)
 		d.set("error_code_dec", dec)
 		d.set("native_function", frame.Field(parse.KeyNativeFunction))
-		d.explanation += fmt.Sprintf(" The native frame %s near it reports error code %s (%s): %s.", orUnknown(frame.Field(parse.KeyNativeFunction)), code, dec, strings.TrimSuffix(frame.Field(parse.KeyErrorText), "."))
+		d.Explanation += fmt.Sprintf(" The native frame %s near it reports error code %s (%s): %s.", orUnknown(frame.Field(parse.KeyNativeFunction)), code, dec, strings.TrimSuffix(frame.Field(parse.KeyErrorText), "."))
 	}
-	if n, _ := strconv.Atoi(r.field("errors")); n > 1 {
-		d.explanation += fmt.Sprintf(" The run logged %d [ERROR] lines in all; the later ones usually repeat or follow from the first.", n)
+	if n, _ := strconv.Atoi(r.Field(parse.KeyErrors)); n > 1 {
+		d.Explanation += fmt.Sprintf(" The run logged %d [ERROR] lines in all; the later ones usually repeat or follow from the first.", n)
 	}
-	d.remediation = fmt.Sprintf("Read the first error with the lines before and after it (line %d of %s): the exception text and the task that ran name the cause. Fix it, run SetupAssist.ps1 from CSS-Exchange to rule out the usual blockers, then run setup again in the same mode so it resumes where it stopped.", e.Line, e.File)
-	if r.generation() != "2013+" {
-		d.remediation = fmt.Sprintf("Read the first error with the lines around it (line %d of %s) and the native error codes quoted with it; fix what they name, then run setup again in the same mode so it resumes where it stopped.", e.Line, e.File)
-		d.refs = nil
+	d.Remediation = fmt.Sprintf("Read the first error with the lines before and after it (line %d of %s): the exception text and the task that ran name the cause. Fix it, run SetupAssist.ps1 from CSS-Exchange to rule out the usual blockers, then run setup again in the same mode so it resumes where it stopped.", e.Line, e.File)
+	if r.Generation() != "2013+" {
+		d.Remediation = fmt.Sprintf("Read the first error with the lines around it (line %d of %s) and the native error codes quoted with it; fix what they name, then run setup again in the same mode so it resumes where it stopped.", e.Line, e.File)
+		d.Refs = nil
 	}
 	return d
 }
 
 // firstRequired covers runs stopped by a prerequisite rule that has no
 // check of its own. A watermark rule belongs to another detector.
-func firstRequired(r *runView) *diagnosis {
+func firstRequired(r *Run) *Diagnosis {
 	for _, e := range r.recs {
 		if severity(e) != "REQUIRED" {
 			continue
@@ -129,12 +129,12 @@ func firstRequired(r *runView) *diagnosis {
 			continue
 		}
 		text := strings.TrimSpace(strings.TrimPrefix(firstLine(e), "[REQUIRED]"))
-		d := &diagnosis{cause: "first-error", title: "a prerequisite without a known remedy failed"}
+		d := &Diagnosis{Cause: "first-error", Title: "a prerequisite without a known remedy failed"}
 		d.quote(e)
 		d.set("error_text", clip(text, 500))
 		d.set("help_url", url)
-		d.explanation = "The prerequisite check stopped setup with: " + clip(text, 500)
-		d.remediation = "Meet the prerequisite the message names (the help link in the log names the rule), then run setup again."
+		d.Explanation = "The prerequisite check stopped setup with: " + clip(text, 500)
+		d.Remediation = "Meet the prerequisite the message names (the help link in the log names the rule), then run setup again."
 		return d
 	}
 	return nil
@@ -142,10 +142,10 @@ func firstRequired(r *runView) *diagnosis {
 
 // firstFrames explains a failed run by its native error frames, which is
 // all a 2000/2003 progress log has.
-func firstFrames(r *runView) *diagnosis {
+func firstFrames(r *Run) *Diagnosis {
 	anchor := -1
-	if r.generation() == "2000/2003" && r.field("result") == "failed" {
-		want := strings.TrimSpace(r.field("result_text"))
+	if r.Generation() == "2000/2003" && r.Fact.Outcome == facts.Failed {
+		want := strings.TrimSpace(r.Field(parse.KeyResultText))
 		for i, e := range r.recs {
 			if e.Field(parse.KeyIgnored) != "true" && strings.TrimSpace(firstLine(e)) == want {
 				anchor = i
@@ -169,7 +169,7 @@ func firstFrames(r *runView) *diagnosis {
 	if len(frames) > 0 && errorFrame(frames[0]) {
 		root = frames[0]
 	}
-	d := &diagnosis{cause: "first-error", title: "setup failed with a native error code"}
+	d := &Diagnosis{Cause: "first-error", Title: "setup failed with a native error code"}
 	d.quote(r.recs[anchor])
 	for _, f := range frames {
 		d.quote(f)
@@ -181,18 +181,18 @@ func firstFrames(r *runView) *diagnosis {
 	d.set("error_text", msg)
 	d.set("native_function", fn)
 	what := strings.TrimSpace(firstLine(r.recs[anchor]))
-	d.explanation = "The run failed at: " + clip(what, 400) + "."
+	d.Explanation = "The run failed at: " + clip(what, 400) + "."
 	if code != "" {
-		d.explanation += fmt.Sprintf(" The first error frame of that chain is %s, with error code %s (%s): %s.", orUnknown(fn), code, dec, strings.TrimSuffix(msg, "."))
+		d.Explanation += fmt.Sprintf(" The first error frame of that chain is %s, with error code %s (%s): %s.", orUnknown(fn), code, dec, strings.TrimSuffix(msg, "."))
 	}
-	d.explanation += " Frames marked as ignored by '=== IGNORING PREVIOUS ERRORS ===' and property-cache misses (0X8000500D) are routine and were left out."
-	d.remediation = fmt.Sprintf("Look up the error code (its low 16 bits, %s, are usually the Win32 or LDAP error) and the function that reported it, fix that condition (often a missing or unreadable Active Directory object, rights of the setup account, or a service), then run setup again in the same mode.", orUnknown(dec))
+	d.Explanation += " Frames marked as ignored by '=== IGNORING PREVIOUS ERRORS ===' and property-cache misses (0X8000500D) are routine and were left out."
+	d.Remediation = fmt.Sprintf("Look up the error code (its low 16 bits, %s, are usually the Win32 or LDAP error) and the function that reported it, fix that condition (often a missing or unreadable Active Directory object, rights of the setup account, or a service), then run setup again in the same mode.", orUnknown(dec))
 	return d
 }
 
 // nearbyFrames returns the counting error frames closest to recs[at]: up to
 // maxFrames before it and maxFrames after it, in file order.
-func nearbyFrames(r *runView, at int) []*parse.Event {
+func nearbyFrames(r *Run, at int) []*parse.Event {
 	var before, after []*parse.Event
 	for i := at - 1; i >= 0 && len(before) < maxFrames; i-- {
 		if errorFrame(r.recs[i]) {
@@ -212,8 +212,8 @@ func nearbyFrames(r *runView, at int) []*parse.Event {
 }
 
 // resultRecord finds the line the parser took the run's result from.
-func (r *runView) resultRecord() *parse.Event {
-	want := strings.TrimSpace(r.field("result_text"))
+func (r *Run) resultRecord() *parse.Event {
+	want := strings.TrimSpace(r.Field(parse.KeyResultText))
 	if want == "" {
 		return nil
 	}
@@ -230,12 +230,12 @@ func (r *runView) resultRecord() *parse.Event {
 // interrupted explains a run that stops without an end and without any
 // error: setup was killed, the server restarted, or the log was taken while
 // setup still ran.
-func interrupted(r *runView) *diagnosis {
-	d := &diagnosis{cause: "interrupted", title: "the run stops without an end or an error", severity: detect.Warning}
+func interrupted(r *Run) *Diagnosis {
+	d := &Diagnosis{Cause: "interrupted", Title: "the run stops without an end or an error", Warning: true}
 	if len(r.recs) > 0 {
 		d.quote(r.recs[len(r.recs)-1])
 	}
-	d.explanation = fmt.Sprintf("The run has no \"End of Setup\" and logged no error; its last line is %s. Setup was stopped (process ended, server restarted, session closed) or was still running when the logs were collected.", r.field("last_line"))
-	d.remediation = "Check whether setup is still running on the server. If not, look at the System and Application logs around the last logged time for a restart or crash, then run setup again in the same mode so it resumes from where it stopped."
+	d.Explanation = fmt.Sprintf("The run has no \"End of Setup\" and logged no error; its last line is %s. Setup was stopped (process ended, server restarted, session closed) or was still running when the logs were collected.", r.Field(parse.KeyLastLine))
+	d.Remediation = "Check whether setup is still running on the server. If not, look at the System and Application logs around the last logged time for a restart or crash, then run setup again in the same mode so it resumes from where it stopped."
 	return d
 }

@@ -1,4 +1,4 @@
-package setupfailure
+package diagnose
 
 import (
 	"fmt"
@@ -33,8 +33,8 @@ type adContext struct {
 	evidence                     []hit
 }
 
-func adContextOf(r *runView) adContext {
-	c := adContext{user: r.field("user"), computer: r.field("computer")}
+func adContextOf(r *Run) adContext {
+	c := adContext{user: r.Field(parse.KeyUser), computer: r.Field(parse.KeyComputer)}
 	if _, v := r.eval("Setting", "ComputerNameDnsFullyQualified"); v != "" && v != "<NULL>" {
 		c.computer = v
 	}
@@ -63,7 +63,7 @@ func secondLabel(fqdn string) string {
 	return parts[1]
 }
 
-func (c adContext) apply(d *diagnosis) {
+func (c adContext) apply(d *Diagnosis) {
 	d.set("user", c.user)
 	d.set("computer", c.computer)
 	d.set("computer_domain", c.domain)
@@ -92,7 +92,7 @@ func (c adContext) mismatch() string {
 // ruleFailed reports a prerequisite rule as failed, with the records that
 // show it: the evaluation, setup's failed-rule line and its [REQUIRED]
 // message.
-func (r *runView) ruleFailed(name string) (recs []*parse.Event, msg string, ok bool) {
+func (r *Run) ruleFailed(name string) (recs []*parse.Event, msg string, ok bool) {
 	ev, isTrue := r.evalIs("Rule", name, "True")
 	fr, msg := r.failedRule(name)
 	if !isTrue && fr == nil {
@@ -102,7 +102,7 @@ func (r *runView) ruleFailed(name string) (recs []*parse.Event, msg string, ok b
 }
 
 // withRule quotes a failed rule's records and keeps its help link.
-func (r *runView) withRule(d *diagnosis, recs []*parse.Event) {
+func (r *Run) withRule(d *Diagnosis, recs []*parse.Event) {
 	d.quote(recs...)
 	for _, e := range recs {
 		if e != nil && severity(e) == "REQUIRED" {
@@ -111,31 +111,31 @@ func (r *runView) withRule(d *diagnosis, recs []*parse.Event) {
 	}
 }
 
-// prerequisites returns one diagnosis per failed prerequisite, and apart
+// prerequisites returns one Diagnosis per failed prerequisite, and apart
 // from them the weak "not an organization admin" case that SetupLogReviewer
 // reports when the Organization Management SID is missing: that one only
 // explains a run when nothing more specific does.
-func prerequisites(r *runView) (found []*diagnosis, weak *diagnosis) {
+func prerequisites(r *Run) (found []*Diagnosis, weak *Diagnosis) {
 	ctx := adContextOf(r)
 
 	if h, ok := r.lastRecord("ERROR", reADValidation); ok {
 		inner := strings.TrimSpace(h.m[1])
-		d := &diagnosis{cause: "ad-validation-failed", title: "setup could not validate the state of Active Directory"}
+		d := &Diagnosis{Cause: "ad-validation-failed", Title: "setup could not validate the state of Active Directory"}
 		d.quoteHits(h)
 		if recs, _, ok := r.ruleFailed("AdInitErrorRule"); ok {
 			r.withRule(d, recs)
 		}
 		d.quoteHits(ctx.evidence...)
 		d.set("ad_error", inner)
-		d.explanation = "Before touching anything, setup checks that Active Directory is ready for this version and that it can make any organization-level changes still missing. That check failed with: " + inner
+		d.Explanation = "Before touching anything, setup checks that Active Directory is ready for this version and that it can make any organization-level changes still missing. That check failed with: " + inner
 		if w := ctx.mismatch(); w != "" {
-			d.explanation += " Here " + w + "."
+			d.Explanation += " Here " + w + "."
 		}
-		d.remediation = "Do what the quoted message asks. When organization objects are missing, an account in Enterprise Admins and Schema Admins must run setup /PrepareSchema and /PrepareAD (with the licence switch) on a computer in the same domain and AD site as the schema master; wait for AD replication to reach this server's site, then run setup here again."
+		d.Remediation = "Do what the quoted message asks. When organization objects are missing, an account in Enterprise Admins and Schema Admins must run setup /PrepareSchema and /PrepareAD (with the licence switch) on a computer in the same domain and AD site as the schema master; wait for AD replication to reach this server's site, then run setup here again."
 		found = append(found, d)
 	}
 
-	var reboot *diagnosis
+	var reboot *Diagnosis
 	for _, rb := range []struct{ rule, source string }{
 		{"PendingRebootWindowsComponents", "a Windows role or feature installation (Component Based Servicing)"},
 		{"RebootPending", "file operations queued in the Session Manager (PendingFileRenameOperations)"},
@@ -145,37 +145,37 @@ func prerequisites(r *runView) (found []*diagnosis, weak *diagnosis) {
 			continue
 		}
 		if reboot == nil {
-			reboot = &diagnosis{cause: "pending-reboot", title: "a reboot is pending on the server",
-				refs: []string{refRebootPending}}
+			reboot = &Diagnosis{Cause: "pending-reboot", Title: "a reboot is pending on the server",
+				Refs: []string{refRebootPending}}
 		}
 		r.withRule(reboot, recs)
-		reboot.details = appendDetail(reboot.details, "reboot_source", rb.source)
+		reboot.Details = appendDetail(reboot.Details, "reboot_source", rb.source)
 	}
 	if reboot != nil {
-		reboot.explanation = "The prerequisite check found the server waiting for a restart, left by " + reboot.details["reboot_source"] + ". Setup will not change a server whose files or components are half replaced."
-		reboot.remediation = "Restart the server and run setup again. If the check still fails after a restart, find the registry value that keeps the reboot pending (SetupAssist lists the known ones) and clear its cause."
+		reboot.Explanation = "The prerequisite check found the server waiting for a restart, left by " + reboot.Details["reboot_source"] + ". Setup will not change a server whose files or components are half replaced."
+		reboot.Remediation = "Restart the server and run setup again. If the check still fails after a restart, find the registry value that keeps the reboot pending (SetupAssist lists the known ones) and clear its cause."
 		found = append(found, reboot)
 	}
 
 	if recs, msg, ok := r.ruleFailed("ProcessNeedsToBeClosedOnUpgrade"); ok {
-		d := &diagnosis{cause: "powershell-sessions-open", title: "processes hold Exchange files open"}
+		d := &Diagnosis{Cause: "powershell-sessions-open", Title: "processes hold Exchange files open"}
 		r.withRule(d, recs)
 		proc := ""
 		if m := reOpenFiles.FindStringSubmatch(msg); m != nil {
 			proc = m[1] + " (process ID " + m[2] + ")"
 			d.set("process", proc)
 		}
-		d.explanation = "An upgrade replaces the files in the Exchange installation folder, and setup found a running process that still has some of them open"
+		d.Explanation = "An upgrade replaces the files in the Exchange installation folder, and setup found a running process that still has some of them open"
 		if proc != "" {
-			d.explanation += ": " + proc
+			d.Explanation += ": " + proc
 		}
-		d.explanation += ". Most often this is an Exchange Management Shell or another PowerShell session left open on the server."
-		d.remediation = "Close every Exchange Management Shell, PowerShell and management console window on the server (and end the process named in the evidence if it is still running), then start setup again from a fresh elevated prompt. Restarting the server first also clears them."
+		d.Explanation += ". Most often this is an Exchange Management Shell or another PowerShell session left open on the server."
+		d.Remediation = "Close every Exchange Management Shell, PowerShell and management console window on the server (and end the process named in the evidence if it is still running), then start setup again from a fresh elevated prompt. Restarting the server first also clears them."
 		found = append(found, d)
 	}
 
 	if recs, _, ok := r.ruleFailed("DomainControllerIsOutOfSite"); ok {
-		d := &diagnosis{cause: "dc-out-of-site", title: "the chosen domain controller is not in the server's AD site"}
+		d := &Diagnosis{Cause: "dc-out-of-site", Title: "the chosen domain controller is not in the server's AD site"}
 		r.withRule(d, recs)
 		dcEv, dc := r.eval("Setting", "DomainController")
 		siteEv, dcSite := r.eval("Setting", "DomainControllerSiteName")
@@ -186,43 +186,43 @@ func prerequisites(r *runView) (found []*diagnosis, weak *diagnosis) {
 		if dcSite == "" {
 			where = "whose site setup could not determine"
 		}
-		d.explanation = fmt.Sprintf("Setup must talk to a domain controller in the same Active Directory site as this server. It used %q, %s, while this server is in site %q.", dc, where, ctx.site)
-		d.remediation = "Check AD Sites and Services: the server's IP subnet must be mapped to its site, and that site needs a reachable writable domain controller and global catalog. Fix the site or subnet definitions (or name a local DC with /DomainController:<FQDN>), wait for replication, then run setup again."
+		d.Explanation = fmt.Sprintf("Setup must talk to a domain controller in the same Active Directory site as this server. It used %q, %s, while this server is in site %q.", dc, where, ctx.site)
+		d.Remediation = "Check AD Sites and Services: the server's IP subnet must be mapped to its site, and that site needs a reachable writable domain controller and global catalog. Fix the site or subnet definitions (or name a local DC with /DomainController:<FQDN>), wait for replication, then run setup again."
 		found = append(found, d)
 	}
 
 	if recs, _, ok := r.ruleFailed("RemoteRegException"); ok {
-		d := &diagnosis{cause: "remote-registry", title: "setup could not open this computer's registry remotely"}
+		d := &Diagnosis{Cause: "remote-registry", Title: "setup could not open this computer's registry remotely"}
 		r.withRule(d, recs)
-		d.explanation = "Setup reads this server's registry through the remote registry interface, addressing the machine by its own DNS host name, and that call threw an exception."
-		d.remediation = "Make sure the Remote Registry service is running, that the server's fully qualified name resolves to its own address (DNS and hosts file), and that no policy or firewall rule blocks remote registry access to itself; then run setup again."
+		d.Explanation = "Setup reads this server's registry through the remote registry interface, addressing the machine by its own DNS host name, and that call threw an exception."
+		d.Remediation = "Make sure the Remote Registry service is running, that the server's fully qualified name resolves to its own address (DNS and hosts file), and that no policy or firewall rule blocks remote registry access to itself; then run setup again."
 		found = append(found, d)
 	}
 
 	if recs, _, ok := r.ruleFailed("MSDTCStopped"); ok {
-		d := &diagnosis{cause: "msdtc-stopped", title: "the MSDTC service is stopped"}
+		d := &Diagnosis{Cause: "msdtc-stopped", Title: "the MSDTC service is stopped"}
 		r.withRule(d, recs)
-		d.explanation = "The Distributed Transaction Coordinator (MSDTC) service was not running when the prerequisites were checked, and setup needs it."
-		d.remediation = "Set the Distributed Transaction Coordinator service to start automatically, start it, and run setup again."
+		d.Explanation = "The Distributed Transaction Coordinator (MSDTC) service was not running when the prerequisites were checked, and setup needs it."
+		d.Remediation = "Set the Distributed Transaction Coordinator service to start automatically, start it, and run setup again."
 		found = append(found, d)
 	}
 
 	if recs, _, ok := r.ruleFailed("IisUrlRewriteNotInstalled"); ok {
-		d := &diagnosis{cause: "iis-url-rewrite-missing", title: "the IIS URL Rewrite module is not installed"}
+		d := &Diagnosis{Cause: "iis-url-rewrite-missing", Title: "the IIS URL Rewrite module is not installed"}
 		r.withRule(d, recs)
-		d.explanation = "The IIS URL Rewrite module is a prerequisite of recent Exchange cumulative updates and it is missing on this server."
-		d.remediation = "Install the IIS URL Rewrite module (version 2.1, from Microsoft's IIS downloads) and run setup again."
+		d.Explanation = "The IIS URL Rewrite module is a prerequisite of recent Exchange cumulative updates and it is missing on this server."
+		d.Remediation = "Install the IIS URL Rewrite module (version 2.1, from Microsoft's IIS downloads) and run setup again."
 		found = append(found, d)
 	}
 
 	if prepped, ok := r.evalIs("Setting", "LocalDomainIsPrepped", "False"); ok {
 		if recs, _, ok := r.ruleFailed("DomainPrepRequired"); ok {
-			d := &diagnosis{cause: "domain-not-prepared", title: "the local domain is not prepared for this Exchange build"}
+			d := &Diagnosis{Cause: "domain-not-prepared", Title: "the local domain is not prepared for this Exchange build"}
 			d.quote(prepped)
 			r.withRule(d, recs)
-			d.explanation = fmt.Sprintf("Setup found that the domain of this server (%s) has not been prepared for this build, so roles cannot be installed. The same result appears when the domain holds duplicate Microsoft Exchange System Objects containers.", orUnknown(ctx.domain))
-			d.remediation = "Run setup /PrepareDomain (or /PrepareAllDomains) with the licence switch as a Domain Admin of that domain, or an Enterprise Admin, and wait for replication. If the domain was prepared already, look for duplicate Microsoft Exchange System Objects containers (SetupAssist checks for them) and remove the stale one; then run setup again."
-			d.refs = []string{refSetupAssist}
+			d.Explanation = fmt.Sprintf("Setup found that the domain of this server (%s) has not been prepared for this build, so roles cannot be installed. The same result appears when the domain holds duplicate Microsoft Exchange System Objects containers.", orUnknown(ctx.domain))
+			d.Remediation = "Run setup /PrepareDomain (or /PrepareAllDomains) with the licence switch as a Domain Admin of that domain, or an Enterprise Admin, and wait for replication. If the domain was prepared already, look for duplicate Microsoft Exchange System Objects containers (SetupAssist checks for them) and remove the stale one; then run setup again."
+			d.Refs = []string{refSetupAssist}
 			found = append(found, d)
 		}
 	}
@@ -241,7 +241,7 @@ func prerequisites(r *runView) (found []*diagnosis, weak *diagnosis) {
 
 // permissions covers the group memberships a run needs for the AD updates
 // it must make.
-func permissions(r *runView, ctx adContext) []*diagnosis {
+func permissions(r *Run, ctx adContext) []*Diagnosis {
 	type update struct {
 		name string
 		h    hit
@@ -268,23 +268,23 @@ func permissions(r *runView, ctx adContext) []*diagnosis {
 			schemaNeeded = schemaNeeded || kind == "schema"
 		}
 	}
-	var out []*diagnosis
+	var out []*Diagnosis
 	user := orUnknown(ctx.user)
 
 	if schemaNeeded {
 		if ev, ok := r.evalIs("Setting", "SchemaAdmin", "False"); ok {
-			d := &diagnosis{cause: "schema-admin-required", title: "the schema must be updated and the user is not a Schema Admin"}
+			d := &Diagnosis{Cause: "schema-admin-required", Title: "the schema must be updated and the user is not a Schema Admin"}
 			d.quoteHits(needed[0].h)
 			d.quote(ev)
-			d.explanation = fmt.Sprintf("This run has to extend the Active Directory schema, and the account running setup (%s) is not a member of Schema Admins.", user)
-			d.remediation = "Run setup /PrepareSchema with an account that is in both Schema Admins and Enterprise Admins (sign out and back in after adding the account to the groups, so its token carries them), wait for replication, then run setup again."
+			d.Explanation = fmt.Sprintf("This run has to extend the Active Directory schema, and the account running setup (%s) is not a member of Schema Admins.", user)
+			d.Remediation = "Run setup /PrepareSchema with an account that is in both Schema Admins and Enterprise Admins (sign out and back in after adding the account to the groups, so its token carries them), wait for replication, then run setup again."
 			out = append(out, d)
 		}
 	}
 
 	if len(needed) > 0 {
 		if ev, ok := r.evalIs("Setting", "EnterpriseAdmin", "False"); ok {
-			d := &diagnosis{cause: "enterprise-admin-required", title: "Active Directory must be updated and the user is not an Enterprise Admin"}
+			d := &Diagnosis{Cause: "enterprise-admin-required", Title: "Active Directory must be updated and the user is not an Enterprise Admin"}
 			var names []string
 			for _, u := range needed {
 				names = append(names, u.name)
@@ -298,8 +298,8 @@ func permissions(r *runView, ctx adContext) []*diagnosis {
 				r.withRule(d, recs)
 			}
 			d.set("updates_required", strings.Join(names, ", "))
-			d.explanation = fmt.Sprintf("This run has to update Active Directory (%s), which takes Enterprise Admins rights, and the account running setup (%s) is not a member of Enterprise Admins.", strings.Join(names, ", "), user)
-			d.remediation = "Have an Enterprise Admin (also in Schema Admins when the schema is involved) run setup /PrepareSchema and /PrepareAD (and /PrepareDomain or /PrepareAllDomains for other domains) with the licence switch, or run this setup with such an account. Sign out and back in after group changes, wait for replication, then run setup again."
+			d.Explanation = fmt.Sprintf("This run has to update Active Directory (%s), which takes Enterprise Admins rights, and the account running setup (%s) is not a member of Enterprise Admins.", strings.Join(names, ", "), user)
+			d.Remediation = "Have an Enterprise Admin (also in Schema Admins when the schema is involved) run setup /PrepareSchema and /PrepareAD (and /PrepareDomain or /PrepareAllDomains for other domains) with the licence switch, or run this setup with such an account. Sign out and back in after group changes, wait for replication, then run setup again."
 			out = append(out, d)
 		}
 	}
@@ -308,12 +308,12 @@ func permissions(r *runView, ctx adContext) []*diagnosis {
 		sidEv, sid := r.eval("Setting", "SidExOrgAdmins")
 		if sid != "" && sid != "<NULL>" {
 			if recs, _, ok := r.ruleFailed("DelegatedMailboxFirstInstall"); ok {
-				d := &diagnosis{cause: "org-management-required", title: "the user is not in Organization Management"}
+				d := &Diagnosis{Cause: "org-management-required", Title: "the user is not in Organization Management"}
 				d.quote(ev, sidEv)
 				r.withRule(d, recs)
 				d.set("org_management_sid", sid)
-				d.explanation = fmt.Sprintf("Installing or upgrading this server's roles needs membership of the Organization Management role group, and the account running setup (%s) is not in the group (setup looked for SID %s).", user, sid)
-				d.remediation = "Add the account to Organization Management (or run setup with an account that is a member), sign out and back in so the token carries the group, and run setup again."
+				d.Explanation = fmt.Sprintf("Installing or upgrading this server's roles needs membership of the Organization Management role group, and the account running setup (%s) is not in the group (setup looked for SID %s).", user, sid)
+				d.Remediation = "Add the account to Organization Management (or run setup with an account that is a member), sign out and back in so the token carries the group, and run setup again."
 				return append(out, d)
 			}
 		}
@@ -324,7 +324,7 @@ func permissions(r *runView, ctx adContext) []*diagnosis {
 // orgAdminWithoutSID is the case where setup found the user is no
 // organization admin and could not even read the Organization Management
 // group's SID, which suggests the organization was never prepared.
-func orgAdminWithoutSID(r *runView, ctx adContext) *diagnosis {
+func orgAdminWithoutSID(r *Run, ctx adContext) *Diagnosis {
 	ev, ok := r.evalIs("Setting", "ExOrgAdmin", "False")
 	if !ok {
 		return nil
@@ -332,10 +332,10 @@ func orgAdminWithoutSID(r *runView, ctx adContext) *diagnosis {
 	if _, sid := r.eval("Setting", "SidExOrgAdmins"); sid != "" && sid != "<NULL>" {
 		return nil
 	}
-	d := &diagnosis{cause: "org-management-required", title: "the user is not an Exchange organization admin and the organization looks unprepared"}
+	d := &Diagnosis{Cause: "org-management-required", Title: "the user is not an Exchange organization admin and the organization looks unprepared"}
 	d.quote(ev)
-	d.explanation = fmt.Sprintf("Setup found that the account running it (%s) is not an Exchange organization administrator, and it found no Organization Management group SID at all, so /PrepareAD has probably not been run (or has not replicated here).", orUnknown(ctx.user))
-	d.remediation = "Have an account in Enterprise Admins and Schema Admins run setup /PrepareSchema and /PrepareAD first, wait for replication, then run setup with an account in Organization Management."
+	d.Explanation = fmt.Sprintf("Setup found that the account running it (%s) is not an Exchange organization administrator, and it found no Organization Management group SID at all, so /PrepareAD has probably not been run (or has not replicated here).", orUnknown(ctx.user))
+	d.Remediation = "Have an account in Enterprise Admins and Schema Admins run setup /PrepareSchema and /PrepareAD first, wait for replication, then run setup with an account in Organization Management."
 	return d
 }
 
