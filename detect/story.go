@@ -250,12 +250,9 @@ func (b *storyBuilder) add(e *parse.Event) {
 	}
 	switch src {
 	case srcGroupState:
-		g, on, off := groupStateOf(e)
+		g, on, off := b.groupStateOf(e)
 		if g == "" || coreGroup(g) || (!on && !off) {
 			return
-		}
-		if sp, ok := b.f.Cluster.Spelling(g); ok {
-			g = sp
 		}
 		st.Group = g
 		if on {
@@ -502,6 +499,23 @@ func (b *storyBuilder) story(cluster string, nodes []string) *Story {
 	}
 	s.ToRelease = builds.ReleaseName(s.To)
 	s.Generation, s.Procedure = procedureOf(s.To)
+	if s.Generation == "" {
+		// No build is known; the virtual-server steps still name the
+		// generation: only 2000/2003 has "Upgrade Exchange Virtual
+		// Server", only 2007 /upgradeCMS.
+		for _, st := range s.Steps {
+			switch {
+			case st.Kind != StepVirtualServer:
+			case st.Mode == "upgrade-evs":
+				s.Generation, s.Procedure = procedureOf("6.5")
+			case st.Mode == "upgradecms":
+				s.Generation, s.Procedure = procedureOf("8.0")
+			}
+		}
+	}
+	if s.Generation == "" {
+		s.Generation = "Exchange (no build known)"
+	}
 	servers := map[string]bool{}
 	groups := b.f.Groups()
 	for k := range b.online {
@@ -557,15 +571,21 @@ func (b *storyBuilder) story(cluster string, nodes []string) *Story {
 	return s
 }
 
+// Generations whose clustered-server procedure the story checks.
+const (
+	genEx2003 = "Exchange 2000/2003"
+	genEx2007 = "Exchange 2007"
+)
+
 // procedureOf names the generation and procedure of a target build.
 func procedureOf(build string) (gen, proc string) {
 	v, ok := builds.Parse(build)
 	switch {
 	case ok && v[0] == 6:
-		return "Exchange 2000/2003", "Exchange 2003 cluster rolling upgrade (KB 867624): passive node first, reboot, " +
+		return genEx2003, "Exchange 2003 cluster rolling upgrade (KB 867624): passive node first, reboot, " +
 			"move the EVS to it, Upgrade Exchange Virtual Server, one EVS at a time, then the other nodes"
 	case ok && v[0] == 8:
-		return "Exchange 2007", "Exchange 2007 CCR/SCC service pack: passive node first with setup.com /mode:upgrade, " +
+		return genEx2007, "Exchange 2007 CCR/SCC service pack: passive node first with setup.com /mode:upgrade, " +
 			"reboot, move and stop the clustered mailbox server, setup.com /upgradeCMS on the upgraded node, then the other node"
 	case ok:
 		// Exchange 2010 and later have no virtual servers: the story is

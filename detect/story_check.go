@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/exlog/exlog/detect/builds"
 	"github.com/exlog/exlog/parse"
 )
 
@@ -20,7 +19,7 @@ type checker struct {
 func (c *checker) run() {
 	// The procedures with virtual servers are those of Exchange 2000/2003
 	// and 2007; later generations are only compared at the end.
-	if v, ok := builds.Parse(c.s.To); ok && (v[0] == 6 || v[0] == 8) {
+	if c.s.Generation == genEx2003 || c.s.Generation == genEx2007 {
 		c.activeNode()
 		c.virtualServerOrder()
 		c.setupExe()
@@ -295,7 +294,7 @@ func orUnknown(s string) string {
 // setup.com from a command prompt; the graphical setup.exe is not
 // supported there.
 func (c *checker) setupExe() {
-	if c.s.Generation != "Exchange 2007" {
+	if c.s.Generation != genEx2007 {
 		return
 	}
 	for i, st := range c.s.Steps {

@@ -4,14 +4,16 @@ import (
 	"strings"
 
 	"github.com/exlog/exlog/parse"
+	pfacts "github.com/exlog/exlog/parse/facts"
 )
 
 // This file is the one place where the upgrade story reads events. Setup
-// runs come through SetupRunOf and moves through the owner timeline, which
-// follow the parsers' facts; the System log's boot events, the cluster
-// service's starts and stops, the state lines of clustered groups, the
-// setup launcher and the registry watermarks are read here from fields and
-// event IDs until the parsers state them as typed facts (parse/facts).
+// runs (SetupRunOf), moves (the owner timeline), virtual-server upgrades
+// (the build facts) and group state changes come from the parsers' typed
+// facts (parse/facts). The System log's boot events, the cluster service's
+// starts and stops, the setup launcher and the registry watermarks have no
+// fact yet: they are read here from event IDs and fields, and move to
+// facts when the parsers state them.
 
 // Kinds of story source an event can be (storySourceOf).
 const (
@@ -47,6 +49,13 @@ func systemProvider(p string) string {
 // storySourceOf says what an event is to the upgrade story. It runs on
 // every event of a bundle, cheap tests first.
 func storySourceOf(e *parse.Event) int {
+	if len(e.Facts) > 0 {
+		for _, sc := range pfacts.Of[pfacts.StateChange](e) {
+			if sc.Object == pfacts.ObjGroup {
+				return srcGroupState
+			}
+		}
+	}
 	switch e.Source {
 	case parse.SourceSetupLog:
 		if e.Kind == parse.KindSetupRun {
@@ -156,15 +165,24 @@ func launcherOf(e *parse.Event) string {
 	return ""
 }
 
-// groupStateOf reads a cluster-log group state line: the group and
-// whether it came online or went offline (2000/2003 codes are already
-// named by the parser). The node logging it owns the group then.
-func groupStateOf(e *parse.Event) (group string, online, offline bool) {
-	switch strings.ToLower(e.Field(parse.KeyNewState)) {
-	case "online":
-		online = true
-	case "offline":
-		offline = true
+// groupStateOf reads a clustered group's state change from the cluster
+// facts (parse/facts.StateChange): the group, named as the owner timeline
+// names it (a 2000/2003 GUID resolved), and whether it came online or went
+// offline. The node logging it owns the group then.
+func (b *storyBuilder) groupStateOf(e *parse.Event) (group string, online, offline bool) {
+	for _, sc := range pfacts.Of[pfacts.StateChange](e) {
+		if sc.Object != pfacts.ObjGroup {
+			continue
+		}
+		switch strings.ToLower(sc.To) {
+		case "online":
+			online = true
+		case "offline":
+			offline = true
+		default:
+			continue
+		}
+		return b.f.Cluster.GroupName(sc.Name, sc.ID), online, offline
 	}
-	return e.Field(parse.KeyGroup), online, offline
+	return "", false, false
 }
