@@ -507,9 +507,9 @@ func (b *storyBuilder) story(cluster string, nodes []string) *Story {
 			switch {
 			case st.Kind != StepVirtualServer:
 			case st.Mode == "upgrade-evs":
-				s.Generation, s.Procedure = procedureOf("6.5")
+				s.Generation, s.Procedure = procedureOf("6.5.0")
 			case st.Mode == "upgradecms":
-				s.Generation, s.Procedure = procedureOf("8.0")
+				s.Generation, s.Procedure = procedureOf("8.0.0")
 			}
 		}
 	}
