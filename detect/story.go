@@ -50,10 +50,10 @@ const (
 const (
 	CheckActiveNode      = "active-node-upgraded"
 	CheckBeforeBinaries  = "virtual-server-before-binaries"
-	CheckNoReboot        = "no-reboot-before-virtual-server-upgrade"
-	CheckSetupExe        = "setup-exe-on-clustered-mailbox-server"
-	CheckOldBuild        = "upgradecms-on-old-build"
-	CheckParallel        = "parallel-virtual-server-upgrades"
+	CheckNoReboot        = "no-reboot"
+	CheckSetupExe        = "setup-exe"
+	CheckOldBuild        = "upgradecms-old-build"
+	CheckParallel        = "parallel-upgrades"
 	CheckMovedToOlder    = "moved-to-older-node"  // reported by version-mismatch
 	CheckUnfinished      = "builds-differ-at-end" // reported by version-mismatch
 	StoryDetector        = "upgrade-procedure"

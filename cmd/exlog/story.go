@@ -35,11 +35,16 @@ func printStory(e *env, stories []triage.Story) error {
 			for _, c := range st.Departures {
 				for _, d := range s.Departures {
 					if d.Check == c && d.Node == st.Node {
-						c = "! " + c + " (" + d.Owner + ")"
+						if d.Owner != detect.StoryDetector {
+							c += " (" + d.Owner + ")"
+						}
 						break
 					}
 				}
 				mark = strings.TrimPrefix(mark+"; "+c, "; ")
+			}
+			if mark != "" {
+				mark = "! " + mark
 			}
 			if err := t.Append([]string{storyTime(st), st.Node, st.Text, mark}); err != nil {
 				return err
