@@ -28,7 +28,7 @@ func printStory(e *env, stories []triage.Story) error {
 		if s.ToRelease != "" {
 			fmt.Fprintf(w, " (%s)", s.ToRelease)
 		}
-		fmt.Fprintf(w, "; %s, %s\n", plural(len(s.Steps), "step"), plural(len(s.Departures), "departure"))
+		fmt.Fprintf(w, "; %s, %s\n", storyCount(len(s.Steps), "step"), storyCount(len(s.Departures), "departure"))
 		t := e.fitTable(w, "Time", "Node", "Step", "Departure")
 		for _, st := range s.Steps {
 			mark := ""
@@ -79,8 +79,8 @@ func storyTime(st triage.StoryStep) string {
 	return detect.When(st.Time, st.TimeQuality)
 }
 
-// plural writes a count with its noun: "1 step", "16 steps".
-func plural(n int, noun string) string {
+// storyCount writes a count with its noun: "1 step", "16 steps".
+func storyCount(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}
