@@ -266,7 +266,7 @@ func (c *checker) virtualServerOrder() {
 		}
 		cov, ok := c.b.coverage[st.Node]
 		if !ok || cov[0].After(end) || cov[1].Before(st.Time) {
-			c.notEvidenced("a reboot of %s between its binaries (%s) and %s (%s): the bundle has no System log from %s covering that time",
+			c.notEvidenced("a reboot of %s between its binaries (%s) and %s (%s): no System log records of %s (event log service, Service Control Manager) on both sides of that window",
 				st.Node, When(end, bin.TimeQuality), what, st.When(), st.Node)
 			continue
 		}
