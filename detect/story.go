@@ -207,7 +207,7 @@ func (b *storyBuilder) add(e *parse.Event) {
 	if !timed {
 		return
 	}
-	if e.Source == parse.SourceEVTX || e.Source == parse.SourceEVT {
+	if (e.Source == parse.SourceEVTX || e.Source == parse.SourceEVT) && systemProvider(e.Provider) != "" {
 		c, ok := b.coverage[node]
 		if !ok || e.Time.Before(c[0]) {
 			c[0] = e.Time

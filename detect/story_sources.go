@@ -91,16 +91,18 @@ func storySourceOf(e *parse.Event) int {
 			}
 			return srcNone
 		case "scm":
+			// Only the cluster service's and Exchange's own services are
+			// kept: a busy System log holds thousands of other 7036s.
 			if e.EventID == 7036 || e.EventID == 7035 {
-				if svc, state := scmService(e); isClusterService(svc) {
-					switch {
-					case strings.Contains(state, "running"):
-						return srcClusterStart
-					case strings.Contains(state, "stopped"):
-						return srcClusterStop
-					}
+				svc, state := scmService(e)
+				switch {
+				case isClusterService(svc) && strings.Contains(state, "running"):
+					return srcClusterStart
+				case isClusterService(svc) && strings.Contains(state, "stopped"):
+					return srcClusterStop
+				case strings.Contains(svc, "exchange"):
+					return srcSystemOther
 				}
-				return srcSystemOther
 			}
 		}
 		return srcNone
