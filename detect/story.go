@@ -199,7 +199,7 @@ func (b *storyBuilder) add(e *parse.Event) {
 		b.launch = append(b.launch, e)
 		return
 	case srcWatermark:
-		b.steps = append(b.steps, Step{Node: node, Kind: StepWatermark, Group: e.Field(parse.KeyExchangeRole),
+		b.steps = append(b.steps, Step{Node: node, Kind: StepWatermark,
 			Text:     fmt.Sprintf("setup left %s=%s under %s", e.Field(parse.KeyValueName), e.Field(parse.KeyValue), e.Field(parse.KeyExchangeRole)),
 			Evidence: []Evidence{EvidenceOf(e)}})
 		return

@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/exlog/exlog/parse"
@@ -130,14 +131,20 @@ func storySelect(e *parse.Event) bool { return storySourceOf(e) != srcNone }
 
 // scmService returns the service and the state of a Service Control
 // Manager 7036 record ("The Cluster Service service entered the running
-// state."): the named inserts of 2008+ (param1, param2) or the first two
-// inserts of a 2003 record, lower case.
+// state."), lower case: its first two inserts in order, named (param1,
+// param2 on 2008+) or numbered (a 2003 record).
 func scmService(e *parse.Event) (svc, state string) {
-	svc, state = e.Field("data.param1"), e.Field("data.param2")
-	if svc == "" {
-		svc, state = e.Field("data.1"), e.Field("data.2")
+	var keys []string
+	for k := range e.Fields {
+		if strings.HasPrefix(k, "data.") && !strings.EqualFold(k, "data.binary") {
+			keys = append(keys, k)
+		}
 	}
-	return strings.ToLower(svc), strings.ToLower(state)
+	if len(keys) < 2 {
+		return "", ""
+	}
+	slices.Sort(keys) // map order must not pick the insert
+	return strings.ToLower(e.Fields[keys[0]]), strings.ToLower(e.Fields[keys[1]])
 }
 
 func isClusterService(svc string) bool {

@@ -73,8 +73,16 @@ func finding(s *detect.Story, d detect.Departure) detect.Finding {
 	var b strings.Builder
 	b.WriteString("Expected (" + s.Generation + " procedure): " + d.Expected + ". Seen: " + d.Seen + ". ")
 	b.WriteString("This matters because " + d.Why + ".")
-	if len(s.NotEvidenced) > 0 {
-		b.WriteString(" Not evidenced by this bundle: " + strings.Join(s.NotEvidenced, "; ") + ".")
+	// What the bundle cannot show about the same node qualifies the
+	// finding; the story lists the rest.
+	var open []string
+	for _, n := range s.NotEvidenced {
+		if d.Node != "" && strings.Contains(n, d.Node) {
+			open = append(open, n)
+		}
+	}
+	if len(open) > 0 {
+		b.WriteString(" Not evidenced by this bundle: " + strings.Join(open, "; ") + ".")
 	}
 	f := detect.Finding{
 		Severity: d.Severity, Cause: d.Check,
