@@ -217,6 +217,9 @@ func (b *storyBuilder) add(e *parse.Event) {
 		}
 		b.coverage[node] = c
 	}
+	if src == srcSystemOther {
+		return // kept only for the coverage above
+	}
 	st := Step{Time: e.Time, TimeQuality: e.TimeQuality, Node: node, Evidence: []Evidence{EvidenceOf(e)}}
 	switch src {
 	case srcBoot, srcDirty:

@@ -1,7 +1,6 @@
 package detect
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/exlog/exlog/parse"
@@ -32,16 +31,17 @@ const (
 )
 
 // System-log providers whose records tell when a node booted and which the
-// story keeps to know which span a node's System log covers.
+// story keeps to know which span a node's System log covers. It runs on
+// every event, so it compares without allocating.
 func systemProvider(p string) string {
-	switch strings.ToLower(p) {
-	case "eventlog":
+	switch {
+	case strings.EqualFold(p, "EventLog"):
 		return "eventlog"
-	case "service control manager":
+	case strings.EqualFold(p, "Service Control Manager"):
 		return "scm"
-	case "microsoft-windows-kernel-general":
+	case strings.EqualFold(p, "Microsoft-Windows-Kernel-General"):
 		return "kernel"
-	case "user32":
+	case strings.EqualFold(p, "USER32"):
 		return "user32"
 	}
 	return ""
@@ -97,11 +97,11 @@ func storySourceOf(e *parse.Event) int {
 			if e.EventID == 7036 || e.EventID == 7035 {
 				svc, state := scmService(e)
 				switch {
-				case isClusterService(svc) && strings.Contains(state, "running"):
+				case isClusterService(svc) && containsFold(state, "running"):
 					return srcClusterStart
-				case isClusterService(svc) && strings.Contains(state, "stopped"):
+				case isClusterService(svc) && containsFold(state, "stopped"):
 					return srcClusterStop
-				case strings.Contains(svc, "exchange"):
+				case containsFold(svc, "exchange"):
 					return srcSystemOther
 				}
 			}
@@ -131,24 +131,40 @@ func storySelect(e *parse.Event) bool { return storySourceOf(e) != srcNone }
 
 // scmService returns the service and the state of a Service Control
 // Manager 7036 record ("The Cluster Service service entered the running
-// state."), lower case: its first two inserts in order, named (param1,
-// param2 on 2008+) or numbered (a 2003 record).
+// state."): its first two inserts in order, named (param1, param2 on
+// 2008+) or numbered (a 2003 record). It allocates nothing.
 func scmService(e *parse.Event) (svc, state string) {
-	var keys []string
+	k1, k2 := "", ""
 	for k := range e.Fields {
-		if strings.HasPrefix(k, "data.") && !strings.EqualFold(k, "data.binary") {
-			keys = append(keys, k)
+		if !strings.HasPrefix(k, "data.") || strings.EqualFold(k, "data.binary") {
+			continue
+		}
+		switch {
+		case k1 == "" || k < k1:
+			k1, k2 = k, k1
+		case k2 == "" || k < k2:
+			k2 = k
 		}
 	}
-	if len(keys) < 2 {
+	if k2 == "" {
 		return "", ""
 	}
-	slices.Sort(keys) // map order must not pick the insert
-	return strings.ToLower(e.Fields[keys[0]]), strings.ToLower(e.Fields[keys[1]])
+	return e.Fields[k1], e.Fields[k2]
 }
 
 func isClusterService(svc string) bool {
-	return svc == "cluster service" || svc == "clussvc"
+	return strings.EqualFold(svc, "Cluster Service") || strings.EqualFold(svc, "ClusSvc")
+}
+
+// containsFold reports whether s contains the lower-case ASCII word sub,
+// ignoring the case of s, without allocating.
+func containsFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
 }
 
 // launcherOf reads which program started setup from "<program> was
