@@ -120,7 +120,9 @@ func storySVG(s StorySection, n int) string {
 					dir = -1
 				}
 				w.p(`<g><line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#1c2430" stroke-width="1.3"/>`+
-					`<path d="M%.1f %.1f l-4 %.1f h8 z" fill="#1c2430"/>%s</g>`, x, y0, x, mid-dir*6, x, mid-dir*1, -dir*7, title)
+					`<path d="M%.1f %.1f l-4 %.1f h8 z" fill="#1c2430"/>`+
+					`<text x="%.1f" y="%.1f" font-size="9.5" fill="#5b6675">%s</text>%s</g>`,
+					x, y0, x, mid-dir*6, x, mid-dir*1, -dir*7, x+4, (y0+mid)/2+3, esc(st.Group), title)
 			} else {
 				w.p(`<g><path d="M%.1f %.1f l5 5 l-5 5 l-5 -5 z" fill="#1c2430"/>%s</g>`, x, mid-5, title)
 			}
@@ -139,9 +141,12 @@ func storySVG(s StorySection, n int) string {
 		w.p(`<text x="%.1f" y="%.1f" fill="#5b6675">%s</text>`, lx+14, ly+4, label)
 		lx += 14 + float64(len(label))*6.2 + 18
 	}
-	item(`<rect x="%.1f" y="%.1f" width="10" height="8" transform="translate(0 -4)" fill="#2e7d32"/>`, "setup run (colour: outcome)")
+	item(`<rect x="%.1f" y="%.1f" width="10" height="8" transform="translate(0 -4)" fill="#2e7d32"/>`, "setup (colour: outcome)")
 	item(`<rect x="%.1f" y="%.1f" width="10" height="8" transform="translate(0 -4)" fill="#1565c0" stroke="#1c2430" stroke-dasharray="3 2"/>`, "virtual-server upgrade")
 	item(`<path d="M%.1f %.1f m5 -4 l5 9 h-10 z" fill="#5b6675"/>`, "boot")
+	item(`<circle cx="%.1f" cy="%.1f" r="4" transform="translate(5 0)" fill="none" stroke="#5b6675" stroke-width="1.5"/>`, "cluster service")
+	item(`<circle cx="%.1f" cy="%.1f" r="3.5" transform="translate(5 0)" fill="#2e7d32"/>`, "online")
+	item(`<circle cx="%.1f" cy="%.1f" r="3.5" transform="translate(5 0)" fill="#fff" stroke="#8a96a3" stroke-width="1.5"/>`, "offline")
 	item(`<path d="M%.1f %.1f m5 -4 l5 5 l-5 5 l-5 -5 z" fill="#1c2430"/>`, "move")
 	item(`<circle cx="%.1f" cy="%.1f" r="5" transform="translate(5 0)" fill="none" stroke="#c62828" stroke-width="2"/>`, "departure")
 	w.p(`</g></svg>`)
