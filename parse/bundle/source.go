@@ -130,16 +130,42 @@ func (c *countReader) Read(p []byte) (int, error) {
 
 func (c *countReader) consumed() int64 { return c.n }
 
-// budget is the bundle-wide allowance of decompressed bytes.
+// budget is an allowance of decompressed bytes: the bundle-wide one
+// (Options.MaxTotalBytes) or one archive file's (Options.MaxRatio times
+// its size on disk).
 type budget struct {
 	used atomic.Int64
 	max  int64
 }
 
-// inflater wraps a decompressor and stops it when the bundle budget runs
-// out or the entry's ratio of produced to consumed bytes says bomb. Both
-// are measured on bytes actually moved; an archive's declared sizes are
-// not trusted.
+// fileBudget is the allowance of an archive file of size n on disk.
+func fileBudget(opt *Options, n int64) *budget {
+	max := opt.RatioMinBytes
+	if n > 0 && n <= (1<<62)/opt.MaxRatio {
+		max = max64(max, n*opt.MaxRatio)
+	} else if n > 0 {
+		max = 1 << 62
+	}
+	return &budget{max: max}
+}
+
+func max64(a, b int64) int64 {
+	if a > b {
+		return a
+	}
+	return b
+}
+
+// knob names the option and environment variable that raise a bound, for
+// the messages that report it.
+func knob(field, env string) string { return "Options." + field + ", " + env }
+
+// inflater wraps a decompressor and stops it when the entry, its archive
+// file or the bundle has produced too much, or the entry's ratio of
+// produced to consumed bytes says bomb. All are measured on bytes
+// actually moved; an archive's declared sizes are not trusted. What came
+// out before the stop has been delivered: the entry is read up to the
+// bound.
 type inflater struct {
 	dec    io.Reader
 	in     interface{ consumed() int64 }
@@ -147,26 +173,48 @@ type inflater struct {
 	path   string
 	opt    *Options
 	budget *budget
+	file   *budget // the enclosing archive file's allowance; may be nil
 	failed error
+}
+
+func (f *inflater) refuse(format string, args ...any) error {
+	f.failed = &EntryError{Path: f.path, Status: parse.StatusRejected,
+		Reason: fmt.Sprintf(format, args...) + fmt.Sprintf("; the entry was read up to that point (%s), the rest is skipped", size(f.out))}
+	return f.failed
 }
 
 func (f *inflater) Read(p []byte) (int, error) {
 	if f.failed != nil {
 		return 0, f.failed
 	}
+	// Never produce past the per-entry bound, so the bytes delivered are
+	// exactly those within it.
+	if left := f.opt.MaxEntryBytes - f.out; int64(len(p)) > left {
+		if left <= 0 {
+			// At the bound: one more byte tells an entry of exactly that
+			// size from a longer one.
+			var one [1]byte
+			if _, err := io.ReadFull(f.dec, one[:]); err == io.EOF {
+				return 0, io.EOF
+			}
+			return 0, f.refuse("decompresses to more than %s, the most one entry may (%s)",
+				size(f.opt.MaxEntryBytes), knob("MaxEntryBytes", EnvMaxEntryBytes))
+		}
+		p = p[:left]
+	}
 	n, err := f.dec.Read(p)
 	f.out += int64(n)
 	if f.budget.used.Add(int64(n)) > f.budget.max {
-		f.failed = &EntryError{Path: f.path, Status: parse.StatusRejected, Reason: fmt.Sprintf(
-			"more than %s decompressed from the bundle in total; refusing a possible archive bomb (Options.MaxTotalBytes)",
-			size(f.budget.max))}
-		return n, f.failed
+		return n, f.refuse("more than %s decompressed from the bundle in total; refusing a possible archive bomb (%s)",
+			size(f.budget.max), knob("MaxTotalBytes", EnvMaxTotalBytes))
+	}
+	if f.file != nil && f.file.used.Add(int64(n)) > f.file.max {
+		return n, f.refuse("more than %s decompressed out of its archive file, %d times its size on disk; refusing a possible archive bomb (%s)",
+			size(f.file.max), f.opt.MaxRatio, knob("MaxRatio", EnvMaxRatio))
 	}
 	if f.out > f.opt.RatioMinBytes && f.out > f.opt.MaxRatio*f.in.consumed() {
-		f.failed = &EntryError{Path: f.path, Status: parse.StatusRejected, Reason: fmt.Sprintf(
-			"compression ratio above %d:1 after %s; refusing a possible archive bomb",
-			f.opt.MaxRatio, size(f.opt.RatioMinBytes))}
-		return n, f.failed
+		return n, f.refuse("compression ratio above %d:1 after %s; refusing a possible archive bomb (%s)",
+			f.opt.MaxRatio, size(f.opt.RatioMinBytes), knob("MaxRatio", EnvMaxRatio))
 	}
 	return n, err
 }
