@@ -136,6 +136,8 @@ func NewLines(r io.Reader) *Lines {
 }
 
 // Next advances to the next line; false at the end or on a read error.
+// The text read before a read error is delivered as a last line first, so
+// nothing read is lost; Err then reports the error.
 func (l *Lines) Next() bool {
 	if l.err != nil {
 		return false
@@ -154,15 +156,13 @@ func (l *Lines) Next() bool {
 			continue
 		}
 		if err != nil {
-			if err != io.EOF {
+			if len(l.line) == 0 && !cut {
 				l.err = err
 				return false
 			}
-			if len(l.line) == 0 && !cut {
-				l.err = io.EOF
-				return false
-			}
-			l.err = io.EOF // deliver this last line, stop next time
+			// Deliver the last line, even one a read error cut short
+			// (a damaged archive), and stop next time.
+			l.err = err
 		}
 		break
 	}

@@ -141,8 +141,9 @@ func buffered(in *parse.Input, n int64) (*parse.Input, error) {
 		return nil, err
 	}
 	defer rc.Close()
-	buf := make([]byte, 0, n)
-	b := bytes.NewBuffer(buf)
+	// The size is what the tar header declares; memory grows with the
+	// bytes that really arrive.
+	b := bytes.NewBuffer(make([]byte, 0, min(n, 1<<20)))
 	_, rerr := b.ReadFrom(io.LimitReader(rc, n+1))
 	data := b.Bytes()
 	out := *in
@@ -245,6 +246,15 @@ func (r *watchReader) Read(p []byte) (int, error) {
 		r.f.mu.Unlock()
 	case err != nil:
 		r.f.note(err)
+		var ee *EntryError
+		if !errors.As(err, &ee) && r.f.ctx.Err() == nil && !errors.Is(err, context.Canceled) {
+			// Say where the stream broke off: everything before that
+			// byte has been handed to the parser.
+			var de *DamageError
+			if !errors.As(err, &de) {
+				err = &DamageError{Offset: r.n, Err: err}
+			}
+		}
 	}
 	return n, err
 }

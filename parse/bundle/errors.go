@@ -1,8 +1,11 @@
 package bundle
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"strconv"
+	"strings"
 )
 
 // EntryError is what Input.Open returns for a part of a bundle that Walk
@@ -40,3 +43,31 @@ func size(n int64) string {
 	}
 	return fmt.Sprintf("%d bytes", n)
 }
+
+// DamageError is a read of a file that broke off: a CRC mismatch, a cut
+// archive, corrupt compressed data. Every byte before Offset was
+// delivered, so the events read from them stand; the file's Report says
+// "damaged at byte N: reason".
+type DamageError struct {
+	// Offset counts the bytes of the file delivered before the error.
+	Offset int64
+	// Err is what the archive or the disk reported.
+	Err error
+}
+
+func (e *DamageError) Error() string {
+	reason := e.Err.Error()
+	if errors.Is(e.Err, io.ErrUnexpectedEOF) && reason == io.ErrUnexpectedEOF.Error() {
+		reason = "the compressed data ends early (truncated?)"
+	}
+	// The archive's messages start with the entry's path, which the
+	// report already shows.
+	if i := strings.Index(reason, "!/"); i >= 0 {
+		if j := strings.Index(reason[i:], ": "); j > 0 && !strings.ContainsAny(reason[:i+j], " ") {
+			reason = reason[i+j+2:]
+		}
+	}
+	return "damaged at byte " + strconv.FormatInt(e.Offset, 10) + ": " + reason
+}
+
+func (e *DamageError) Unwrap() error { return e.Err }
