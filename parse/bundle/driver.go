@@ -43,6 +43,9 @@ func Parse(ctx context.Context, roots []string, parsers []parse.Parser, opt Opti
 	defer cancel(nil)
 	d := &driver{ctx: ctx, cancel: cancel, parsers: parsers, emit: emit, mem: newMemGate(o.MaxBufferedBytes)}
 	w := &walker{ctx: ctx, opt: &o, budget: &budget{max: o.MaxTotalBytes}}
+	if testHookWalker != nil {
+		testHookWalker(w)
+	}
 
 	type job struct {
 		in      *parse.Input
@@ -115,6 +118,9 @@ func Parse(ctx context.Context, roots []string, parsers []parse.Parser, opt Opti
 	}
 	return d.reports, walkErr
 }
+
+// testHookWalker lets tests see how many bytes a Parse decompressed.
+var testHookWalker func(*walker)
 
 // rootNames are the names paths start with when there are several roots:
 // each root's base name, made unique with " (n)".
@@ -200,6 +206,7 @@ func (d *driver) failed(in *parse.Input, err error) *parse.Report {
 // keeps a bomb-limit refusal even when the parser wraps or drops it.
 type fileRun struct {
 	ctx      context.Context
+	path     string
 	mu       sync.Mutex
 	refusal  *EntryError
 	fullSize int64
@@ -252,7 +259,7 @@ func (r *watchReader) Read(p []byte) (int, error) {
 			// byte has been handed to the parser.
 			var de *DamageError
 			if !errors.As(err, &de) {
-				err = &DamageError{Offset: r.n, Err: err}
+				err = &DamageError{Path: r.f.path, Offset: r.n, Err: err}
 			}
 		}
 	}
@@ -266,7 +273,7 @@ func (r *watchReader) Close() error { return r.rc.Close() }
 // so the sniffed head is replayed to the parser instead of reopening.
 func (d *driver) file(in *parse.Input, live bool) *parse.Report {
 	rep := &parse.Report{Path: in.Path, Node: in.Node, Size: in.Size}
-	run := &fileRun{ctx: d.ctx, fullSize: -1}
+	run := &fileRun{ctx: d.ctx, path: in.Path, fullSize: -1}
 	open := run.wrap(in.Open)
 
 	rc, err := open()

@@ -49,6 +49,8 @@ func size(n int64) string {
 // delivered, so the events read from them stand; the file's Report says
 // "damaged at byte N: reason".
 type DamageError struct {
+	// Path is the file's bundle path.
+	Path string
 	// Offset counts the bytes of the file delivered before the error.
 	Offset int64
 	// Err is what the archive or the disk reported.
@@ -62,10 +64,8 @@ func (e *DamageError) Error() string {
 	}
 	// The archive's messages start with the entry's path, which the
 	// report already shows.
-	if i := strings.Index(reason, "!/"); i >= 0 {
-		if j := strings.Index(reason[i:], ": "); j > 0 && !strings.ContainsAny(reason[:i+j], " ") {
-			reason = reason[i+j+2:]
-		}
+	if e.Path != "" {
+		reason = strings.TrimPrefix(reason, e.Path+": ")
 	}
 	return "damaged at byte " + strconv.FormatInt(e.Offset, 10) + ": " + reason
 }

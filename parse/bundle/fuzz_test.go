@@ -52,7 +52,7 @@ func FuzzWalkZip(f *testing.F) {
 		w := &walker{ctx: ctx, opt: &o, budget: &budget{max: o.MaxTotalBytes}}
 		d := &driver{ctx: ctx, cancel: cancel, parsers: []parse.Parser{lineParser{"lines", ""}}, mem: newMemGate(o.MaxBufferedBytes),
 			emit: func(*parse.Event) error { return nil }}
-		src := memSource(data)
+		src := bytesSource(data)
 		b := &blob{path: "fuzz.zip", node: "fuzz.zip", size: src.size(), src: src,
 			open: func() (io.ReadCloser, error) { return openStream(src, "fuzz.zip") }}
 		err := w.blob(b, func(it *item) error {

@@ -1,8 +1,8 @@
 package bundle
 
 import (
-	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"hash"
 	"hash/crc32"
@@ -36,14 +36,82 @@ func (s fileSource) openAt() (io.ReaderAt, io.Closer, error) {
 
 func (s fileSource) size() int64 { return s.n }
 
-// memSource is an archive that had to be read into memory.
-type memSource []byte
-
-func (m memSource) openAt() (io.ReaderAt, io.Closer, error) {
-	return bytes.NewReader(m), noClose{}, nil
+// memSource is an archive that had to be read into memory, in chunks of
+// chunkSize bytes: growing a single buffer would copy it and, for a while,
+// hold twice its size.
+type memSource struct {
+	chunks [][]byte
+	n      int64
 }
 
-func (m memSource) size() int64 { return int64(len(m)) }
+const chunkSize = 1 << 20
+
+// bytesSource is a memSource of b, without a copy.
+func bytesSource(b []byte) memSource {
+	n := int64(len(b))
+	var chunks [][]byte
+	for len(b) > 0 {
+		k := min(len(b), chunkSize)
+		chunks = append(chunks, b[:k:k])
+		b = b[k:]
+	}
+	return memSource{chunks: chunks, n: n}
+}
+
+// readChunks reads r up to limit bytes into a memSource.
+func readChunks(r io.Reader, limit int64) (memSource, int64, error) {
+	var m memSource
+	for m.n < limit {
+		c := make([]byte, min(int64(chunkSize), limit-m.n))
+		k, err := io.ReadFull(r, c)
+		if k > 0 {
+			m.chunks = append(m.chunks, c[:k:k])
+			m.n += int64(k)
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return m, m.n, nil
+		}
+		if err != nil {
+			return m, m.n, err
+		}
+	}
+	return m, m.n, nil
+}
+
+// truncate keeps the first n bytes.
+func (m memSource) truncate(n int64) memSource {
+	var out memSource
+	for _, c := range m.chunks {
+		if out.n >= n {
+			break
+		}
+		k := min(int64(len(c)), n-out.n)
+		out.chunks = append(out.chunks, c[:k:k])
+		out.n += k
+	}
+	return out
+}
+
+func (m memSource) openAt() (io.ReaderAt, io.Closer, error) { return m, noClose{}, nil }
+
+func (m memSource) size() int64 { return m.n }
+
+// ReadAt reads from the chunks; all but the last are chunkSize long.
+func (m memSource) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, errors.New("negative offset")
+	}
+	total := 0
+	for len(p) > 0 {
+		if off >= m.n {
+			return total, io.EOF
+		}
+		c := m.chunks[off/chunkSize][off%chunkSize:]
+		k := copy(p, c)
+		p, off, total = p[k:], off+int64(k), total+k
+	}
+	return total, nil
+}
 
 // subSource is a stretch of another source: a stored zip entry or a tar
 // entry, read in place without a copy.

@@ -409,19 +409,21 @@ func (w *walker) inMemory(b *blob, format string) (mb *blob, done func(), err er
 		return nil, nil, err
 	}
 	defer rc.Close()
-	var buf bytes.Buffer
-	n, err := buf.ReadFrom(io.LimitReader(ctxReader{w.ctx, rc}, max(limit, 0)+1))
+	buf, n, err := readChunks(ctxReader{w.ctx, rc}, max(limit, 0)+1)
 	cut := ""
+	var ee *EntryError
 	switch {
 	case err != nil && w.ctx.Err() != nil:
 		return nil, nil, w.ctx.Err()
 	case err != nil && n == 0:
 		return nil, nil, err
+	case errors.As(err, &ee):
+		cut = ee.Reason
 	case err != nil:
-		cut = fmt.Sprintf("damaged at byte %d: %v", n, err)
+		cut = (&DamageError{Path: b.path, Offset: n, Err: err}).Error()
 	case n > limit:
 		n = max(limit, 0)
-		buf.Truncate(int(n))
+		buf = buf.truncate(n)
 		held := ""
 		if w.held > 0 {
 			held = fmt.Sprintf(", of which the archives around it hold %s", size(w.held))
@@ -433,7 +435,7 @@ func (w *walker) inMemory(b *blob, format string) (mb *blob, done func(), err er
 		return nil, nil, &EntryError{Path: b.path, Status: parse.StatusRejected, Format: format, Reason: cut + "; not opened"}
 	}
 	w.held += n
-	src := memSource(buf.Bytes())
+	src := buf
 	mb = &blob{path: b.path, node: b.node, mod: b.mod, size: n, depth: b.depth, src: src, allow: b.allow, bare: b.bare, cut: cut,
 		open: func() (io.ReadCloser, error) { return openStream(src, b.path) }}
 	return mb, func() { w.held -= n }, nil
