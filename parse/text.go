@@ -101,10 +101,6 @@ func decode1252(b []byte) string {
 	return string(s)
 }
 
-// MaxLineBytes bounds one physical line; the rest of a longer line is
-// dropped and the line is reported as truncated.
-const MaxLineBytes = 1 << 20
-
 // Lines reads a text log line by line as UTF-8, whatever the file's
 // encoding (UTF-8 with or without BOM, UTF-16LE/BE, Windows-1252) and line
 // ending (CRLF or LF). Lines are numbered from 1 as they are in the file.

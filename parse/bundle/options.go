@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"strconv"
 	"strings"
+
+	"github.com/exlog/exlog/parse"
 )
 
 // Options bound what one bundle may cost in time, memory and nesting. A
@@ -147,43 +148,9 @@ func (o Options) FromEnv() (Options, []error) {
 	return o, errs
 }
 
-// ParseSize reads a byte count such as 4294967296, 512MiB, 4G or 1.5GiB.
-func ParseSize(s string) (int64, error) {
-	t := strings.ToUpper(strings.TrimSpace(s))
-	mult := int64(1)
-	for _, u := range []struct {
-		suffix []string
-		mult   int64
-	}{
-		{[]string{"TIB", "TB", "T"}, 1 << 40},
-		{[]string{"GIB", "GB", "G"}, 1 << 30},
-		{[]string{"MIB", "MB", "M"}, 1 << 20},
-		{[]string{"KIB", "KB", "K"}, 1 << 10},
-		{[]string{"B"}, 1},
-	} {
-		for _, suf := range u.suffix {
-			if strings.HasSuffix(t, suf) {
-				t, mult = strings.TrimSpace(strings.TrimSuffix(t, suf)), u.mult
-				goto number
-			}
-		}
-	}
-number:
-	if n, err := strconv.ParseInt(t, 10, 64); err == nil {
-		if n > 0 && n > (1<<63-1)/mult {
-			return 0, fmt.Errorf("%q is too large", s)
-		}
-		return n * mult, nil
-	}
-	f, err := strconv.ParseFloat(t, 64)
-	if err != nil {
-		return 0, fmt.Errorf("%q is not a size (a number of bytes, or one with KiB, MiB, GiB or TiB)", s)
-	}
-	if f*float64(mult) >= 1<<63 {
-		return 0, fmt.Errorf("%q is too large", s)
-	}
-	return int64(f * float64(mult)), nil
-}
+// ParseSize reads a byte count such as 4294967296, 512MiB, 4G or 1.5GiB;
+// see parse.ParseSize.
+func ParseSize(s string) (int64, error) { return parse.ParseSize(s) }
 
 func (o Options) withDefaults() Options {
 	o, _ = o.FromEnv()
