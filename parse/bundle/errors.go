@@ -31,7 +31,8 @@ type EntryError struct {
 func (e *EntryError) Error() string { return e.Path + ": " + e.Reason }
 
 // size writes a byte count the way the limits are usually set: in whole
-// GiB or MiB when it is one, in bytes otherwise.
+// GiB, MiB or KiB when it is one, else with one decimal and the exact
+// count.
 func size(n int64) string {
 	switch {
 	case n >= 1<<30 && n%(1<<30) == 0:
@@ -40,6 +41,10 @@ func size(n int64) string {
 		return strconv.FormatInt(n>>20, 10) + " MiB"
 	case n >= 1<<10 && n%(1<<10) == 0:
 		return strconv.FormatInt(n>>10, 10) + " KiB"
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB (%d bytes)", float64(n)/(1<<30), n)
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB (%d bytes)", float64(n)/(1<<20), n)
 	}
 	return fmt.Sprintf("%d bytes", n)
 }
