@@ -2,13 +2,13 @@ package evtx
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/internal/fuzzopt"
 )
 
 // fuzzSeeds returns the project's sample logs and, when the shared corpus
@@ -48,7 +48,7 @@ func FuzzChunk(f *testing.F) {
 	}
 	f.Add(append(append([]byte{}, chunkMagic...), make([]byte, 600)...))
 	f.Add(bytes.TrimRight(synthChunk(templateCycle()), "\x00"))
-	quickMinimize()
+	fuzzopt.QuickMinimize()
 	rethrowOwn = true
 	// Runaway records then cost milliseconds, not seconds, so the fuzzer
 	// keeps its pace; the seeds need far fewer reads.
@@ -77,7 +77,7 @@ func FuzzParse(f *testing.F) {
 		f.Add(bytes.TrimRight(b[:min(len(b), headerBlock+16<<10)], "\x00"))
 	}
 	f.Add([]byte("ElfFile\x00"))
-	quickMinimize()
+	fuzzopt.QuickMinimize()
 	rethrowOwn = true
 	readerBudget = 1 << 16 // as in FuzzChunk
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -89,18 +89,4 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("non-EVTX input: err %v", err)
 		}
 	})
-}
-
-// quickMinimize bounds the fuzzer's minimisation of each new input to 100
-// runs, unless -fuzzminimizetime was given. Coverage inside golang-evtx is
-// not fully repeatable (its pools, the time bound per record, parallel
-// workers), so the engine often cannot reproduce an input that looked new
-// and spent its default minute minimising it, executing nothing new
-// meanwhile: 33 executions in a 30-second run before this.
-func quickMinimize() {
-	set := false
-	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.fuzzminimizetime" })
-	if !set && flag.Lookup("test.fuzzminimizetime") != nil {
-		flag.Set("test.fuzzminimizetime", "100x")
-	}
 }
