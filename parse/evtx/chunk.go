@@ -557,8 +557,10 @@ var (
 	// ops&depthEvery == 0) are variables so that tests can tighten them.
 	readerBudget = maxReaderOps
 	// recordTime bounds the time golang-evtx may spend on one record or
-	// template; real ones take microseconds.
-	recordTime = 100 * time.Millisecond
+	// template. Real ones take microseconds; the bound is generous so that
+	// a loaded machine never costs a real record, and it is a last resort
+	// behind the read and stack bounds.
+	recordTime = 2 * time.Second
 	stackLimit = maxStackFrames
 	depthEvery = 1023
 	// mostOps is the largest number of reader operations a record needed

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
@@ -53,6 +54,7 @@ func FuzzChunk(f *testing.F) {
 	// Runaway records then cost milliseconds, not seconds, so the fuzzer
 	// keeps its pace; the seeds need far fewer reads.
 	readerBudget = 1 << 16
+	recordTime = 50 * time.Millisecond
 	f.Fuzz(func(t *testing.T, b []byte) {
 		// The first 16 KiB of a chunk hold its header, tables and dozens
 		// of records: enough structure, and much faster to mutate.
@@ -80,6 +82,7 @@ func FuzzParse(f *testing.F) {
 	fuzzopt.QuickMinimize()
 	rethrowOwn = true
 	readerBudget = 1 << 16 // as in FuzzChunk
+	recordTime = 50 * time.Millisecond
 	f.Fuzz(func(t *testing.T, b []byte) {
 		evs, rep, err := parseAll(t, &Parser{Workers: 2}, bytesInput("fuzz.evtx", b))
 		if err == nil && rep.Events != len(evs) {
