@@ -30,13 +30,15 @@ type Options struct {
 	MaxTotalBytes int64
 
 	// MaxRatio bounds compression ratios, measured on the bytes actually
-	// read, never on sizes an archive declares (default 1000, for 1000:1;
+	// read, never on sizes an archive declares (default 200, for 200:1;
 	// EXLOG_MAX_RATIO). It applies to each entry once RatioMinBytes have
 	// come out of it, and to each archive file of the bundle as a whole:
 	// everything decompressed out of it, at any depth and on every read,
 	// may come to MaxRatio times its size on disk (and at least
 	// RatioMinBytes). The second bound is what stops nests of small
-	// bombs (42.zip), each of which stays below the first.
+	// bombs (42.zip), each of which stays below the first. Text logs
+	// compress about 10:1, highly repetitive ones rarely past 100:1;
+	// deflate cannot pass about 1030:1, which only runs of one byte reach.
 	MaxRatio int64
 
 	// RatioMinBytes is how much an entry must have produced before
@@ -73,7 +75,7 @@ type Options struct {
 const (
 	DefaultMaxEntryBytes    int64 = 4 << 30
 	DefaultMaxTotalBytes    int64 = 256 << 30
-	DefaultMaxRatio         int64 = 1000
+	DefaultMaxRatio         int64 = 200
 	DefaultRatioMinBytes    int64 = 64 << 20
 	DefaultMaxNestedBytes   int64 = 1 << 30
 	DefaultMaxDepth               = 8

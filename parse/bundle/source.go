@@ -276,13 +276,13 @@ func (f *inflater) Read(p []byte) (int, error) {
 		return n, f.refuse("more than %s decompressed from the bundle in total; refusing a possible archive bomb (%s)",
 			size(f.budget.max), knob("MaxTotalBytes", EnvMaxTotalBytes))
 	}
-	if f.file != nil && f.file.used.Add(int64(n)) > f.file.max {
-		return n, f.refuse("more than %s decompressed out of its archive file, %d times its size on disk; refusing a possible archive bomb (%s)",
-			size(f.file.max), f.opt.MaxRatio, knob("MaxRatio", EnvMaxRatio))
-	}
 	if f.out > f.opt.RatioMinBytes && f.out > f.opt.MaxRatio*f.in.consumed() {
 		return n, f.refuse("compression ratio above %d:1 after %s; refusing a possible archive bomb (%s)",
 			f.opt.MaxRatio, size(f.opt.RatioMinBytes), knob("MaxRatio", EnvMaxRatio))
+	}
+	if f.file != nil && f.file.used.Add(int64(n)) > f.file.max {
+		return n, f.refuse("more than %s decompressed out of its archive file, %d times its size on disk; refusing a possible archive bomb (%s)",
+			size(f.file.max), f.opt.MaxRatio, knob("MaxRatio", EnvMaxRatio))
 	}
 	return n, err
 }

@@ -243,7 +243,7 @@ func TestBomb(t *testing.T) {
 	opt := Options{RatioMinBytes: 1 << 20}
 	res := runParse(t, []string{dir}, opt)
 	r := res.get(t, "bomb.zip!/zeros.log")
-	want := "bomb.zip!/zeros.log: compression ratio above 1000:1 after 1 MiB; refusing a possible archive bomb (Options.MaxRatio, EXLOG_MAX_RATIO); the entry was read up to that point"
+	want := "bomb.zip!/zeros.log: compression ratio above 200:1 after 1 MiB; refusing a possible archive bomb (Options.MaxRatio, EXLOG_MAX_RATIO); the entry was read up to that point"
 	if r.Status != parse.StatusRejected || !strings.HasPrefix(r.Error, want) || r.Events != 2 {
 		t.Errorf("bomb: status %s error %q; want rejected %q", r.Status, r.Error, want)
 	}
@@ -251,7 +251,7 @@ func TestBomb(t *testing.T) {
 		t.Errorf("fine.log beside the bomb: %s %d", r.Status, r.Events)
 	}
 	r = res.get(t, "zeros.log.gz!/zeros.log")
-	if want := "zeros.log.gz: compression ratio above 1000:1 after 1 MiB; refusing a possible archive bomb (Options.MaxRatio, EXLOG_MAX_RATIO)"; r.Status != parse.StatusRejected || !strings.HasPrefix(r.Error, want) {
+	if want := "zeros.log.gz: compression ratio above 200:1 after 1 MiB; refusing a possible archive bomb (Options.MaxRatio, EXLOG_MAX_RATIO)"; r.Status != parse.StatusRejected || !strings.HasPrefix(r.Error, want) {
 		t.Errorf("gzip bomb: status %s error %q; want rejected %q", r.Status, r.Error, want)
 	}
 
@@ -267,10 +267,12 @@ func TestBomb(t *testing.T) {
 		}
 	}
 
-	// Zeros deflate about 1028:1, so the default limit catches them after
-	// 64 MiB; a looser ratio lets the entry be read in full.
+	// Zeros deflate about 1028:1, so the default limit (200:1) catches them
+	// after 64 MiB; a looser ratio lets the entry be read in full.
 	res = runParse(t, []string{dir}, Options{})
-	if r := res.get(t, "bomb.zip!/zeros.log"); r.Status != parse.StatusRejected || !strings.Contains(r.Error, "compression ratio above 1000:1 after 64 MiB; refusing a possible archive bomb") {
+	// Whichever ratio bound comes first: the entry's, or its archive's
+	// (200 times its 100 KB, so the 64 MiB floor).
+	if r := res.get(t, "bomb.zip!/zeros.log"); r.Status != parse.StatusRejected || !strings.Contains(r.Error, "refusing a possible archive bomb (Options.MaxRatio, EXLOG_MAX_RATIO); the entry was read up to that point (64 MiB)") {
 		t.Errorf("default limits: %s %q", r.Status, r.Error)
 	}
 	res = runParse(t, []string{dir}, Options{MaxRatio: 2000})
