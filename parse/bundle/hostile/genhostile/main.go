@@ -32,6 +32,7 @@ func main() {
 		"declared-small.zip": hostile.DeclaredSize(900<<20, 2000),
 		"nest42.zip":         hostile.Nest42(4, 16, 4<<30),
 		"overlap.zip":        hostile.Overlap(1000, 1<<30),
+		"overlap-512m.zip":   hostile.Overlap(1000, 512<<20),
 		"biglog-10g.zip":     hostile.BigLog(10 << 30),
 		"slip.zip":           hostile.Slip(log),
 		"links.zip":          linkZip,
