@@ -61,7 +61,10 @@ func ParseSize(s string) (int64, error) {
 		}
 	}
 	if n, err := strconv.ParseInt(t, 10, 64); err == nil {
-		if n > 0 && n > (1<<63-1)/mult {
+		if n < 0 {
+			return 0, fmt.Errorf("%q is negative", s)
+		}
+		if n > (1<<63-1)/mult {
 			return 0, fmt.Errorf("%q is too large", s)
 		}
 		return n * mult, nil

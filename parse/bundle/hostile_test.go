@@ -338,6 +338,17 @@ func TestHostileDamagedStreams(t *testing.T) {
 			t.Errorf("%s, %d records (last %q), %q; want partial, 2000, %q", r.Status, n, last, r.Error, want)
 		}
 	})
+	// Damage before the first byte: "failed" with where and why, not
+	// "empty file".
+	t.Run("cut at once", func(t *testing.T) {
+		z, _ := hostile.Cut(log, 0)
+		root := writeCase(t, "cut0.zip", z)
+		res, _ := hostileParse(t, root, Options{})
+		r := res.get(t, logPath)
+		if r.Status != parse.StatusFailed || r.Error != "cannot read: damaged at byte 0: the compressed data ends early (truncated?)" {
+			t.Errorf("%s %q", r.Status, r.Error)
+		}
+	})
 	z, tgz := hostile.Cut(log, 0.6)
 	for name, data := range map[string][]byte{"cut.zip": z, "cut.tgz": tgz} {
 		t.Run(name, func(t *testing.T) {
