@@ -549,7 +549,7 @@ const (
 	maxReaderOps = 1 << 20
 	// maxStackFrames bounds the call depth while parsing a record, far
 	// above what real records reach (TestReaderBudget).
-	maxStackFrames = 4000
+	maxStackFrames = 1000
 )
 
 var (
