@@ -3,7 +3,10 @@ package bundle
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -38,7 +41,7 @@ func hostileParse(t *testing.T, root string, opt Options, parsers ...parse.Parse
 	var w *walker
 	testHookWalker = func(x *walker) { w = x }
 	defer func() { testHookWalker = nil }()
-	before := snapshot(t, filepath.Dir(root))
+	before := snapshot(t, filepath.Dir(root)) + contentHash(t, filepath.Dir(root))
 
 	runtime.GC()
 	var ms runtime.MemStats
@@ -94,11 +97,30 @@ func hostileParse(t *testing.T, root string, opt Options, parsers ...parse.Parse
 		}
 		res.byPath[r.Path] = r
 	}
-	if after := snapshot(t, filepath.Dir(root)); after != before {
+	if after := snapshot(t, filepath.Dir(root)) + contentHash(t, filepath.Dir(root)); after != before {
 		t.Errorf("the bundle changed:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
 	t.Logf("%s: allocated %d MiB, peak heap +%d MiB, decompressed %d MiB", filepath.Base(root), c.alloc>>20, c.peakHeap>>20, c.inflated>>20)
 	return res, c
+}
+
+// contentHash is a SHA-256 of every regular file's bytes under dir.
+func contentHash(t *testing.T, dir string) string {
+	t.Helper()
+	h := sha256.New()
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		h.Write([]byte(p))
+		h.Write(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // writeCase writes one generated bundle into its own directory.
