@@ -58,9 +58,17 @@ func bytesSource(b []byte) memSource {
 	return memSource{chunks: chunks, n: n}
 }
 
-// readChunks reads r up to limit bytes into a memSource.
+// readChunks reads r up to limit bytes into a memSource. The first chunk
+// grows as bytes come, so a small archive takes little more than its size.
 func readChunks(r io.Reader, limit int64) (memSource, int64, error) {
 	var m memSource
+	first, err := io.ReadAll(io.LimitReader(r, min(int64(chunkSize), limit)))
+	if len(first) > 0 {
+		m.chunks, m.n = append(m.chunks, first[:len(first):len(first)]), int64(len(first))
+	}
+	if err != nil || m.n < chunkSize {
+		return m, m.n, err
+	}
 	for m.n < limit {
 		c := make([]byte, min(int64(chunkSize), limit-m.n))
 		k, err := io.ReadFull(r, c)
@@ -208,20 +216,13 @@ type budget struct {
 
 // fileBudget is the allowance of an archive file of size n on disk.
 func fileBudget(opt *Options, n int64) *budget {
-	max := opt.RatioMinBytes
+	allow := opt.RatioMinBytes
 	if n > 0 && n <= (1<<62)/opt.MaxRatio {
-		max = max64(max, n*opt.MaxRatio)
+		allow = max(allow, n*opt.MaxRatio)
 	} else if n > 0 {
-		max = 1 << 62
+		allow = 1 << 62
 	}
-	return &budget{max: max}
-}
-
-func max64(a, b int64) int64 {
-	if a > b {
-		return a
-	}
-	return b
+	return &budget{max: allow}
 }
 
 // knob names the option and environment variable that raise a bound, for
