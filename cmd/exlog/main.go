@@ -65,7 +65,7 @@ type env struct {
 }
 
 func commands() []*command {
-	return []*command{triageCmd, reportCmd, parseCmd, searchCmd, detectorsCmd}
+	return []*command{triageCmd, reportCmd, parseCmd, searchCmd, exportCmd, detectorsCmd}
 }
 
 func lookup(name string) *command {
