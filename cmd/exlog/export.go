@@ -64,7 +64,7 @@ Examples:
   exlog export --out CASE123.jsonl --format timesketch CASE123.zip
   exlog export --out - --format ndjson CASE123.zip | jq .`,
 	flags: func(fs *pflag.FlagSet) func(context.Context, *env, []string) error {
-		o := &exportOptions{}
+		o := &exportOptions{fs: fs}
 		fs.StringVar(&o.to, "to", "", "engine URL: base URL or _bulk endpoint")
 		fs.StringVarP(&o.out, "out", "o", "", "write to this file instead (- for standard output)")
 		fs.StringVarP(&o.format, "format", "f", "es-bulk", "es-bulk, ndjson, timesketch (JSONL) or timesketch-csv; --to sends es-bulk")
@@ -75,7 +75,9 @@ Examples:
 		fs.IntVar(&o.batchBytes, "batch-bytes", 5<<20, "uncompressed bytes per request at most")
 		fs.IntVar(&o.concurrency, "concurrency", 2, "requests in flight")
 		fs.IntVar(&o.retries, "retries", 8, "retries of one request after 429, 5xx or a connection error")
+		fs.DurationVar(&o.minBackoff, "backoff", 500*time.Millisecond, "first wait before a retry; it doubles up to 30s, or follows the engine's Retry-After")
 		fs.BoolVar(&o.noGzip, "no-gzip", false, "send request bodies uncompressed")
+		fs.IntVar(&o.maxDocBytes, "max-doc-bytes", 256<<10, "cut the longest texts of a larger document, noting it in exlog.truncated (0: no limit; files are not cut unless this is given)")
 		fs.StringVar(&o.ca, "ca", "", "PEM file of certificate authorities to trust for --to https://")
 		fs.IntVar(&o.workers, "workers", 0, "files parsed at once (default: the number of CPUs)")
 		return o.run
@@ -85,11 +87,11 @@ Examples:
 type exportOptions struct {
 	to, out, format, index, caseID, esIndex, ca string
 	batchDocs, batchBytes, concurrency, retries int
+	maxDocBytes                                 int
 	noGzip                                      bool
 	workers                                     int
-
-	// minBackoff shortens the waits between retries in tests.
-	minBackoff time.Duration
+	minBackoff                                  time.Duration
+	fs                                          *pflag.FlagSet
 }
 
 func (o *exportOptions) run(ctx context.Context, e *env, args []string) error {
@@ -155,9 +157,18 @@ func (o *exportOptions) run(ctx context.Context, e *env, args []string) error {
 		sink = file
 	}
 
+	// Engines bound a document's size, VictoriaLogs quietly; a file keeps
+	// every byte unless the limit is asked for.
+	limit := o.maxDocBytes
+	if o.out != "" && !o.fs.Changed("max-doc-bytes") {
+		limit = 0
+	}
 	start := time.Now()
-	var events, findings atomic.Int64
+	var events, findings, cut atomic.Int64
 	add := func(d *export.Document) error {
+		if export.Fit(d, limit) {
+			cut.Add(1)
+		}
 		if err := sink.Add(ctx, d); err != nil {
 			return err
 		}
@@ -200,6 +211,9 @@ func (o *exportOptions) run(ctx context.Context, e *env, args []string) error {
 	closeErr := sink.Close()
 	prog.done()
 	elapsed := time.Since(start)
+	if n := cut.Load(); n > 0 {
+		fmt.Fprintf(e.stderr, "exlog export: %d documents were larger than --max-doc-bytes=%d; their longest texts were cut (exlog.truncated has the original lengths)\n", n, limit)
+	}
 
 	if file != nil {
 		if readErr == nil && closeErr == nil {

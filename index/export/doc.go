@@ -122,7 +122,10 @@ type Exlog struct {
 	Record       string            `json:"record,omitempty"` // records of formats other than EVTX/EVT
 	Run          int               `json:"run,omitempty"`
 	Fields       map[string]string `json:"fields,omitempty"`
-	Finding      *Finding          `json:"finding,omitempty"`
+	// Truncated names each text cut to fit a size limit (see Fit) with
+	// its original length in bytes.
+	Truncated map[string]int `json:"truncated,omitempty"`
+	Finding   *Finding       `json:"finding,omitempty"`
 }
 
 // Finding is exlog.finding: the finding's JSON contract minus the fields
@@ -358,4 +361,57 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// Fit cuts a document's longest texts until its JSON is at most limit
+// bytes, and records what it cut in exlog.truncated (the original byte
+// length of each text cut). It reports whether it cut anything; limit <= 0
+// means no limit.
+//
+// Engines limit a document's size and some enforce it quietly:
+// VictoriaLogs skips a line over -insert.maxLineSizeBytes (256 KiB by
+// default) while answering that it stored it. A setup log's dump of an
+// Active Directory object can exceed that, so the exporter cuts the text
+// and says so in the document, rather than lose the event.
+func Fit(d *Document, limit int) bool {
+	if limit <= 0 {
+		return false
+	}
+	cut := false
+	for range 64 { // each round cuts the longest text; a few rounds suffice
+		b, err := appendJSON(nil, d)
+		if err != nil || len(b) <= limit {
+			return cut
+		}
+		name, text := "message", d.Message
+		for _, k := range sortedKeys(d.Exlog.Fields) {
+			if v := d.Exlog.Fields[k]; len(v) > len(text) {
+				name, text = "exlog.fields."+k, v
+			}
+		}
+		if len(text) <= len(" …") {
+			return cut // what is too long is not a text exlog can cut
+		}
+		if d.Exlog.Truncated == nil {
+			d.Exlog.Truncated = map[string]int{}
+		}
+		if _, seen := d.Exlog.Truncated[name]; !seen {
+			d.Exlog.Truncated[name] = len(text)
+		}
+		// Cut the excess plus a margin, but keep a quarter of the limit
+		// when other long texts share the blame: the next round cuts
+		// them. Each round at least halves the text, so this ends.
+		keep := max(len(text)-(len(b)-limit)-256, min(limit/4, len(text)/2))
+		for keep > 0 && text[keep]&0xC0 == 0x80 { // not inside a UTF-8 character
+			keep--
+		}
+		text = text[:keep] + " …"
+		if name == "message" {
+			d.Message = text
+		} else {
+			d.Exlog.Fields[strings.TrimPrefix(name, "exlog.fields.")] = text
+		}
+		cut = true
+	}
+	return cut
 }

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/exlog/exlog/detect"
 	"github.com/exlog/exlog/detect/all"
@@ -225,5 +226,35 @@ func TestFindingDocs(t *testing.T) {
 		if got := at(m, k); got != v {
 			t.Errorf("version-mismatch finding: %s = %v, want %v", k, got, v)
 		}
+	}
+}
+
+func TestFit(t *testing.T) {
+	long := strings.Repeat("CN=Ä,", 100000) // 2- and 1-byte characters, 700 kB
+	ev := &parse.Event{Time: time.Date(2021, 3, 8, 10, 33, 36, 0, time.UTC), TimeQuality: parse.TimeUTC,
+		Source: parse.SourceSetupLog, File: "ExchangeSetup.log", Line: 9, Message: long}
+	ev.SetField("dump", strings.Repeat(`"\`, 50000)) // escapes to twice its size
+	ev.SetField("small", "kept")
+	d := EventDoc(Source{Bundle: "b"}, ev)
+	if Fit(d, 0) || Fit(d, 10<<20) {
+		t.Fatal("Fit cut a document within the limit")
+	}
+	const limit = 64 << 10
+	if !Fit(d, limit) {
+		t.Fatal("Fit did not cut a 800 kB document")
+	}
+	b, _ := appendJSON(nil, d)
+	if len(b) > limit {
+		t.Errorf("%d bytes after Fit(%d)", len(b), limit)
+	}
+	if d.Exlog.Truncated["message"] != len(long) || d.Exlog.Truncated["exlog.fields.dump"] != 100000 {
+		t.Errorf("truncated %v", d.Exlog.Truncated)
+	}
+	msg := strings.TrimSuffix(d.Message, " …")
+	if !strings.HasPrefix(long, msg) || !utf8.ValidString(d.Message) || len(msg) < limit/8 {
+		t.Errorf("message cut badly: %d bytes, valid UTF-8 %v", len(msg), utf8.ValidString(d.Message))
+	}
+	if d.Exlog.Fields["small"] != "kept" || ev.Message != long || len(ev.Fields["dump"]) != 100000 {
+		t.Error("Fit changed what it should not have: a small field or the parsed event")
 	}
 }
