@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,14 +15,15 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	"github.com/spf13/pflag"
 
+	"github.com/exlog/exlog/cmd/internal/triage"
 	"github.com/exlog/exlog/detect"
 	"github.com/exlog/exlog/detect/all"
-	"github.com/exlog/exlog/detect/report"
 	"github.com/exlog/exlog/index"
 	"github.com/exlog/exlog/index/export"
 	"github.com/exlog/exlog/parse"
 	"github.com/exlog/exlog/parse/bundle"
 	"github.com/exlog/exlog/parse/formats"
+	"github.com/exlog/exlog/parse/pipeline"
 )
 
 // Environment variables holding the engine's credentials: never flags, so
@@ -69,7 +71,7 @@ Examples:
 		fs.StringVarP(&o.out, "out", "o", "", "write to this file instead (- for standard output)")
 		fs.StringVarP(&o.format, "format", "f", "es-bulk", "es-bulk, ndjson, timesketch (JSONL) or timesketch-csv; --to sends es-bulk")
 		fs.StringVar(&o.index, "index", "", "export an index written by exlog triage instead of a bundle")
-		fs.StringVar(&o.caseID, "case", "", "case ID stored in exlog.case and part of every document ID")
+		fs.StringVar(&o.caseID, "case", "", "read all BUNDLEs as one case of this name (as exlog triage --case); stored in exlog.case and part of every document ID")
 		fs.StringVar(&o.esIndex, "es-index", "exlog", "the _index documents go to")
 		fs.IntVar(&o.batchDocs, "batch-docs", 1000, "documents per request at most")
 		fs.IntVar(&o.batchBytes, "batch-bytes", 5<<20, "uncompressed bytes per request at most")
@@ -179,31 +181,42 @@ func (o *exportOptions) run(ctx context.Context, e *env, args []string) error {
 		return nil
 	}
 
-	var src export.Source
-	var fs []detect.Finding
 	var readErr error
+	exportFindings := func(src export.Source, fs []detect.Finding) error {
+		for _, d := range export.FindingDocs(src, fs) {
+			findings.Add(1)
+			if err := add(d); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	if o.index != "" {
-		fs, readErr = indexEvents(ctx, o.index, func(bundle string) {
-			src = export.Source{Case: o.caseID, Bundle: bundle}
+		var src export.Source
+		var fs []detect.Finding
+		fs, readErr = indexEvents(ctx, o.index, func(meta *triage.Result) {
+			src = indexSource(meta, o.caseID)
 		}, func(ev *parse.Event) error {
 			events.Add(1)
 			return add(export.EventDoc(src, ev))
 		})
-	} else {
-		src = export.Source{Case: o.caseID, Bundle: bundlesName(args)}
-		var reports []*parse.Report
-		reports, fs, readErr = bundleEvents(ctx, e, args, o.workers, func(ev *parse.Event) error {
-			events.Add(1)
-			return add(export.EventDoc(src, ev))
-		})
-		if readErr == nil && !readAnything(reports) {
-			readErr = &exitError{code: exitNothing, err: fmt.Errorf("nothing in %s could be read: no file held events exlog recognises", strings.Join(args, ", "))}
+		if readErr == nil {
+			readErr = exportFindings(src, fs)
 		}
-	}
-	if readErr == nil {
-		for _, d := range export.FindingDocs(src, fs) {
-			findings.Add(1)
-			if readErr = add(d); readErr != nil {
+	} else {
+		for _, c := range exportCases(args, o.caseID) {
+			res, err := caseEvents(ctx, e, prog, c, o.workers, func(ev *parse.Event) error {
+				events.Add(1)
+				return add(export.EventDoc(c.src, ev))
+			})
+			if err == nil && !readAnything(res.Files) {
+				err = &exitError{code: exitNothing, err: fmt.Errorf("nothing in %s could be read: no file held events exlog recognises", strings.Join(c.bundles, ", "))}
+			}
+			if err == nil {
+				err = exportFindings(c.src, res.Findings)
+			}
+			if err != nil {
+				readErr = err
 				break
 			}
 		}
@@ -268,9 +281,10 @@ func (o *exportOptions) run(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// bundlesName names the bundles as exlog triage does: the base name, or
-// the names joined with "+" for several; it is the bundle identity in
-// document IDs, so that export from a bundle and from its index agree.
+// bundlesName names the bundles of a case as exlog triage names one
+// bundle: the base name, joined with "+" for several. It is the bundle
+// identity in document IDs, so that an export from a bundle and from its
+// index agree.
 func bundlesName(bundles []string) string {
 	names := make([]string, len(bundles))
 	for i, b := range bundles {
@@ -279,30 +293,82 @@ func bundlesName(bundles []string) string {
 	return strings.Join(names, "+")
 }
 
-// bundleEvents reads bundles as exlog triage does (bundle → parse →
-// detect) and hands every event to emit as it is parsed, so that events
-// stream out while the detectors keep only what they select; the findings
-// come at the end.
-//
-// For the integrator: this mirrors triage() in triage.go; rewire it onto
-// the pipeline package with emit as one more sink.
-func bundleEvents(ctx context.Context, e *env, bundles []string, workers int, emit func(*parse.Event) error) ([]*parse.Report, []detect.Finding, error) {
-	eng := detect.NewEngine(all.Detectors())
-	reports, err := bundle.Parse(ctx, bundles, formats.All(), bundle.Options{Workers: workers}, func(ev *parse.Event) error {
-		eng.Add(ev)
-		return emit(ev)
-	})
+// exportCase is one case: the bundles read together and their identity.
+type exportCase struct {
+	src     export.Source
+	bundles []string
+}
+
+// exportCases splits the arguments as exlog triage does: with --case all
+// bundles are one case; without, each bundle is a case of its own (two
+// bundles of the same name are told apart by a suffix, in argument order).
+func exportCases(args []string, caseName string) []exportCase {
+	if caseName != "" || len(args) == 1 {
+		return []exportCase{{src: export.Source{Case: caseName, Bundle: bundlesName(args)}, bundles: args}}
+	}
+	var out []exportCase
+	used := map[string]bool{}
+	for _, a := range args {
+		name := bundleName(a)
+		unique := name
+		for k := 2; used[unique]; k++ {
+			unique = name + "-" + strconv.Itoa(k)
+		}
+		used[unique] = true
+		out = append(out, exportCase{src: export.Source{Bundle: unique}, bundles: []string{a}})
+	}
+	return out
+}
+
+// indexSource is the identity of the case an index holds, the same as an
+// export of its bundles gives: the bundles' names from the sources stored
+// with the index, and the case exlog triage --case named, unless caseName
+// says otherwise.
+func indexSource(meta *triage.Result, caseName string) export.Source {
+	src := export.Source{Case: caseName, Bundle: meta.Bundle}
+	if len(meta.Sources) > 0 {
+		src.Bundle = bundlesName(meta.Sources)
+		if caseName == "" && meta.Bundle != src.Bundle {
+			src.Case = meta.Bundle
+		}
+	}
+	return src
+}
+
+// caseEvents reads one case as exlog triage does: the findings pass
+// (triage.Run) gives the findings and each file's node; a second pass
+// streams every event to emit with the node the first pass decided for its
+// file, as triage.Index does for the index. Memory stays what the
+// detectors keep.
+func caseEvents(ctx context.Context, e *env, prog *progress, c exportCase, workers int, emit func(*parse.Event) error) (*triage.Result, error) {
+	var n atomic.Int64
+	opt := triage.Options{
+		Name: c.src.Bundle, Bundles: c.bundles, Parsers: formats.All(), Detectors: all.Detectors(),
+		Bundle: bundle.Options{Workers: workers},
+		Progress: pipeline.SinkFunc(func(*parse.Event) error {
+			if k := n.Add(1); k%1000 == 0 {
+				prog.update("exlog export: %d events read for the detectors", k)
+			}
+			return nil
+		}),
+	}
+	if c.src.Case != "" {
+		opt.Name = c.src.Case
+	}
+	res, err := triage.Run(ctx, opt)
+	prog.done()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	dres, derr := eng.Run(ctx)
-	if dres == nil {
-		return nil, nil, derr
+	for _, w := range res.Warnings {
+		fmt.Fprintf(e.stderr, "exlog: warning: %s\n", w)
 	}
-	if derr != nil {
-		fmt.Fprintf(e.stderr, "exlog: warning: %v\n", derr)
+	popt := pipeline.Options{Parsers: opt.Parsers, Bundle: opt.Bundle, Nodes: pipeline.Nodes(res.Files)}
+	reps, err := pipeline.Run(ctx, c.bundles, popt, pipeline.SinkFunc(emit))
+	if err == nil && len(reps) != len(res.Files) {
+		err = fmt.Errorf("the bundle changed while it was read: %d files, then %d", len(res.Files), len(reps))
 	}
-	return reports, dres.Findings, nil
+	return res, err
 }
 
 // indexPage is how many stored events one search returns while reading an
@@ -310,28 +376,28 @@ func bundleEvents(ctx context.Context, e *env, bundles []string, workers int, em
 const indexPage = 2000
 
 // indexEvents reads every event and finding stored in an index written by
-// exlog triage. named is called with the bundle's name before the first
-// event; the findings are returned at the end.
+// exlog triage. named is called with the index's metadata before the
+// first event; the findings are returned at the end.
 //
 // For the integrator: today's index keeps events only as stored fields,
 // so events are rebuilt from them (index.EventFromHit), paging by
 // document ID. Replace this with the reader iterator of the lossless
 // index when it lands.
-func indexEvents(ctx context.Context, path string, named func(bundle string), emit func(*parse.Event) error) ([]detect.Finding, error) {
+func indexEvents(ctx context.Context, path string, named func(*triage.Result), emit func(*parse.Event) error) ([]detect.Finding, error) {
 	r, err := index.Open(path)
 	if err != nil {
 		return nil, &exitError{code: exitUsage, err: err}
 	}
 	defer r.Close()
-	var meta report.Triage
+	var meta triage.Result
 	if err := r.Meta(&meta); err != nil {
 		return nil, fmt.Errorf("cannot read the bundle name stored in %s: %w", path, err)
 	}
-	named(meta.Bundle)
+	named(&meta)
 	var fs []detect.Finding
 	for _, typ := range []string{index.TypeEvent, index.TypeFinding} {
 		q := bleve.NewTermQuery(typ)
-		q.SetField("type")
+		q.FieldVal = "type" // the index's document type field (index.TypeEvent...), not an event key
 		after := ""
 		for {
 			req := bleve.NewSearchRequestOptions(q, indexPage, 0, false)

@@ -188,7 +188,8 @@ func expect(t *testing.T, caseID, path string) *expected {
 	}
 	var mu sync.Mutex
 	var stderr bytes.Buffer
-	_, fs, err := bundleEvents(context.Background(), &env{stderr: &stderr}, []string{path}, 0, func(ev *parse.Event) error {
+	e := &env{stderr: &stderr}
+	res, err := caseEvents(context.Background(), e, &progress{e: e}, exportCase{src: x.src, bundles: []string{path}}, 0, func(ev *parse.Event) error {
 		d := export.EventDoc(x.src, ev)
 		mu.Lock()
 		defer mu.Unlock()
@@ -200,8 +201,8 @@ func expect(t *testing.T, caseID, path string) *expected {
 	if err != nil {
 		t.Fatal(err)
 	}
-	x.findings = fs
-	for _, d := range export.FindingDocs(x.src, fs) {
+	x.findings = res.Findings
+	for _, d := range export.FindingDocs(x.src, res.Findings) {
 		x.ids[d.ID] = true
 		x.docs[d.ID] = d
 	}

@@ -110,10 +110,13 @@ type Rule struct {
 
 // Exlog holds what ECS has no field for.
 type Exlog struct {
-	Case        string `json:"case,omitempty"`
-	Bundle      string `json:"bundle"`
-	Source      string `json:"source,omitempty"`
-	Kind        string `json:"kind,omitempty"`
+	Case   string `json:"case,omitempty"`
+	Bundle string `json:"bundle"`
+	Source string `json:"source,omitempty"`
+	Kind   string `json:"kind,omitempty"`
+	// NodeFrom says how host.name was decided: "content" (the file names
+	// the computer) or "layout" (only the bundle's folder or file names).
+	NodeFrom    string `json:"node_from,omitempty"`
 	TimeQuality string `json:"time_quality,omitempty"`
 	// TimeOriginal keeps a time too far from the present to be a real one
 	// (a damaged record), which @timestamp leaves out.
@@ -159,16 +162,18 @@ type Evidence struct {
 const datasetFindings = "exlog.findings"
 
 // Field keys of parse.Event.Fields that have an ECS home (winlog.*) and so
-// are not repeated under exlog.fields.
+// are not repeated under exlog.fields for event log records.
 const (
-	fieldChannel  = "channel"
-	fieldComputer = "computer"
+	fieldChannel  = parse.KeyChannel
+	fieldComputer = parse.KeyComputer
 )
 
 // plausible reports whether t can be a real log time. Damaged records
 // carry years like 1601 or 30828; engines reject such times or, worse,
 // drop them quietly (VictoriaLogs drops entries outside its retention),
-// so they travel in exlog.time_original instead of @timestamp.
+// so they travel in exlog.time_original instead of @timestamp. Events
+// from parse/pipeline come checked (time quality invalid, the written
+// time in exlog.fields.time_raw); this guards events from elsewhere.
 func plausible(t time.Time) bool {
 	y := t.Year()
 	return y >= 1990 && y <= 2100
@@ -193,6 +198,7 @@ func EventDoc(src Source, e *parse.Event) *Document {
 			Bundle:      src.Bundle,
 			Source:      e.Source,
 			Kind:        e.Kind,
+			NodeFrom:    e.NodeFrom,
 			TimeQuality: string(e.TimeQuality),
 			Line:        e.Line,
 			Run:         e.Run,

@@ -14,8 +14,8 @@ import (
 	"github.com/exlog/exlog/detect/all"
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
-	"github.com/exlog/exlog/parse/bundle"
 	"github.com/exlog/exlog/parse/formats"
+	"github.com/exlog/exlog/parse/pipeline"
 )
 
 // readBundle parses a bundle and runs the detectors, as exlog export does.
@@ -24,13 +24,13 @@ func readBundle(t testing.TB, path string) ([]*parse.Event, []detect.Finding) {
 	eng := detect.NewEngine(all.Detectors())
 	var mu sync.Mutex
 	var evs []*parse.Event
-	_, err := bundle.Parse(context.Background(), []string{path}, formats.All(), bundle.Options{}, func(ev *parse.Event) error {
+	_, err := pipeline.Run(context.Background(), []string{path}, pipeline.Options{Parsers: formats.All()}, pipeline.SinkFunc(func(ev *parse.Event) error {
 		eng.Add(ev)
 		mu.Lock()
 		evs = append(evs, ev)
 		mu.Unlock()
 		return nil
-	})
+	}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,8 @@ func TestEventDocsOfEveryFormat(t *testing.T) {
 			t.Fatalf("ID %q / event.id %q does not end in the parse ID %q", d.ID, d.Event.ID, ev.ID())
 		}
 		m := asMap(t, d)
-		if at(m, "exlog.bundle") != "all-formats" || at(m, "exlog.case") != "00123" || at(m, "exlog.source") != ev.Source {
+		if at(m, "exlog.bundle") != "all-formats" || at(m, "exlog.case") != "00123" || at(m, "exlog.source") != ev.Source ||
+			(ev.NodeFrom != "" && at(m, "exlog.node_from") != ev.NodeFrom) {
 			t.Fatalf("exlog identity fields wrong: %v", m["exlog"])
 		}
 		if at(m, "message") != ev.Message || at(m, "host.name") != ev.Node || at(m, "log.file.path") != ev.File {
@@ -101,6 +102,9 @@ func TestEventDocsOfEveryFormat(t *testing.T) {
 			t.Fatalf("%s: @timestamp %q, want %s", ev.ID(), ts, ev.Time)
 		}
 		seen[ev.Source] = true
+		if ev.NodeFrom != "" {
+			seen["node_from"] = true
+		}
 		switch ev.Source {
 		case parse.SourceEVTX:
 			if ev.Record == 1 && strings.HasSuffix(ev.File, "Application.evtx") {
@@ -139,7 +143,7 @@ func TestEventDocsOfEveryFormat(t *testing.T) {
 			}
 		}
 	}
-	for _, s := range []string{"evtx", "evt", "setuplog", "clusterlog", "reg", "inventory", "evtx record 1"} {
+	for _, s := range []string{"evtx", "evt", "setuplog", "clusterlog", "reg", "inventory", "evtx record 1", "node_from"} {
 		if !seen[s] {
 			t.Errorf("the fixture bundle gave no %s event", s)
 		}

@@ -10,6 +10,8 @@ import (
 	"io"
 	"strconv"
 	"sync"
+
+	"github.com/exlog/exlog/parse"
 )
 
 // Format is an output format.
@@ -89,15 +91,15 @@ func timestampDesc(d *Document) string {
 	switch {
 	case d.Event.Kind == "alert":
 		return "Finding Start"
-	case d.Exlog.Kind == "setup-run":
+	case d.Exlog.Kind == parse.KindSetupRun:
 		return "Setup Run Start"
 	}
 	switch d.Exlog.Source {
-	case "evtx", "evt":
+	case parse.SourceEVTX, parse.SourceEVT:
 		return "Event Logged"
-	case "setuplog":
+	case parse.SourceSetupLog:
 		return "Setup Log Entry"
-	case "clusterlog":
+	case parse.SourceClusterLog:
 		return "Cluster Log Entry"
 	}
 	return "Event Time"
@@ -202,7 +204,7 @@ var csvColumns = []string{
 	"event.id", "event.kind", "event.dataset", "event.code", "event.provider", "event.severity",
 	"log.level", "host.name", "winlog.channel", "winlog.computer_name", "winlog.record_id",
 	"log.file.path", "log.offset", "rule.id",
-	"exlog.case", "exlog.bundle", "exlog.source", "exlog.kind", "exlog.time_quality",
+	"exlog.case", "exlog.bundle", "exlog.source", "exlog.kind", "exlog.node_from", "exlog.time_quality",
 	"exlog.line", "exlog.record", "exlog.run", "exlog.attributes",
 }
 
