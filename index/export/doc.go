@@ -369,6 +369,36 @@ func sortedKeys(m map[string]string) []string {
 	return keys
 }
 
+// textBytes is the length of the document's texts, the part that can grow.
+func textBytes(d *Document) int {
+	n := len(d.Message) + len(d.ID)*2 + len(d.Event.Provider) + len(d.Exlog.Case) + len(d.Exlog.Bundle)
+	if d.Host != nil {
+		n += len(d.Host.Name)
+	}
+	if w := d.Winlog; w != nil {
+		n += len(w.Channel) + len(w.ComputerName) + len(w.ProviderName)
+	}
+	for k, v := range d.Exlog.Fields {
+		n += len(k) + len(v)
+	}
+	if f := d.Exlog.Finding; f != nil {
+		n += len(f.Explanation) + len(f.Remediation) + 4096
+		for _, e := range f.Evidence {
+			n += len(e.Text) + len(e.File) + len(e.EventID) + 128
+		}
+		for _, r := range f.References {
+			n += len(r)
+		}
+		for k, v := range f.Details {
+			n += len(k) + len(v)
+		}
+	}
+	if d.Log != nil && d.Log.File != nil {
+		n += len(d.Log.File.Path)
+	}
+	return n
+}
+
 // Fit cuts a document's longest texts until its JSON is at most limit
 // bytes, and records what it cut in exlog.truncated (the original byte
 // length of each text cut). It reports whether it cut anything; limit <= 0
@@ -380,8 +410,8 @@ func sortedKeys(m map[string]string) []string {
 // Active Directory object can exceed that, so the exporter cuts the text
 // and says so in the document, rather than lose the event.
 func Fit(d *Document, limit int) bool {
-	if limit <= 0 {
-		return false
+	if limit <= 0 || textBytes(d)*6+16<<10 < limit {
+		return false // small enough even if every byte were escaped as \u00XX
 	}
 	cut := false
 	for range 64 { // each round cuts the longest text; a few rounds suffice
