@@ -701,3 +701,55 @@ func TestExportTimesketchFile(t *testing.T) {
 		t.Errorf("%s exists after a failed export", bad)
 	}
 }
+
+// TestExportReportsRejections: an engine that refuses one document of each
+// request (as Elasticsearch does on a mapping conflict) makes the export
+// fail with exit 4, naming each refused document and counting them.
+func TestExportReportsRejections(t *testing.T) {
+	var mu sync.Mutex
+	refused := map[string]bool{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil || r.Header.Get("Content-Encoding") != "" {
+			http.Error(w, "want an uncompressed body", 400)
+			return
+		}
+		lines := strings.Split(strings.TrimSpace(string(body)), "\n")
+		var items []string
+		for i := 0; i+1 < len(lines); i += 2 {
+			var a struct {
+				Index struct {
+					ID string `json:"_id"`
+				} `json:"index"`
+			}
+			json.Unmarshal([]byte(lines[i]), &a)
+			if i == 0 {
+				mu.Lock()
+				refused[a.Index.ID] = true
+				mu.Unlock()
+				items = append(items, fmt.Sprintf(`{"index":{"_id":%q,"status":400,"error":{"type":"mapper_parsing_exception","reason":"failed to parse field [exlog.fields.x]"}}}`, a.Index.ID))
+				continue
+			}
+			items = append(items, fmt.Sprintf(`{"index":{"_id":%q,"status":201}}`, a.Index.ID))
+		}
+		fmt.Fprintf(w, `{"errors":true,"items":[%s]}`, strings.Join(items, ","))
+	}))
+	defer srv.Close()
+	scenario := filepath.Join(fixtures.Dir(), "scenarios", "ex2003-rolling-upgrade-4node")
+	code, _, stderr := exlogRun(t, "export", "--to", srv.URL, "--no-gzip", "--batch-docs", "40", scenario)
+	if code != exitIncomplete {
+		t.Fatalf("exit %d, want %d\n%s", code, exitIncomplete, stderr)
+	}
+	sent, rejected, notSent, _ := summary(t, stderr)
+	if rejected != len(refused) || rejected < 3 || notSent != 0 || sent == 0 {
+		t.Errorf("sent %d, rejected %d (the engine refused %d), not sent %d", sent, rejected, len(refused), notSent)
+	}
+	for id := range refused {
+		if !strings.Contains(stderr, "rejected "+id+": status 400 mapper_parsing_exception") {
+			t.Errorf("stderr does not name %s:\n%s", id, stderr)
+		}
+	}
+	if !strings.Contains(stderr, fmt.Sprintf("rejected by type: %d mapper_parsing_exception", len(refused))) {
+		t.Errorf("no count by type:\n%s", stderr)
+	}
+}
