@@ -135,16 +135,20 @@ type Exlog struct {
 // that went to ECS names, with each evidence pointing at the exported
 // event by its export ID.
 type Finding struct {
-	Detector    string            `json:"detector"`
-	Severity    string            `json:"severity"`
-	Cause       string            `json:"cause,omitempty"`
-	Nodes       []string          `json:"nodes"`
-	Groups      []string          `json:"groups"`
-	Explanation string            `json:"explanation,omitempty"`
-	Remediation string            `json:"remediation,omitempty"`
-	References  []string          `json:"references"`
-	Details     map[string]string `json:"details,omitempty"`
-	Evidence    []Evidence        `json:"evidence"`
+	Detector string `json:"detector"`
+	Severity string `json:"severity"`
+	Cause    string `json:"cause,omitempty"`
+	// Confidence is high, medium or low; ConfidenceReason says why it is
+	// below high.
+	Confidence       string            `json:"confidence,omitempty"`
+	ConfidenceReason string            `json:"confidence_reason,omitempty"`
+	Nodes            []string          `json:"nodes"`
+	Groups           []string          `json:"groups"`
+	Explanation      string            `json:"explanation,omitempty"`
+	Remediation      string            `json:"remediation,omitempty"`
+	References       []string          `json:"references"`
+	Details          map[string]string `json:"details,omitempty"`
+	Evidence         []Evidence        `json:"evidence"`
 }
 
 // Evidence is one piece of a finding's evidence.
@@ -155,7 +159,10 @@ type Evidence struct {
 	Line    int    `json:"line,omitempty"`
 	Record  uint64 `json:"record,omitempty"`
 	Time    string `json:"time,omitempty"`
-	Text    string `json:"text"`
+	// Clock is the time of day of a record whose date is not known.
+	Clock       string `json:"clock,omitempty"`
+	TimeQuality string `json:"time_quality,omitempty"`
+	Text        string `json:"text"`
 }
 
 // Dataset values: "exlog.<source>" for events, this for findings.
@@ -308,19 +315,22 @@ func findingDoc(src Source, f *detect.Finding, id string) *Document {
 		Log:  &Log{Level: f.Severity.String()},
 		Rule: &Rule{ID: f.Detector, Name: f.Detector},
 		Exlog: Exlog{
-			Case:   src.Case,
-			Bundle: src.Bundle,
+			Case:        src.Case,
+			Bundle:      src.Bundle,
+			TimeQuality: string(f.TimeQuality),
 			Finding: &Finding{
-				Detector:    f.Detector,
-				Severity:    f.Severity.String(),
-				Cause:       f.Cause,
-				Nodes:       nonNil(f.Nodes),
-				Groups:      nonNil(f.Groups),
-				Explanation: f.Explanation,
-				Remediation: f.Remediation,
-				References:  nonNil(f.References),
-				Details:     f.Details,
-				Evidence:    make([]Evidence, 0, len(f.Evidence)),
+				Detector:         f.Detector,
+				Severity:         f.Severity.String(),
+				Cause:            f.Cause,
+				Confidence:       f.Confidence,
+				ConfidenceReason: f.ConfidenceReason,
+				Nodes:            nonNil(f.Nodes),
+				Groups:           nonNil(f.Groups),
+				Explanation:      f.Explanation,
+				Remediation:      f.Remediation,
+				References:       nonNil(f.References),
+				Details:          f.Details,
+				Evidence:         make([]Evidence, 0, len(f.Evidence)),
 			},
 		},
 	}
@@ -341,12 +351,14 @@ func findingDoc(src Source, f *detect.Finding, id string) *Document {
 	}
 	for _, ev := range f.Evidence {
 		d.Exlog.Finding.Evidence = append(d.Exlog.Finding.Evidence, Evidence{
-			EventID: src.EventID(ev.DocID),
-			File:    ev.File,
-			Line:    ev.Line,
-			Record:  ev.Record,
-			Time:    ev.Time,
-			Text:    ev.Text,
+			EventID:     src.EventID(ev.DocID),
+			File:        ev.File,
+			Line:        ev.Line,
+			Record:      ev.Record,
+			Time:        ev.Time,
+			Clock:       ev.Clock,
+			TimeQuality: string(ev.TimeQuality),
+			Text:        ev.Text,
 		})
 	}
 	return d

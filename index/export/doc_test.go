@@ -204,7 +204,14 @@ func TestFindingDocs(t *testing.T) {
 		if len(d.Exlog.Finding.Evidence) != len(fs[i].Evidence) {
 			t.Fatalf("finding %d: %d evidence, want %d", i, len(d.Exlog.Finding.Evidence), len(fs[i].Evidence))
 		}
-		for _, e := range d.Exlog.Finding.Evidence {
+		if d.Exlog.TimeQuality != string(fs[i].TimeQuality) || d.Exlog.Finding.Confidence != fs[i].Confidence || d.Exlog.Finding.ConfidenceReason != fs[i].ConfidenceReason {
+			t.Errorf("finding %d: time quality %q, confidence %q (%q); want %q, %q (%q)", i, d.Exlog.TimeQuality,
+				d.Exlog.Finding.Confidence, d.Exlog.Finding.ConfidenceReason, fs[i].TimeQuality, fs[i].Confidence, fs[i].ConfidenceReason)
+		}
+		for j, e := range d.Exlog.Finding.Evidence {
+			if want := fs[i].Evidence[j]; e.TimeQuality != string(want.TimeQuality) || e.Clock != want.Clock || e.Time != want.Time || e.Text != want.Text {
+				t.Errorf("finding %d evidence %d: %+v, want %+v", i, j, e, want)
+			}
 			ev := events[e.EventID]
 			if ev == nil {
 				t.Errorf("finding %s: evidence %s names no exported event", d.ID, e.EventID)
