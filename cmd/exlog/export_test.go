@@ -753,3 +753,29 @@ func TestExportReportsRejections(t *testing.T) {
 		t.Errorf("no count by type:\n%s", stderr)
 	}
 }
+
+func TestExportCases(t *testing.T) {
+	cs := exportCases([]string{"a/x.zip", "b/x.zip", "c/y"}, "")
+	if len(cs) != 3 || cs[0].src.Bundle != "x" || cs[1].src.Bundle != "x-2" || cs[2].src.Bundle != "y" || cs[0].src.Case != "" {
+		t.Errorf("separate cases: %+v", cs)
+	}
+	cs = exportCases([]string{"a/x.zip", "c/y"}, "00123")
+	if len(cs) != 1 || cs[0].src != (export.Source{Case: "00123", Bundle: "x+y"}) || len(cs[0].bundles) != 2 {
+		t.Errorf("one case: %+v", cs)
+	}
+	// An index remembers its bundles and the case triage named, so its
+	// export has the identity of an export of the bundles.
+	for _, tc := range []struct {
+		meta triageResult
+		flag string
+		want export.Source
+	}{
+		{triageResult{Bundle: "x", Sources: []string{"/cases/x.zip"}}, "", export.Source{Bundle: "x"}},
+		{triageResult{Bundle: "00123", Sources: []string{"/a/x.zip", "/c/y"}}, "", export.Source{Case: "00123", Bundle: "x+y"}},
+		{triageResult{Bundle: "x", Sources: []string{"/cases/x.zip"}}, "00124", export.Source{Case: "00124", Bundle: "x"}},
+	} {
+		if got := indexSource(&tc.meta, tc.flag); got != tc.want {
+			t.Errorf("indexSource(%+v, %q) = %+v, want %+v", tc.meta, tc.flag, got, tc.want)
+		}
+	}
+}
