@@ -338,8 +338,11 @@ func indexSource(meta *triage.Result, caseName string) export.Source {
 // caseEvents reads one case as exlog triage does: the findings pass
 // (triage.Run) gives the findings and each file's node; a second pass
 // streams every event to emit with the node the first pass decided for its
-// file, as triage.Index does for the index. Memory stays what the
-// detectors keep.
+// file, leaving out files that copy another, as triage.Index does for the
+// index. Memory stays what the detectors keep.
+//
+// For the integrator: the second pass repeats triage.Index's; a
+// triage.Events(ctx, opt, res, sinks...) used by both would keep them one.
 func caseEvents(ctx context.Context, e *env, prog *progress, c exportCase, workers int, emit func(*parse.Event) error) (*triage.Result, error) {
 	var n atomic.Int64
 	opt := triage.Options{
@@ -363,7 +366,15 @@ func caseEvents(ctx context.Context, e *env, prog *progress, c exportCase, worke
 	for _, w := range res.Warnings {
 		fmt.Fprintf(e.stderr, "exlog: warning: %s\n", w)
 	}
-	popt := pipeline.Options{Parsers: opt.Parsers, Bundle: opt.Bundle, Nodes: pipeline.Nodes(res.Files)}
+	// Files that copy another are not exported twice, as they are not
+	// indexed twice: their records are counted once, at the original.
+	skip := map[string]string{}
+	for _, r := range res.Files {
+		if r.DuplicateOf != "" {
+			skip[r.Path] = r.DuplicateOf
+		}
+	}
+	popt := pipeline.Options{Parsers: opt.Parsers, Bundle: opt.Bundle, Nodes: pipeline.Nodes(res.Files), Skip: skip}
 	reps, err := pipeline.Run(ctx, c.bundles, popt, pipeline.SinkFunc(emit))
 	if err == nil && len(reps) != len(res.Files) {
 		err = fmt.Errorf("the bundle changed while it was read: %d files, then %d", len(res.Files), len(reps))

@@ -205,9 +205,19 @@ func expect(t *testing.T, caseID, path string) *expected {
 		t.Fatal(err)
 	}
 	x.findings = res.Findings
-	for _, d := range export.FindingDocs(x.src, res.Findings) {
+	findings := export.FindingDocs(x.src, res.Findings)
+	for _, d := range findings {
 		x.ids[d.ID] = true
 		x.docs[d.ID] = d
+	}
+	// Every piece of evidence leads to an exported event (checkEveryID
+	// then finds them all in the engine).
+	for _, d := range findings {
+		for _, ev := range d.Exlog.Finding.Evidence {
+			if !x.ids[ev.EventID] {
+				t.Errorf("finding %s: evidence %s (%s) is not among the exported events", d.ID, ev.EventID, ev.File)
+			}
+		}
 	}
 	return x
 }
