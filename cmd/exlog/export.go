@@ -174,9 +174,12 @@ func (o *exportOptions) run(ctx context.Context, e *env, args []string) error {
 		if err := sink.Add(ctx, d); err != nil {
 			return err
 		}
-		if n := events.Load() + findings.Load(); n%1000 == 0 && client != nil {
-			s := client.Stats()
-			prog.update("exlog export: %d read, %d sent", n, s.Sent)
+		if n := events.Load() + findings.Load(); n%1000 == 0 {
+			if client != nil {
+				prog.update("exlog export: %d read, %d sent", n, client.Stats().Sent)
+			} else {
+				prog.update("exlog export: %d written", n)
+			}
 		}
 		return nil
 	}
