@@ -208,17 +208,22 @@ var csvColumns = []string{
 	"exlog.line", "exlog.record", "exlog.run", "exlog.attributes",
 }
 
+// csvColumn is the index of each CSV column.
+var csvColumn = func() map[string]int {
+	m := make(map[string]int, len(csvColumns))
+	for i, c := range csvColumns {
+		m[c] = i
+	}
+	return m
+}()
+
 // csvRecord lays fields out in csvColumns order. Strings are unquoted;
 // numbers and arrays keep their JSON text.
 func csvRecord(fs []field) []string {
 	rec := make([]string, len(csvColumns))
-	col := make(map[string]int, len(csvColumns))
-	for i, c := range csvColumns {
-		col[c] = i
-	}
 	var rest []field
 	for _, f := range fs {
-		i, ok := col[f.name]
+		i, ok := csvColumn[f.name]
 		if !ok || f.name == "exlog.attributes" {
 			rest = append(rest, f)
 			continue
@@ -227,7 +232,7 @@ func csvRecord(fs []field) []string {
 	}
 	if len(rest) > 0 {
 		b := appendObject(nil, rest)
-		rec[col["exlog.attributes"]] = string(b[:len(b)-1])
+		rec[csvColumn["exlog.attributes"]] = string(b[:len(b)-1])
 	}
 	return rec
 }
