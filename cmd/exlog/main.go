@@ -152,10 +152,11 @@ func run(ctx context.Context, args []string, e *env) int {
 		}
 		return xe.code
 	}
-	fmt.Fprintf(e.stderr, "exlog %s: %v\n", name, err)
-	if ctx.Err() != nil {
-		fmt.Fprintln(e.stderr, "exlog: interrupted; no partial index was left behind")
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+		fmt.Fprintf(e.stderr, "exlog %s: interrupted; nothing was written (no partial index or report is left behind)\n", name)
+		return exitIncomplete
 	}
+	fmt.Fprintf(e.stderr, "exlog %s: %v\n", name, err)
 	return exitIncomplete
 }
 

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mattn/go-runewidth"
 	"github.com/olekukonko/tablewriter"
@@ -29,12 +30,14 @@ func newEnv() *env {
 	if os.Getenv("TERM") == "dumb" {
 		e.noColor = true
 	}
-	if e.stdoutTTY {
+	// COLUMNS wins: it is how a user (or a pager, or a test) says how
+	// wide output may be, also when it is not a terminal.
+	if w, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && w > 0 {
+		e.width = w
+	} else if e.stdoutTTY {
 		if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil && w > 0 {
 			e.width = w
 		}
-	} else if w, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && w > 0 {
-		e.width = w // a pipe into a pager that says how wide it is
 	}
 	return e
 }
@@ -42,32 +45,48 @@ func newEnv() *env {
 // color reports whether stdout may carry ANSI colour.
 func (e *env) color() bool { return e.stdoutTTY && !e.noColor }
 
-// table collects rows and renders them fitted to the terminal (or to 160
-// columns when output goes to a pipe or a file). Columns keep their natural
-// width when everything fits; otherwise long columns are capped and the
-// widest one, usually a summary or a message, takes the room left and wraps.
+// The least width a boxed table is drawn at: below it, rows become
+// blocks of "Header: value" lines, which stay readable on any width.
+const minTableWidth = 80
+
+// table collects rows and prints them in the form that fits where they
+// go:
+//
+//   - a terminal (or COLUMNS) of at least 80 columns: a boxed table sized
+//     to the width. Columns keep their natural width when everything fits;
+//     otherwise the columns are capped, path columns are shortened in the
+//     middle (the file name stays whole) and the text column, the widest
+//     unless wrap says which, takes the room left and wraps;
+//   - a pipe or a file: plain aligned columns, one line a row, nothing cut,
+//     for grep and awk;
+//   - a width below 80, or one where the text column would get too little
+//     room: one block of "Header: value" lines a row.
 type table struct {
 	e      *env
 	w      io.Writer
 	header []string
 	rows   [][]string
+	paths  map[int]bool
+	text   int // the column that wraps; -1: the widest
 }
 
 func (e *env) fitTable(w io.Writer, header ...string) *table {
-	return &table{e: e, w: w, header: header}
+	return &table{e: e, w: w, header: header, paths: map[int]bool{}, text: -1}
 }
 
-// table returns a plain table writer for callers that size columns
-// themselves.
-func (e *env) table(w io.Writer, header ...string) *tablewriter.Table {
-	t := tablewriter.NewTable(w,
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleLight)})),
-		tablewriter.WithRowAutoWrap(tw.WrapNormal),
-		tablewriter.WithHeaderAlignment(tw.AlignLeft),
-		tablewriter.WithRowAlignment(tw.AlignLeft),
-	)
-	t.Header(header)
+// path marks columns that hold file paths: shortened in the middle, never
+// wrapped mid-name.
+func (t *table) path(cols ...int) *table {
+	for _, c := range cols {
+		t.paths[c] = true
+	}
+	return t
+}
+
+// wrap names the column that takes the room left and wraps (a message,
+// a summary, an explanation).
+func (t *table) wrap(col int) *table {
+	t.text = col
 	return t
 }
 
@@ -77,12 +96,12 @@ func (t *table) Append(row []string) error {
 	return nil
 }
 
-// otherColumnCap is the most a column other than the widest gets when the
-// table does not fit.
+// otherColumnCap is the most a column other than the text column gets when
+// the table does not fit.
 const otherColumnCap = 36
 
-// minFlexWidth is the least room the widest column is given.
-const minFlexWidth = 30
+// minFlexWidth is the least room the text column is given in a table.
+const minFlexWidth = 24
 
 var ansiSeq = regexp.MustCompile("\x1b\\[[0-9;]*m")
 
@@ -94,9 +113,16 @@ func cellWidth(s string) int {
 	return n
 }
 
+// visibleWidth is the width of s on screen: escape sequences take none.
+func visibleWidth(s string) int {
+	return runewidth.StringWidth(ansiSeq.ReplaceAllString(s, ""))
+}
+
 // wrapText folds text to lines of at most width columns: at spaces where
 // it can, then after path separators (file paths have no spaces), and
-// only then inside a word.
+// only then inside a word. Colour sequences take no width, and a colour
+// open at the end of a line is closed there and opened again on the next,
+// so that it never bleeds into the table's borders.
 func wrapText(s string, width int) string {
 	var out []string
 	for _, para := range strings.Split(s, "\n") {
@@ -106,7 +132,7 @@ func wrapText(s string, width int) string {
 			line = ""
 		}
 		for _, word := range strings.Fields(para) {
-			for runewidth.StringWidth(word) > width {
+			for visibleWidth(word) > width {
 				cut := breakPoint(word, width)
 				if line != "" {
 					flush()
@@ -118,7 +144,7 @@ func wrapText(s string, width int) string {
 			switch {
 			case line == "":
 				line = word
-			case runewidth.StringWidth(line)+1+runewidth.StringWidth(word) <= width:
+			case visibleWidth(line)+1+visibleWidth(word) <= width:
 				line += " " + word
 			default:
 				flush()
@@ -127,20 +153,39 @@ func wrapText(s string, width int) string {
 		}
 		flush()
 	}
+	// Carry an open colour over line ends.
+	open := ""
+	for i, l := range out {
+		l = open + l
+		open = ""
+		if seqs := ansiSeq.FindAllString(l, -1); len(seqs) > 0 && seqs[len(seqs)-1] != "\x1b[0m" {
+			open = seqs[len(seqs)-1]
+			l += "\x1b[0m"
+		}
+		out[i] = l
+	}
 	return strings.Join(out, "\n")
 }
 
 // breakPoint returns the byte index at which to cut a word wider than
-// width: after the last '/', '\\' or '!' that fits, else at width.
+// width: after the last '/', '\\' or '!' that fits, else at width. It never
+// cuts inside a colour sequence.
 func breakPoint(word string, width int) int {
 	cut, w, lastSep := 0, 0, 0
-	for i, r := range word {
+	for i := 0; i < len(word); {
+		if loc := ansiSeq.FindStringIndex(word[i:]); loc != nil && loc[0] == 0 {
+			i += loc[1]
+			cut = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(word[i:])
 		rw := runewidth.RuneWidth(r)
 		if w+rw > width {
 			break
 		}
 		w += rw
-		cut = i + len(string(r))
+		i += size
+		cut = i
 		if r == '/' || r == '\\' || r == '!' {
 			lastSep = cut
 		}
@@ -151,48 +196,47 @@ func breakPoint(word string, width int) int {
 	return max(cut, 1)
 }
 
+// shortenMiddle fits a path into width columns by cutting folders out of
+// its middle: "EX16-N1-321.zip!/…/System.evtx:812". The last element (the
+// file name, with any ":line" or " #record") stays whole; when even that
+// does not fit, the path is returned as it is, for wrapping.
+func shortenMiddle(p string, width int) string {
+	if runewidth.StringWidth(p) <= width || strings.Contains(p, "\x1b") {
+		return p
+	}
+	i := strings.LastIndexAny(p, "/\\")
+	if i <= 0 {
+		return p
+	}
+	tail := p[i:]                                   // the separator and the name
+	room := width - runewidth.StringWidth(tail) - 2 // a separator and "…"
+	if room < 1 {
+		return p
+	}
+	head := runewidth.Truncate(p[:i], room, "")
+	// End the head after a separator where one is near, so that folder
+	// names are not cut.
+	if j := strings.LastIndexAny(head, "/\\!"); j >= len(head)/2 {
+		head = head[:j+1]
+	}
+	return strings.TrimRight(head, "/\\") + string(p[i]) + "…" + tail
+}
+
 // Render prints the table.
 func (t *table) Render() error {
+	if len(t.rows) == 0 && len(t.header) == 0 {
+		return nil
+	}
 	width := t.e.width
 	if width == 0 {
-		width = 160
+		return t.renderPlain()
 	}
-	natural := make([]int, len(t.header))
-	for _, r := range append([][]string{t.header}, t.rows...) {
-		for i, c := range r {
-			if i < len(natural) {
-				natural[i] = max(natural[i], cellWidth(c))
-			}
-		}
+	if width < minTableWidth {
+		return t.renderBlocks(width)
 	}
-	overhead := 3*len(natural) + 1
-	limit := slices.Clone(natural)
-	total := overhead
-	for _, n := range natural {
-		total += n
-	}
-	if total > width {
-		flex := 0
-		for i, n := range natural {
-			if n > natural[flex] {
-				flex = i
-			}
-		}
-		// Shrink the other columns until the widest has a useful share.
-		used := 0
-		for capW := otherColumnCap; ; capW -= 2 {
-			used = overhead
-			for i := range limit {
-				if i != flex {
-					limit[i] = min(natural[i], max(capW, cellWidth(t.header[i])))
-					used += limit[i]
-				}
-			}
-			if width-used >= minFlexWidth || capW <= 8 {
-				break
-			}
-		}
-		limit[flex] = min(natural[flex], max(minFlexWidth, width-used))
+	limit, ok := t.limits(width)
+	if !ok {
+		return t.renderBlocks(width)
 	}
 	tt := tablewriter.NewTable(t.w,
 		tablewriter.WithHeaderAutoFormat(tw.Off),
@@ -206,15 +250,171 @@ func (t *table) Render() error {
 		cells := make([]string, len(r))
 		for i, c := range r {
 			cells[i] = c
-			if i < len(limit) && cellWidth(c) > limit[i] && !strings.Contains(c, "\x1b") {
-				cells[i] = wrapText(c, limit[i])
+			if i >= len(limit) || cellWidth(c) <= limit[i] {
+				continue
 			}
+			if t.paths[i] {
+				c = shortenMiddle(c, limit[i])
+			}
+			if cellWidth(c) > limit[i] {
+				c = wrapText(c, limit[i])
+			}
+			cells[i] = c
 		}
 		if err := tt.Append(cells); err != nil {
 			return err
 		}
 	}
 	return tt.Render()
+}
+
+// limits gives each column its width within width; ok is false when the
+// text column would get less than minFlexWidth.
+func (t *table) limits(width int) (limit []int, ok bool) {
+	natural := make([]int, len(t.header))
+	for _, r := range append([][]string{t.header}, t.rows...) {
+		for i, c := range r {
+			if i < len(natural) {
+				natural[i] = max(natural[i], cellWidth(c))
+			}
+		}
+	}
+	overhead := 3*len(natural) + 1
+	limit = slices.Clone(natural)
+	total := overhead
+	for _, n := range natural {
+		total += n
+	}
+	if total <= width {
+		return limit, true
+	}
+	flex := t.text
+	if flex < 0 || flex >= len(natural) {
+		flex = 0
+		for i, n := range natural {
+			if n > natural[flex] && !t.paths[i] {
+				flex = i
+			}
+		}
+	}
+	// Shrink the other columns until the text column has a useful share.
+	used := 0
+	for capW := otherColumnCap; ; capW -= 2 {
+		used = overhead
+		for i := range limit {
+			if i != flex {
+				limit[i] = min(natural[i], max(capW, cellWidth(t.header[i])))
+				used += limit[i]
+			}
+		}
+		if width-used >= minFlexWidth || capW <= 8 {
+			break
+		}
+	}
+	if width-used < min(minFlexWidth, natural[flex]) {
+		return nil, false
+	}
+	limit[flex] = min(natural[flex], width-used)
+	// Room the text column does not need goes back to the capped columns,
+	// paths first.
+	slack := width - used - limit[flex]
+	for _, paths := range []bool{true, false} {
+		for i := range limit {
+			if slack > 0 && i != flex && t.paths[i] == paths && limit[i] < natural[i] {
+				add := min(slack, natural[i]-limit[i])
+				limit[i] += add
+				slack -= add
+			}
+		}
+	}
+	return limit, true
+}
+
+// renderPlain prints aligned columns without borders, one line a row.
+func (t *table) renderPlain() error {
+	flat := func(s string) string { return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ") }
+	rows := append([][]string{t.header}, t.rows...)
+	widths := make([]int, len(t.header))
+	for _, r := range rows {
+		for i, c := range r {
+			if i < len(widths) {
+				widths[i] = max(widths[i], visibleWidth(flat(c)))
+			}
+		}
+	}
+	var b strings.Builder
+	for _, r := range rows {
+		line := ""
+		for i, c := range r {
+			c = flat(c)
+			if i == len(r)-1 {
+				line += c
+				break
+			}
+			line += c + strings.Repeat(" ", widths[i]-visibleWidth(c)+2)
+		}
+		b.WriteString(strings.TrimRight(line, " ") + "\n")
+	}
+	_, err := io.WriteString(t.w, b.String())
+	return err
+}
+
+// renderBlocks prints one block of "Header: value" lines a row, values
+// wrapped to the width.
+func (t *table) renderBlocks(width int) error {
+	label := 0
+	for _, h := range t.header {
+		label = max(label, runewidth.StringWidth(h))
+	}
+	room := max(20, width-label-2)
+	var b strings.Builder
+	for n, r := range t.rows {
+		if n > 0 {
+			b.WriteString("\n")
+		}
+		for i, c := range r {
+			if i >= len(t.header) || strings.TrimSpace(c) == "" {
+				continue
+			}
+			h := t.header[i]
+			if h == "" {
+				h = "-"
+			}
+			if t.paths[i] {
+				c = shortenMiddle(c, room)
+			}
+			lines := strings.Split(wrapText(c, room), "\n")
+			for j, l := range lines {
+				if j == 0 {
+					fmt.Fprintf(&b, "%s:%s %s\n", h, strings.Repeat(" ", label-runewidth.StringWidth(h)), l)
+				} else {
+					fmt.Fprintf(&b, "%s  %s\n", strings.Repeat(" ", label), l)
+				}
+			}
+		}
+	}
+	_, err := io.WriteString(t.w, b.String())
+	return err
+}
+
+// para prints text after a lead ("    fix: "), wrapped to the width with
+// the following lines indented as far as the lead; without a width (a pipe
+// or a file) it stays on one line.
+func (e *env) para(w io.Writer, lead, text string) {
+	text = strings.Join(strings.Fields(text), " ")
+	room := e.width - visibleWidth(lead)
+	if e.width == 0 || room < 30 {
+		fmt.Fprintf(w, "%s%s\n", lead, text)
+		return
+	}
+	pad := strings.Repeat(" ", visibleWidth(lead))
+	for i, l := range strings.Split(wrapText(text, room), "\n") {
+		if i == 0 {
+			fmt.Fprintf(w, "%s%s\n", lead, l)
+		} else {
+			fmt.Fprintf(w, "%s%s\n", pad, l)
+		}
+	}
 }
 
 var sevColors = map[detect.Severity]string{

@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	"github.com/exlog/exlog/cmd/internal/triage"
+	"github.com/exlog/exlog/parse"
 )
 
 // maxFileProblems bounds the problems listed per file in Markdown and
@@ -261,6 +262,9 @@ func mdTimeline(m *mdw, r *Report) {
 		t := timeText(e.Time)
 		if t == "" {
 			t = "unknown"
+		} else if !e.TimeQuality.DateKnown() && e.TimeQuality != "" && e.TimeQuality != parse.TimeNone {
+			t = TimeLabel(e.Time, e.TimeQuality, stamp) + " †"
+			marked = true
 		} else if uncertain(e) {
 			t += " †"
 			marked = true
@@ -297,7 +301,7 @@ func mdFindings(m *mdw, r *Report) {
 			m.p("- **Groups:** %s\n", md(strings.Join(f.Groups, ", ")))
 		}
 		if !f.Start.IsZero() {
-			m.p("- **When:** %s UTC\n", spanText(f.Start, f.End))
+			m.p("- **When:** %s\n", findingWhen(f.Finding))
 		}
 		for _, k := range detailKeys(f.Details) {
 			m.p("- **%s:** %s\n", md(k), md(f.Details[k]))
@@ -310,16 +314,17 @@ func mdFindings(m *mdw, r *Report) {
 			m.p("**Evidence**\n\n")
 			for i, ev := range f.Evidence {
 				m.p("%d. %s", i+1, code(ev.Where()))
-				if ev.Time != "" {
-					m.p(" (%s UTC)", evidenceTime(ev.Time))
+				if t := EvidenceTime(ev, ""); t != "" {
+					m.p(" (%s)", t)
 				}
 				m.p("\n\n")
 				// The quote belongs to the list item: it is indented as far
 				// as the item's text ("10. " is four wide).
 				pad := strings.Repeat(" ", len(itoa(i+1))+2)
-				fence := strings.Repeat("`", max(3, longestRun(ev.Text, '`')+1))
+				text, _ := MessageText(ev.Text)
+				fence := strings.Repeat("`", max(3, longestRun(text, '`')+1))
 				m.p("%s%stext\n", pad, fence)
-				for _, line := range strings.Split(strings.TrimRight(ev.Text, "\r\n"), "\n") {
+				for _, line := range strings.Split(strings.TrimRight(text, "\r\n"), "\n") {
 					m.p("%s%s\n", pad, strings.TrimRight(line, "\r"))
 				}
 				m.p("%s%s\n\n", pad, fence)
