@@ -946,7 +946,7 @@ func (o *searchOptions) printTable(e *env, out *searchOutput) error {
 	if o.findings {
 		what = "finding"
 	}
-	fmt.Fprintf(w, "%s matching", plural(int(out.Total), what))
+	fmt.Fprintf(w, "%d matching %s", out.Total, pluralWord(int(out.Total), what, what+"s"))
 	if multi {
 		fmt.Fprintf(w, " in %d bundles", len(out.Indexes))
 	}

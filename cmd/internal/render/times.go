@@ -79,11 +79,12 @@ func EvidenceTime(ev detect.Evidence, fallback parse.TimeQuality) string {
 	return TimeLabel(t, q, layout)
 }
 
-// FindingQuality is the least trustworthy quality among the timed evidence
-// of a finding: its start and end are no better than that. It is "" when
-// no evidence says.
+// FindingQuality is how far a finding's start can be trusted: the quality
+// of the evidence timed at the start (the best of them, when several
+// are), else the least trustworthy quality among its timed evidence. It
+// is "" when no evidence says.
 func FindingQuality(f detect.Finding) parse.TimeQuality {
-	var worst parse.TimeQuality
+	var atStart, worst parse.TimeQuality
 	for _, ev := range f.Evidence {
 		if ev.Time == "" || ev.TimeQuality == "" {
 			continue
@@ -91,6 +92,14 @@ func FindingQuality(f detect.Finding) parse.TimeQuality {
 		if worst == "" || triage.QualityRank(ev.TimeQuality) > triage.QualityRank(worst) {
 			worst = ev.TimeQuality
 		}
+		if t, err := time.Parse(time.RFC3339Nano, ev.Time); err == nil && t.Equal(f.Start) {
+			if atStart == "" || triage.QualityRank(ev.TimeQuality) < triage.QualityRank(atStart) {
+				atStart = ev.TimeQuality
+			}
+		}
+	}
+	if atStart != "" {
+		return atStart
 	}
 	return worst
 }
