@@ -68,6 +68,9 @@ type table struct {
 	rows   [][]string
 	paths  map[int]bool
 	text   int // the column that wraps; -1: the widest
+	// factors are suffixes said once in a column's header when every
+	// cell of the column ends with them (" UTC").
+	factors map[int]string
 }
 
 func (e *env) fitTable(w io.Writer, header ...string) *table {
@@ -81,6 +84,39 @@ func (t *table) path(cols ...int) *table {
 		t.paths[c] = true
 	}
 	return t
+}
+
+// factor moves suffix from the cells of column col to its header when
+// every non-empty cell ends with it: a column of UTC times reads
+// "Time (UTC)" over bare times.
+func (t *table) factor(col int, suffix string) *table {
+	if t.factors == nil {
+		t.factors = map[int]string{}
+	}
+	t.factors[col] = suffix
+	return t
+}
+
+func (t *table) applyFactors() {
+	for col, suffix := range t.factors {
+		cells := make([]string, len(t.rows))
+		for i, r := range t.rows {
+			if col < len(r) {
+				cells[i] = r[col]
+			}
+		}
+		strip, ok := commonSuffix(cells, suffix)
+		if !ok || col >= len(t.header) {
+			continue
+		}
+		t.header[col] += " (" + strings.TrimSpace(suffix) + ")"
+		for i, r := range t.rows {
+			if col < len(r) {
+				r[col] = strip[i]
+			}
+		}
+	}
+	t.factors = nil
 }
 
 // wrap names the column that takes the room left and wraps (a message,
@@ -101,7 +137,7 @@ func (t *table) Append(row []string) error {
 const otherColumnCap = 36
 
 // minFlexWidth is the least room the text column is given in a table.
-const minFlexWidth = 24
+const minFlexWidth = 20
 
 var ansiSeq = regexp.MustCompile("\x1b\\[[0-9;]*m")
 
@@ -216,10 +252,70 @@ func shortenMiddle(p string, width int) string {
 	head := runewidth.Truncate(p[:i], room, "")
 	// End the head after a separator where one is near, so that folder
 	// names are not cut.
-	if j := strings.LastIndexAny(head, "/\\!"); j >= len(head)/2 {
+	if j := strings.LastIndexAny(head, "/\\!"); j >= 0 {
 		head = head[:j+1]
+	} else {
+		head = "" // no whole folder name fits: "…/name"
+	}
+	if head == "" {
+		return "…" + tail
 	}
 	return strings.TrimRight(head, "/\\") + string(p[i]) + "…" + tail
+}
+
+// nameWidth is the width of the last element of a path: the file name
+// with any ":line" or " #record".
+func nameWidth(p string) int {
+	if i := strings.LastIndexAny(p, "/\\"); i >= 0 {
+		p = p[i+1:]
+	}
+	return runewidth.StringWidth(p)
+}
+
+// dropEmpty leaves out the columns no row has a value in (an event ID
+// column of cluster log lines); they would only take room.
+func (t *table) dropEmpty() {
+	if len(t.rows) == 0 {
+		return
+	}
+	var keep []int
+	for i := range t.header {
+		for _, r := range t.rows {
+			if i < len(r) && strings.TrimSpace(r[i]) != "" {
+				keep = append(keep, i)
+				break
+			}
+		}
+	}
+	if len(keep) == len(t.header) || len(keep) == 0 {
+		return
+	}
+	pick := func(cells []string) []string {
+		out := make([]string, 0, len(keep))
+		for _, i := range keep {
+			if i < len(cells) {
+				out = append(out, cells[i])
+			} else {
+				out = append(out, "")
+			}
+		}
+		return out
+	}
+	paths := map[int]bool{}
+	text := -1
+	for n, i := range keep {
+		if t.paths[i] {
+			paths[n] = true
+		}
+		if t.text == i {
+			text = n
+		}
+	}
+	t.header = pick(t.header)
+	for k, r := range t.rows {
+		t.rows[k] = pick(r)
+	}
+	t.paths, t.text = paths, text
 }
 
 // Render prints the table.
@@ -227,6 +323,8 @@ func (t *table) Render() error {
 	if len(t.rows) == 0 && len(t.header) == 0 {
 		return nil
 	}
+	t.applyFactors()
+	t.dropEmpty()
 	width := t.e.width
 	if width == 0 {
 		return t.renderPlain()
@@ -297,13 +395,32 @@ func (t *table) limits(width int) (limit []int, ok bool) {
 			}
 		}
 	}
+	// The least a column can take without cutting a word (or, for a
+	// path, a file name).
+	least := make([]int, len(natural))
+	for i := range least {
+		least[i] = cellWidth(t.header[i])
+		for _, r := range t.rows {
+			if i >= len(r) {
+				continue
+			}
+			if t.paths[i] {
+				least[i] = max(least[i], min(cellWidth(r[i]), nameWidth(r[i])+2))
+				continue
+			}
+			for _, w := range strings.Fields(ansiSeq.ReplaceAllString(r[i], "")) {
+				least[i] = max(least[i], runewidth.StringWidth(w))
+			}
+		}
+		least[i] = min(least[i], natural[i])
+	}
 	// Shrink the other columns until the text column has a useful share.
 	used := 0
 	for capW := otherColumnCap; ; capW -= 2 {
 		used = overhead
 		for i := range limit {
 			if i != flex {
-				limit[i] = min(natural[i], max(capW, cellWidth(t.header[i])))
+				limit[i] = min(natural[i], max(capW, least[i]))
 				used += limit[i]
 			}
 		}

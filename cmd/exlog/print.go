@@ -131,11 +131,7 @@ func printNodes(e *env, nodes []triage.NodeSummary, quality map[string]parse.Tim
 			times = append(times, firstSeen(b, quality))
 		}
 	}
-	header := "First seen"
-	if strip, ok := commonSuffix(times, " UTC"); ok {
-		header, times = "First seen (UTC)", strip
-	}
-	t := e.fitTable(w, "Node", "Build", "Release", header, "Seen").wrap(4)
+	t := e.fitTable(w, "Node", "Build", "Release", "First seen", "Seen").wrap(4).factor(3, " UTC")
 	for i, r := range rows {
 		r[3] = times[i]
 		if err := t.Append(r); err != nil {

@@ -37,12 +37,12 @@ extension of --out decides, else Markdown. The same bundle always gives the
 same Markdown and JSON, byte for byte.
 
 With --fail-on, exit 1 when a finding is at that severity or above, after
-writing the report, so that a pipeline can stop on a failed upgrade.
-
-Examples:
-  exlog report --out CASE123.html CASE123.zip
-  exlog report --index CASE123.exlog --format json --fail-on error
-  exlog triage CASE123.zip && exlog report --index CASE123.exlog > CASE123.md`,
+writing the report, so that a pipeline can stop on a failed upgrade.`,
+	examples: []string{
+		"exlog report --out ex2007-ccr-upgrade.html fixtures/bundles/ex2007-ccr-upgrade.zip",
+		"exlog report --index ex2007-ccr-upgrade.exlog --format json --fail-on error",
+		"exlog report --index ex2007-ccr-upgrade.exlog > ex2007-ccr-upgrade.md",
+	},
 	flags: func(fs *pflag.FlagSet) func(context.Context, *env, []string) error {
 		o := &reportOptions{}
 		fs.StringVar(&o.index, "index", "", "index to read (no BUNDLE), or to write while triaging the BUNDLE")
@@ -130,6 +130,8 @@ func (o *reportOptions) run(ctx context.Context, e *env, args []string) error {
 		if err := writeReportFile(o.out, format, res, o.force); err != nil {
 			return err
 		}
+		// The report went to the file; say where and what it concludes.
+		fmt.Fprintf(e.stdout, "Report: %s (%s) %s\n", o.out, strings.ToUpper(rep.Verdict.Result), rep.Verdict.Text)
 	} else if err := render.Write(e.stdout, rep, format); err != nil {
 		return err
 	}

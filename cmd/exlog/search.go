@@ -51,15 +51,16 @@ provider, level, event_id, file, kind, fields.<name>); --histogram counts them
 per hour or day. Both print tables instead of hits unless --limit is given.
 
 A page ends with a token: pass it to --after, with the same query and flags,
-for the next page.
-
-Examples:
-  exlog search --node NODE2 --event-id 1069 --since 2024-06-11T09:00:00Z --until 2024-06-11T10:00:00Z
-  exlog search --index CASE123.exlog '+level:error +source:setuplog'
-  exlog search '"could not be brought online"' --context 3
-  exlog search --index 'cases/*.exlog' --facet node --facet event_id --source evtx
-  exlog search --histogram hour --level error,critical
-  exlog search --findings --format json`,
+for the next page.`,
+	examples: []string{
+		"exlog search --event-id 1069",
+		"exlog search --node NODE1 --event-id 1069 --since 2008-03-14T10:00:00Z --until 2008-03-14T10:20:00Z",
+		"exlog search --index ex2007-ccr-upgrade.exlog '+level:error +source:setuplog'",
+		`exlog search '"failing over"' --context 1 --limit 4`,
+		"exlog search --index '*.exlog' --facet node --facet event_id --source evtx",
+		"exlog search --histogram hour --level error,critical",
+		"exlog search --findings --detector failover-storm",
+	},
 	flags: func(fs *pflag.FlagSet) func(context.Context, *env, []string) error {
 		o := &searchOptions{}
 		fs.StringArrayVar(&o.indexes, "index", nil, "index directory or glob; repeat for several (default: *.exlog here)")
@@ -165,10 +166,8 @@ func (o *searchOptions) run(ctx context.Context, e *env, args []string) error {
 
 // request turns the flags and arguments into a search request.
 func (o *searchOptions) request(args []string) (*index.Request, time.Duration, error) {
-	switch o.format {
-	case "table", "json", "ndjson", "csv":
-	default:
-		return nil, 0, usageErr("--format must be table, json, ndjson or csv, not %q", o.format)
+	if err := checkFormat(o.format, "table", "json", "ndjson", "csv"); err != nil {
+		return nil, 0, err
 	}
 	switch o.sort {
 	case index.SortTime, index.SortTimeDesc, index.SortScore:
@@ -1052,23 +1051,13 @@ func (o *searchOptions) printTable(e *env, out *searchOutput) error {
 			rows = append(rows, printed{r: row(h), bundle: h.Bundle})
 		}
 	}
-	// A time column whose every time is UTC says so once, in its header.
-	if timeCol >= 0 {
-		times := make([]string, len(rows))
-		for i, p := range rows {
-			times[i] = p.r.time
-		}
-		if strip, ok := commonSuffix(times, " UTC"); ok {
-			header[lead+timeCol] += " (UTC)"
-			for i := range rows {
-				rows[i].r.time = strip[i]
-			}
-		}
-	}
 	for i := range pathCols {
 		pathCols[i] += lead
 	}
 	t := e.fitTable(w, header...).path(pathCols...).wrap(len(header) - 1)
+	if timeCol >= 0 {
+		t.factor(lead+timeCol, " UTC")
+	}
 	for _, p := range rows {
 		cells := slices.Clone(p.r.cells)
 		if timeCol >= 0 {

@@ -37,13 +37,13 @@ single file), recognises each format by content, indexes all events in
 
 It prints the files read (format, node, events, problems), an inventory of
 each node's Exchange builds and the findings with their evidence. The bundle
-is only read, never written to.
-
-Examples:
-  exlog triage fixtures/bundles/ex2007-ccr-upgrade.zip
-  exlog triage --format json --fail-on error CASE123/
-  exlog triage --report CASE123.html CASE123.zip
-  exlog triage --no-index --format json setup.log`,
+is only read, never written to.`,
+	examples: []string{
+		"exlog triage fixtures/bundles/ex2007-ccr-upgrade.zip",
+		"exlog triage --format json --fail-on error fixtures/bundles/ex2007-ccr-upgrade.zip",
+		"exlog triage --report ex2007-ccr-upgrade.html fixtures/bundles/ex2007-ccr-upgrade.zip",
+		"exlog triage --no-index --detector setup-failure fixtures/scenarios/ex2007-scc-standby-upgradecms-failed",
+	},
 	flags: func(fs *pflag.FlagSet) func(context.Context, *env, []string) error {
 		o := &triageOptions{}
 		fs.StringVar(&o.index, "index", "", "index directory to write (default: <bundle name>.exlog in the working directory)")
@@ -158,8 +158,16 @@ func (o *triageOptions) run(ctx context.Context, e *env, args []string) error {
 			if err := writeJSON(e.stdout, res); err != nil {
 				return err
 			}
-		} else if res.Index != "" {
-			fmt.Fprintf(e.stdout, "\nIndex: %s\nNext:  exlog search --index %s 'QUERY'\n", res.Index, shellQuote(res.Index))
+		} else {
+			if res.Index != "" || o.report != "" {
+				fmt.Fprintln(e.stdout)
+			}
+			if o.report != "" {
+				fmt.Fprintf(e.stdout, "Report: %s\n", o.report)
+			}
+			if res.Index != "" {
+				fmt.Fprintf(e.stdout, "Index:  %s\nNext:   exlog search --index %s 'QUERY'\n", res.Index, shellQuote(res.Index))
+			}
 		}
 		readSome = readSome || readAnything(res.Files)
 		if h := detect.Highest(res.Findings); h > highest {
