@@ -205,7 +205,7 @@ func TestGoldenOutputWidths(t *testing.T) {
 // docs-quickstart.md shows the quick start's output as a user sees it on
 // an 80-column terminal; it must be exactly that.
 func TestQuickStartDocument(t *testing.T) {
-	path := filepath.Join("..", "..", "docs-quickstart.md")
+	path, _ := filepath.Abs(filepath.Join("..", "..", "docs-quickstart.md"))
 	doc, err := os.ReadFile(path)
 	if err != nil {
 		t.Skipf("no docs-quickstart.md (merged into the README): %v", err)

@@ -81,25 +81,42 @@ func EvidenceTime(ev detect.Evidence, fallback parse.TimeQuality) string {
 
 // FindingQuality is how far a finding's start can be trusted: the quality
 // of the evidence timed at the start (the best of them, when several
-// are), else the least trustworthy quality among its timed evidence. It
-// is "" when no evidence says.
+// are), else the least trustworthy quality of the evidence timed within
+// the finding's span, else of all its timed evidence. It is "" when no
+// evidence says.
 func FindingQuality(f detect.Finding) parse.TimeQuality {
-	var atStart, worst parse.TimeQuality
+	var atStart, inSpan, worst parse.TimeQuality
+	worse := func(a, b parse.TimeQuality) parse.TimeQuality {
+		if a == "" || triage.QualityRank(b) > triage.QualityRank(a) {
+			return b
+		}
+		return a
+	}
+	end := f.End
+	if end.IsZero() {
+		end = f.Start
+	}
 	for _, ev := range f.Evidence {
 		if ev.Time == "" || ev.TimeQuality == "" {
 			continue
 		}
-		if worst == "" || triage.QualityRank(ev.TimeQuality) > triage.QualityRank(worst) {
-			worst = ev.TimeQuality
+		worst = worse(worst, ev.TimeQuality)
+		t, err := time.Parse(time.RFC3339Nano, ev.Time)
+		if err != nil {
+			continue
 		}
-		if t, err := time.Parse(time.RFC3339Nano, ev.Time); err == nil && t.Equal(f.Start) {
-			if atStart == "" || triage.QualityRank(ev.TimeQuality) < triage.QualityRank(atStart) {
-				atStart = ev.TimeQuality
-			}
+		if t.Equal(f.Start) && (atStart == "" || triage.QualityRank(ev.TimeQuality) < triage.QualityRank(atStart)) {
+			atStart = ev.TimeQuality
+		}
+		if !t.Before(f.Start) && !t.After(end) {
+			inSpan = worse(inSpan, ev.TimeQuality)
 		}
 	}
-	if atStart != "" {
+	switch {
+	case atStart != "":
 		return atStart
+	case inSpan != "":
+		return inSpan
 	}
 	return worst
 }
