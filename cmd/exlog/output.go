@@ -414,7 +414,12 @@ func (t *table) limits(width int) (limit []int, ok bool) {
 		}
 		least[i] = min(least[i], natural[i])
 	}
-	// Shrink the other columns until the text column has a useful share.
+	// The text column needs a useful share; a path in it, its file names.
+	need := min(minFlexWidth, natural[flex])
+	if t.paths[flex] {
+		need = max(need, least[flex])
+	}
+	// Shrink the other columns until the text column has it.
 	used := 0
 	for capW := otherColumnCap; ; capW -= 2 {
 		used = overhead
@@ -424,11 +429,11 @@ func (t *table) limits(width int) (limit []int, ok bool) {
 				used += limit[i]
 			}
 		}
-		if width-used >= minFlexWidth || capW <= 8 {
+		if width-used >= need || capW <= 8 {
 			break
 		}
 	}
-	if width-used < min(minFlexWidth, natural[flex]) {
+	if width-used < need {
 		return nil, false
 	}
 	limit[flex] = min(natural[flex], width-used)
