@@ -59,7 +59,12 @@ func TimeLabel(t time.Time, q parse.TimeQuality, layout string) string {
 // recorded the quality with it.
 func EvidenceTime(ev detect.Evidence, fallback parse.TimeQuality) string {
 	if ev.Time == "" {
-		if ev.TimeQuality == parse.TimeInvalid {
+		switch {
+		case ev.Clock != "":
+			// Only the time of day is known (detect leaves out the date
+			// a file time suggested).
+			return ev.Clock + ", date unknown"
+		case ev.TimeQuality == parse.TimeInvalid:
 			return "invalid time"
 		}
 		return ""
@@ -117,8 +122,10 @@ func FindingQuality(f detect.Finding) parse.TimeQuality {
 		return atStart
 	case inSpan != "":
 		return inSpan
+	case worst != "":
+		return worst
 	}
-	return worst
+	return f.TimeQuality // evidence with a time of day only
 }
 
 // findingWhen prints when a finding happened, as far as its evidence's
