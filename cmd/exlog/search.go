@@ -655,7 +655,7 @@ func sortedKeys(m map[string]any) []string {
 // machine-readable stream.
 func (o *searchOptions) nextOnStderr(e *env, out *searchOutput) {
 	if out.Next != "" {
-		fmt.Fprintf(e.stderr, "exlog search: %d of %d matches shown; next page: --after %s\n", len(out.hits), out.Total, out.Next)
+		fmt.Fprintf(e.stderr, "exlog search: %d of %s shown; next page: --after %s\n", len(out.hits), plural(int(out.Total), "match", "matches"), out.Next)
 	}
 }
 
@@ -1089,7 +1089,7 @@ func (o *searchOptions) printTable(e *env, out *searchOutput) error {
 
 func printFacet(e *env, f *index.Facet, total uint64) error {
 	w := e.stdout
-	fmt.Fprintf(w, "Top %s values over %d matches\n", f.Name, total)
+	fmt.Fprintf(w, "Top %s values over %s\n", f.Name, plural(int(total), "match", "matches"))
 	t := e.fitTable(w, f.Name, "Count", "Share")
 	share := func(n int) string {
 		if f.Total == 0 {
@@ -1161,7 +1161,7 @@ func (o *searchOptions) printHistogram(e *env, out *searchOutput) error {
 		return err
 	}
 	if h.NoTime > 0 {
-		fmt.Fprintf(w, "%d matches have no time and are not counted above.\n", h.NoTime)
+		fmt.Fprintf(w, "%s no time and %s not counted above.\n", plural(int(h.NoTime), "match has", "matches have"), pluralWord(int(h.NoTime), "is", "are"))
 	}
 	fmt.Fprintln(w)
 	return nil

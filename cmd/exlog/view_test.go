@@ -576,6 +576,16 @@ func TestManPageAndCompletion(t *testing.T) {
 		if out, err := exec.Command(bin, "-n", f).CombinedOutput(); err != nil {
 			t.Fatalf("%s -n: %v\n%s", shell, err, out)
 		}
+		if shell == "fish" {
+			got, err := exec.Command(bin, "-c", "source "+f+"; complete -C 'exlog search --level '; complete -C 'exlog tri'").CombinedOutput()
+			var words []string
+			for _, l := range strings.Split(strings.TrimSpace(string(got)), "\n") {
+				words = append(words, strings.SplitN(l, "\t", 2)[0])
+			}
+			if err != nil || strings.Join(words, " ") != "critical debug error info verbose warning triage" {
+				t.Fatalf("fish completion: %v\n%s", err, got)
+			}
+		}
 		if shell != "bash" {
 			continue
 		}

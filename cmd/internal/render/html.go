@@ -27,6 +27,7 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"sevclass":  func(s detect.Severity) string { return "sev-" + s.String() },
 	"evtime":    func(ev detect.Evidence) string { return EvidenceTime(ev, "") },
 	"when":      findingWhen,
+	"plural":    func(n int, one, many string) string { return plural(n, one, many) },
 	"msg":       func(s string) string { t, _ := MessageText(s); return t },
 	"entrytime": entryTime,
 	"where":     detect.Evidence.Where,
@@ -148,7 +149,7 @@ a { color: var(--info); }
 {{with .Cluster}}{{if .Names}}<dt>Cluster names</dt><dd>{{clusters .}}</dd>{{end}}{{end}}
 {{with .Cluster}}{{if .Groups}}<dt>Groups at the end</dt><dd>{{range $i, $g := .Groups}}{{if $i}}; {{end}}{{$g.Name}}{{if $g.Exchange}} (Exchange){{end}}{{if $g.Owner}} on {{$g.Owner}}{{end}}{{end}}</dd>{{end}}{{end}}
 <dt>Nodes</dt><dd>{{range $i, $n := .Nodes}}{{if $i}}, {{end}}{{$n.Name}}{{else}}none named{{end}}</dd>
-<dt>Files</dt><dd>{{.Files.Total}}, of which {{.Files.Read}} held events ({{.Files.Events}} events)</dd>
+<dt>Files</dt><dd>{{.Files.Total}}, of which {{.Files.Read}} held events ({{plural .Files.Events "event" "events"}})</dd>
 </dl>
 <h3>Where the times come from</h3>
 {{if .Times}}<table id="times">
@@ -209,7 +210,7 @@ a { color: var(--info); }
 
 <section id="files">
 <h2>Files</h2>
-<p>{{.Files.Total}} files: {{.Files.OK}} ok, {{.Files.Partial}} partial, {{.Files.Failed}} failed, {{.Files.Unknown}} in no format exlog reads, {{.Files.Rejected}} rejected; {{.Files.Events}} events{{if .Files.Recovered}}, {{.Files.Recovered}} recovered from damaged regions{{end}}{{if .Files.Skipped}}, {{.Files.Skipped}} records or regions skipped{{end}}.</p>
+<p>{{plural .Files.Total "file" "files"}}: {{.Files.OK}} ok, {{.Files.Partial}} partial, {{.Files.Failed}} failed, {{.Files.Unknown}} in no format exlog reads, {{.Files.Rejected}} rejected; {{plural .Files.Events "event" "events"}}{{if .Files.Recovered}}, {{.Files.Recovered}} recovered from damaged regions{{end}}{{if .Files.Skipped}}, {{plural .Files.Skipped "record or region" "records or regions"}} skipped{{end}}.</p>
 {{if .Files.List}}<table id="file-list">
 <thead><tr><th>File</th><th>Format</th><th>Node</th><th>Events</th><th>Status</th><th>Times</th><th>Skipped and why</th></tr></thead>
 <tbody>{{range .Files.List}}

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/exlog/exlog/cmd/internal/triage"
@@ -153,4 +154,16 @@ func entryTime(e triage.Entry) string {
 		return TimeLabel(e.Time, e.TimeQuality, stamp)
 	}
 	return timeText(e.Time)
+}
+
+// plural writes a count with its noun in the right number: "1 file",
+// "2 files"; many is the plural when it is not one + "s".
+func plural(n int, one string, many ...string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	if len(many) > 0 {
+		return strconv.Itoa(n) + " " + many[0]
+	}
+	return strconv.Itoa(n) + " " + one + "s"
 }
