@@ -127,7 +127,7 @@ func printNodes(e *env, nodes []triage.NodeSummary, quality map[string]parse.Tim
 			if b.Where != "" {
 				seen += " at " + shown(b.Where)
 			}
-			rows = append(rows, []string{shown(n.Name), build, b.Release, "", seen})
+			rows = append(rows, []string{shown(n.Name), shown(build), shown(b.Release), "", seen})
 			times = append(times, firstSeen(b, quality))
 		}
 	}
@@ -234,9 +234,9 @@ func printFindings(e *env, fs []detect.Finding, quality map[string]parse.TimeQua
 	fmt.Fprintln(w)
 	for i, f := range fs {
 		fmt.Fprintln(w)
-		head := []string{e.severity(f.Severity), f.Detector}
+		head := []string{e.severity(f.Severity), shown(f.Detector)}
 		if f.Cause != "" {
-			head[1] += " (" + f.Cause + ")"
+			head[1] += " (" + shown(f.Cause) + ")"
 		}
 		if scope := findingScope(f); scope != "" {
 			head = append(head, shown(scope))

@@ -50,6 +50,14 @@ or a duration back from now (90m, 2h, 3d, 1w).
 provider, level, event_id, file, kind, fields.<name>); --histogram counts them
 per hour or day. Both print tables instead of hits unless --limit is given.
 
+Tables show each event's message as parsed: a cluster log line without its
+"pid.tid::date-time LEVEL" head, which has columns of its own (--raw shows
+the line as written; --format json always holds it). Each time says how far
+it can be trusted: UTC, UTC (from local), local with the offset unknown, or
+only a time of day ("date unknown"). Events of the same time are listed in
+their order in the file. With --context, windows that overlap are merged
+as grep -C does: no event is printed twice.
+
 A page ends with a token: pass it to --after, with the same query and flags,
 for the next page.`,
 	examples: []string{
@@ -1003,7 +1011,7 @@ func (o *searchOptions) printTable(e *env, out *searchOutput) error {
 				}
 				when = timeCell(f.Start, q)
 			}
-			return tableRow{cells: []string{e.severity(f.Severity), det, shown(findingScope(*f))}, time: when, text: f.Summary, spans: spansOf(h)}
+			return tableRow{cells: []string{e.severity(f.Severity), shown(det), shown(findingScope(*f))}, time: when, text: f.Summary, spans: spansOf(h)}
 		}
 	default:
 		header = []string{"Time", "Node", "Level", "ID", "Where", "Message"}
@@ -1016,7 +1024,7 @@ func (o *searchOptions) printTable(e *env, out *searchOutput) error {
 			}
 			msg, spans := o.message(ev.Message, spansOf(h))
 			return tableRow{
-				cells: []string{ev.Node, ev.Level, id, shown(whereText(ev))},
+				cells: []string{shown(ev.Node), shown(ev.Level), id, shown(whereText(ev))},
 				time:  timeCell(ev.Time, ev.TimeQuality),
 				text:  msg, spans: spans,
 			}
@@ -1098,7 +1106,7 @@ func printFacet(e *env, f *index.Facet, total uint64) error {
 		return fmt.Sprintf("%.1f%%", 100*float64(n)/float64(f.Total+f.Missing))
 	}
 	for _, v := range f.Values {
-		if err := t.Append([]string{v.Value, strconv.Itoa(v.Count), share(v.Count)}); err != nil {
+		if err := t.Append([]string{shown(v.Value), strconv.Itoa(v.Count), share(v.Count)}); err != nil {
 			return err
 		}
 	}

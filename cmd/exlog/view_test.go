@@ -600,3 +600,29 @@ COMP_WORDS=(exlog report --format ""); COMP_CWORD=3; _exlog; echo "${COMPREPLY[*
 		}
 	}
 }
+
+// Control characters and escape sequences in a log line reach a terminal
+// escaped, never as themselves; JSON keeps the text as it was.
+func TestTerminalEscapes(t *testing.T) {
+	idx := filepath.Join(t.TempDir(), "e.exlog")
+	msg := "evil \x1b[2Jcleared\x1b[31m red\r over\x07 bell"
+	writeIndex(t, idx, "E", []*parse.Event{{Time: time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC), TimeQuality: parse.TimeUTC,
+		Node: "N\x1b[1m1", Source: parse.SourceSetupLog, File: "x/setup.log", Line: 1, Level: parse.LevelError, Message: msg}}, nil)
+	for _, width := range []int{0, 60, 120} {
+		out := searchWide(t, width, "--index", idx, "evil")
+		if strings.ContainsAny(out, "\x1b\r\x07") || !strings.Contains(out, `evil \x1b[2Jcleared`) {
+			t.Errorf("width %d: raw control characters reach the terminal:\n%q", width, out)
+		}
+	}
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"search", "--index", idx, "--highlight", "evil"}, &env{stdout: &out, stderr: &errb, stdoutTTY: true, width: 120}); code != exitOK {
+		t.Fatal(errb.String())
+	}
+	if strings.Count(out.String(), "\x1b[") != 2 || !strings.Contains(out.String(), markOn+"evil"+markOff) {
+		t.Errorf("highlight: only the marks may be escape sequences:\n%q", out.String())
+	}
+	_, hits := searchJSONOf(t, "--index", idx, "evil")
+	if hits[0].Message != msg {
+		t.Errorf("JSON message %q", hits[0].Message)
+	}
+}
