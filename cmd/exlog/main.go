@@ -98,7 +98,7 @@ Usage:
 Commands:
 `)
 	for _, c := range allCommands() {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.short)
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.short)
 	}
 	fmt.Fprint(w, `
 Run 'exlog <command> --help' for a command's flags, 'exlog help <command>'
@@ -219,8 +219,28 @@ func manPage(w io.Writer, c *command, fs *pflag.FlagSet) {
 	fmt.Fprintf(w, "NAME\n       exlog %s - %s\n\n", c.name, c.short)
 	fmt.Fprintf(w, "SYNOPSIS\n       exlog %s %s\n\n", c.name, c.args)
 	fmt.Fprintf(w, "DESCRIPTION\n%s\n", indent(c.long))
-	if u := fs.FlagUsages(); u != "" {
-		fmt.Fprintf(w, "OPTIONS\n%s\n", indent(u))
+	if fs.HasFlags() {
+		// Each option on a line of its own, its text below it, wrapped as a
+		// manual page is.
+		fmt.Fprint(w, "OPTIONS\n")
+		fs.VisitAll(func(f *pflag.Flag) {
+			name := "--" + f.Name
+			if f.Shorthand != "" {
+				name = "-" + f.Shorthand + ", " + name
+			}
+			if typ, _ := pflag.UnquoteUsage(f); typ != "" {
+				name += " " + typ
+			}
+			_, usage := pflag.UnquoteUsage(f)
+			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "[]" {
+				usage += " (default " + f.DefValue + ")"
+			}
+			fmt.Fprintf(w, "       %s\n", name)
+			for _, l := range strings.Split(wrapText(usage, 60), "\n") {
+				fmt.Fprintf(w, "              %s\n", l)
+			}
+		})
+		fmt.Fprintln(w)
 	}
 	if len(c.examples) > 0 {
 		fmt.Fprintf(w, "EXAMPLES\n%s\n", indent(strings.Join(c.examples, "\n")))
