@@ -142,16 +142,28 @@ const minFlexWidth = 20
 var ansiSeq = regexp.MustCompile("\x1b\\[[0-9;]*m")
 
 func cellWidth(s string) int {
+	s = stripANSI(s)
+	if !strings.Contains(s, "\n") {
+		return runewidth.StringWidth(s)
+	}
 	n := 0
-	for _, line := range strings.Split(ansiSeq.ReplaceAllString(s, ""), "\n") {
+	for _, line := range strings.Split(s, "\n") {
 		n = max(n, runewidth.StringWidth(line))
 	}
 	return n
 }
 
+// stripANSI drops colour sequences; most cells have none.
+func stripANSI(s string) string {
+	if !strings.Contains(s, "\x1b") {
+		return s
+	}
+	return ansiSeq.ReplaceAllString(s, "")
+}
+
 // visibleWidth is the width of s on screen: escape sequences take none.
 func visibleWidth(s string) int {
-	return runewidth.StringWidth(ansiSeq.ReplaceAllString(s, ""))
+	return runewidth.StringWidth(stripANSI(s))
 }
 
 // wrapText folds text to lines of at most width columns: at spaces where
@@ -408,7 +420,7 @@ func (t *table) limits(width int) (limit []int, ok bool) {
 				least[i] = max(least[i], min(cellWidth(r[i]), nameWidth(r[i])+2))
 				continue
 			}
-			for _, w := range strings.Fields(ansiSeq.ReplaceAllString(r[i], "")) {
+			for _, w := range strings.Fields(stripANSI(r[i])) {
 				least[i] = max(least[i], runewidth.StringWidth(w))
 			}
 		}
