@@ -68,6 +68,8 @@ type table struct {
 	rows   [][]string
 	paths  map[int]bool
 	text   int // the column that wraps; -1: the widest
+	// textMin is the least width of the text column (minFlexWidth if 0).
+	textMin int
 	// factors are suffixes said once in a column's header when every
 	// cell of the column ends with them (" UTC").
 	factors map[int]string
@@ -120,9 +122,13 @@ func (t *table) applyFactors() {
 }
 
 // wrap names the column that takes the room left and wraps (a message,
-// a summary, an explanation).
-func (t *table) wrap(col int) *table {
+// a summary, an explanation); least, when given, is the fewest columns it
+// is worth showing in: below that the rows become blocks.
+func (t *table) wrap(col int, least ...int) *table {
 	t.text = col
+	if len(least) > 0 {
+		t.textMin = least[0]
+	}
 	return t
 }
 
@@ -259,6 +265,9 @@ func shortenMiddle(p string, width int) string {
 	tail := p[i:]                                   // the separator and the name
 	room := width - runewidth.StringWidth(tail) - 2 // a separator and "…"
 	if room < 1 {
+		if runewidth.StringWidth(tail)+1 <= width {
+			return "…" + tail
+		}
 		return p
 	}
 	head := runewidth.Truncate(p[:i], room, "")
@@ -275,13 +284,18 @@ func shortenMiddle(p string, width int) string {
 	return strings.TrimRight(head, "/\\") + string(p[i]) + "…" + tail
 }
 
-// nameWidth is the width of the last element of a path: the file name
-// with any ":line" or " #record".
+// nameWidth is the width a path's last element (the file name with any
+// ":line" or " #record") needs so that no word of it is cut: a name with
+// spaces may wrap at them.
 func nameWidth(p string) int {
 	if i := strings.LastIndexAny(p, "/\\"); i >= 0 {
 		p = p[i+1:]
 	}
-	return runewidth.StringWidth(p)
+	n := 0
+	for _, w := range strings.Fields(p) {
+		n = max(n, runewidth.StringWidth(w))
+	}
+	return n
 }
 
 // dropEmpty leaves out the columns no row has a value in (an event ID
@@ -427,7 +441,11 @@ func (t *table) limits(width int) (limit []int, ok bool) {
 		least[i] = min(least[i], natural[i])
 	}
 	// The text column needs a useful share; a path in it, its file names.
-	need := min(minFlexWidth, natural[flex])
+	flexMin := minFlexWidth
+	if t.textMin > 0 {
+		flexMin = t.textMin
+	}
+	need := min(flexMin, natural[flex])
 	if t.paths[flex] {
 		need = max(need, least[flex])
 	}

@@ -81,7 +81,7 @@ func (o *parseOptions) run(ctx context.Context, e *env, args []string) error {
 	} else {
 		// Events stream through one table: it is printed at the end, as
 		// its columns are sized over every row.
-		t := e.fitTable(out, "Time", "Node", "Where", "Level", "Message").path(2).wrap(4).factor(0, " UTC")
+		t := e.fitTable(out, "Time", "Node", "Where", "Level", "Message").path(2).wrap(4, 32).factor(0, " UTC")
 		defer t.Render()
 		emit = func(ev *parse.Event) error {
 			ts := ""

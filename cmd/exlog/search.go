@@ -1062,7 +1062,8 @@ func (o *searchOptions) printTable(e *env, out *searchOutput) error {
 	for i := range pathCols {
 		pathCols[i] += lead
 	}
-	t := e.fitTable(w, header...).path(pathCols...).wrap(len(header) - 1)
+	// A message squeezed below 32 columns reads worse than a block.
+	t := e.fitTable(w, header...).path(pathCols...).wrap(len(header)-1, 32)
 	if timeCol >= 0 {
 		t.factor(lead+timeCol, " UTC")
 	}
