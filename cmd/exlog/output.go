@@ -75,8 +75,9 @@ type table struct {
 	factors map[int]string
 }
 
+// fitTable starts a table with these column headers.
 func (e *env) fitTable(w io.Writer, header ...string) *table {
-	return &table{e: e, w: w, header: header, paths: map[int]bool{}, text: -1}
+	return &table{e: e, w: w, header: slices.Clone(header), paths: map[int]bool{}, text: -1}
 }
 
 // path marks columns that hold file paths: shortened in the middle, never
@@ -108,7 +109,7 @@ func (t *table) applyFactors() {
 			}
 		}
 		strip, ok := commonSuffix(cells, suffix)
-		if !ok || col >= len(t.header) {
+		if !ok || col >= len(t.header) || strings.Join(cells, "") == "" {
 			continue
 		}
 		t.header[col] += " (" + strings.TrimSpace(suffix) + ")"
