@@ -60,11 +60,13 @@ stderr. Exit 4 when any document was rejected or not sent.
 Credentials come from the environment: ` + envUser + ` and ` + envPassword + `
 for basic authentication, or ` + envAPIKey + ` (the base64 id:key form).
 
-Examples:
+To an engine (one must be listening there):
   exlog export --to https://es.example:9200 --case 00123 CASE123.zip
-  exlog export --to http://127.0.0.1:9428/insert/elasticsearch --index CASE123.exlog
-  exlog export --out CASE123.jsonl --format timesketch CASE123.zip
-  exlog export --out - --format ndjson CASE123.zip | jq .`,
+  exlog export --to http://127.0.0.1:9428/insert/elasticsearch --index CASE123.exlog`,
+	examples: []string{
+		"exlog export --out ex2007-ccr-upgrade.jsonl --format timesketch fixtures/bundles/ex2007-ccr-upgrade.zip",
+		"exlog export --out - --format ndjson --index ex2007-ccr-upgrade.exlog | jq -c .event",
+	},
 	flags: func(fs *pflag.FlagSet) func(context.Context, *env, []string) error {
 		o := &exportOptions{fs: fs}
 		fs.StringVar(&o.to, "to", "", "engine URL: base URL or _bulk endpoint")
