@@ -7,37 +7,25 @@ import (
 	"time"
 
 	"github.com/exlog/exlog/cmd/internal/render"
+	"github.com/exlog/exlog/cmd/internal/termsafe"
 	"github.com/exlog/exlog/detect/all"
 	"github.com/exlog/exlog/parse"
 )
 
 // shown makes text from a log safe to print on a terminal or in a table:
 // control characters and escape sequences a log line carries must not
-// move the cursor, recolour the screen or break a table's borders. JSON
-// output does not go through it.
-//
-// It is the one place the terminal-escaping helper is called from; switch
-// it to package termsafe when that is available.
+// move the cursor, recolour the screen or break a table's borders; invalid
+// UTF-8 shows as \xNN. Line breaks and tabs stay, since the tables wrap and
+// align on them. JSON output does not go through it.
 func shown(s string) string {
-	if !strings.ContainsFunc(s, isControl) {
+	if termsafe.Safe(s) {
 		return s
 	}
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '\n' || r == '\t':
-			b.WriteRune(r)
-		case isControl(r):
-			b.WriteString(`\x` + strconv.FormatInt(int64(r)>>4&0xf, 16) + strconv.FormatInt(int64(r)&0xf, 16))
-		default:
-			b.WriteRune(r)
-		}
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = termsafe.Line(l)
 	}
-	return b.String()
-}
-
-func isControl(r rune) bool {
-	return (r < 0x20 && r != '\n' && r != '\t') || r == 0x7f || (r >= 0x80 && r < 0xa0)
+	return strings.Join(lines, "\n")
 }
 
 // plural writes a count with its noun in the right number: "1 file",
