@@ -101,10 +101,6 @@ func decode1252(b []byte) string {
 	return string(s)
 }
 
-// MaxLineBytes bounds one physical line; the rest of a longer line is
-// dropped and the line is reported as truncated.
-const MaxLineBytes = 1 << 20
-
 // Lines reads a text log line by line as UTF-8, whatever the file's
 // encoding (UTF-8 with or without BOM, UTF-16LE/BE, Windows-1252) and line
 // ending (CRLF or LF). Lines are numbered from 1 as they are in the file.
@@ -136,6 +132,8 @@ func NewLines(r io.Reader) *Lines {
 }
 
 // Next advances to the next line; false at the end or on a read error.
+// The text read before a read error is delivered as a last line first, so
+// nothing read is lost; Err then reports the error.
 func (l *Lines) Next() bool {
 	if l.err != nil {
 		return false
@@ -154,15 +152,13 @@ func (l *Lines) Next() bool {
 			continue
 		}
 		if err != nil {
-			if err != io.EOF {
+			if len(l.line) == 0 && !cut {
 				l.err = err
 				return false
 			}
-			if len(l.line) == 0 && !cut {
-				l.err = io.EOF
-				return false
-			}
-			l.err = io.EOF // deliver this last line, stop next time
+			// Deliver the last line, even one a read error cut short
+			// (a damaged archive), and stop next time.
+			l.err = err
 		}
 		break
 	}

@@ -1,8 +1,11 @@
 package parse
 
 import (
+	"errors"
+	"io"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"unicode/utf16"
 )
 
@@ -100,5 +103,25 @@ func TestEventIDDeterministic(t *testing.T) {
 	d := Event{File: "S1/System.evtx", Record: 7, Offset: 4096}
 	if a.ID() != b.ID() || a.ID() == c.ID() || d.ID() == a.ID() {
 		t.Fatalf("ids: %s %s %s %s", a.ID(), b.ID(), c.ID(), d.ID())
+	}
+}
+
+// A read error hands back the text read before it as a last line, then
+// Err reports the error: a damaged archive entry loses nothing it gave.
+func TestLinesKeepTextBeforeError(t *testing.T) {
+	boom := errors.New("CRC-32 mismatch")
+	r := io.MultiReader(strings.NewReader("first\r\nsecond, cut"), iotest.ErrReader(boom))
+	l := NewLines(r)
+	var got []string
+	for l.Next() {
+		got = append(got, l.Text())
+	}
+	if len(got) != 2 || got[0] != "first" || got[1] != "second, cut" || !errors.Is(l.Err(), boom) {
+		t.Errorf("lines %q, err %v", got, l.Err())
+	}
+	// An error before any byte gives no line.
+	l = NewLines(iotest.ErrReader(boom))
+	if l.Next() || !errors.Is(l.Err(), boom) {
+		t.Errorf("empty stream: %v", l.Err())
 	}
 }

@@ -16,6 +16,10 @@ var detectorsCmd = &command{
 	short: "list the detectors triage runs",
 	long: `Lists every detector: its ID (as it appears in findings), what it flags, what it
 looks at, and the references behind it.`,
+	examples: []string{
+		"exlog detectors",
+		"exlog detectors --format json",
+	},
 	flags: func(fs *pflag.FlagSet) func(context.Context, *env, []string) error {
 		format := fs.StringP("format", "f", "table", "output format: table or json")
 		return func(ctx context.Context, e *env, args []string) error {
@@ -41,7 +45,7 @@ looks at, and the references behind it.`,
 				return writeJSON(e.stdout, rows)
 			case "table":
 			default:
-				return usageErr("--format must be table or json, not %q", *format)
+				return checkFormat(*format, "table", "json")
 			}
 			if len(rows) == 0 {
 				fmt.Fprintln(e.stdout, "No detectors are built into this exlog.")

@@ -52,7 +52,10 @@ type command struct {
 	args  string // the usage line after "exlog NAME"
 	short string
 	long  string
-	flags func(fs *pflag.FlagSet) func(ctx context.Context, env *env, args []string) error
+	// examples run as written from the module root (a test runs each one
+	// and wants output); a "|" or ">" and what follows is shell.
+	examples []string
+	flags    func(fs *pflag.FlagSet) func(ctx context.Context, env *env, args []string) error
 }
 
 // env is what a command may touch, so tests can run commands in-process.
@@ -65,11 +68,18 @@ type env struct {
 }
 
 func commands() []*command {
-	return []*command{triageCmd, reportCmd, parseCmd, searchCmd, detectorsCmd}
+	return []*command{triageCmd, reportCmd, parseCmd, searchCmd, exportCmd, detectorsCmd}
+}
+
+// allCommands are the commands of the table plus the ones about exlog
+// itself (completion), which stay out of the table so that it only names
+// the work commands.
+func allCommands() []*command {
+	return append(commands(), completionCmd)
 }
 
 func lookup(name string) *command {
-	for _, c := range commands() {
+	for _, c := range allCommands() {
 		if c.name == name {
 			return c
 		}
@@ -87,11 +97,14 @@ Usage:
 
 Commands:
 `)
-	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.short)
+	for _, c := range allCommands() {
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.short)
 	}
 	fmt.Fprint(w, `
-Run 'exlog help <command>' or 'exlog <command> --help' for a command's flags.
+Run 'exlog <command> --help' for a command's flags, 'exlog help <command>'
+for its manual page.
+
+Start with: exlog triage fixtures/bundles/ex2007-ccr-upgrade.zip
 
 Exit codes: 0 done; 1 findings at or above --fail-on; 2 usage error;
 3 nothing in the input could be read; 4 could not complete.
@@ -109,7 +122,7 @@ func run(ctx context.Context, args []string, e *env) int {
 	case "help", "-h", "--help":
 		if len(args) > 1 {
 			if c := lookup(args[1]); c != nil {
-				commandUsage(e.stdout, c, newFlagSet(c, e))
+				manPage(e.stdout, c, newFlagSet(c, e))
 				return exitOK
 			}
 			fmt.Fprintf(e.stderr, "exlog: unknown command %q\n\n", args[1])
@@ -152,10 +165,11 @@ func run(ctx context.Context, args []string, e *env) int {
 		}
 		return xe.code
 	}
-	fmt.Fprintf(e.stderr, "exlog %s: %v\n", name, err)
-	if ctx.Err() != nil {
-		fmt.Fprintln(e.stderr, "exlog: interrupted; no partial index was left behind")
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+		fmt.Fprintf(e.stderr, "exlog %s: interrupted; nothing was written (no partial index or report is left behind)\n", name)
+		return exitIncomplete
 	}
+	fmt.Fprintf(e.stderr, "exlog %s: %v\n", name, err)
 	return exitIncomplete
 }
 
@@ -172,9 +186,80 @@ func commandUsage(w io.Writer, c *command, fs *pflag.FlagSet) {
 		c.flags(fs)
 	}
 	fmt.Fprintf(w, "Usage: exlog %s %s\n\n%s\n", c.name, c.args, strings.TrimSpace(c.long))
+	if len(c.examples) > 0 {
+		fmt.Fprintf(w, "\nExamples:\n")
+		for _, ex := range c.examples {
+			fmt.Fprintf(w, "  %s\n", ex)
+		}
+	}
 	if u := fs.FlagUsages(); u != "" {
 		fmt.Fprintf(w, "\nFlags:\n%s", u)
 	}
+	fmt.Fprintf(w, "\nRun 'exlog help %s' for the whole manual page.\n", c.name)
+}
+
+// manPage prints a command's help in the sections of a manual page.
+func manPage(w io.Writer, c *command, fs *pflag.FlagSet) {
+	if fs.FlagUsages() == "" {
+		c.flags(fs)
+	}
+	indent := func(text string) string {
+		var b strings.Builder
+		for _, l := range strings.Split(strings.TrimSpace(text), "\n") {
+			if l == "" {
+				b.WriteString("\n")
+				continue
+			}
+			b.WriteString("       " + l + "\n")
+		}
+		return b.String()
+	}
+	title := "EXLOG-" + strings.ToUpper(c.name)
+	fmt.Fprintf(w, "%s(1)%s%s(1)\n\n", title, strings.Repeat(" ", max(1, 72-2*len(title)-6)), title)
+	fmt.Fprintf(w, "NAME\n       exlog %s - %s\n\n", c.name, c.short)
+	fmt.Fprintf(w, "SYNOPSIS\n       exlog %s %s\n\n", c.name, c.args)
+	fmt.Fprintf(w, "DESCRIPTION\n%s\n", indent(c.long))
+	if fs.HasFlags() {
+		// Each option on a line of its own, its text below it, wrapped as a
+		// manual page is.
+		fmt.Fprint(w, "OPTIONS\n")
+		fs.VisitAll(func(f *pflag.Flag) {
+			name := "--" + f.Name
+			if f.Shorthand != "" {
+				name = "-" + f.Shorthand + ", " + name
+			}
+			if typ, _ := pflag.UnquoteUsage(f); typ != "" {
+				name += " " + typ
+			}
+			_, usage := pflag.UnquoteUsage(f)
+			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "[]" {
+				usage += " (default " + f.DefValue + ")"
+			}
+			fmt.Fprintf(w, "       %s\n", name)
+			for _, l := range strings.Split(wrapText(usage, 60), "\n") {
+				fmt.Fprintf(w, "              %s\n", l)
+			}
+		})
+		fmt.Fprintln(w)
+	}
+	if len(c.examples) > 0 {
+		fmt.Fprintf(w, "EXAMPLES\n%s\n", indent(strings.Join(c.examples, "\n")))
+	}
+	fmt.Fprint(w, `EXIT STATUS
+       0  done (with --fail-on: no finding at or above that severity)
+       1  a finding at or above the --fail-on severity
+       2  usage error: a bad flag, argument, query or index path
+       3  nothing in the input could be read
+       4  the work could not be completed (I/O or index error, interrupted)
+
+`)
+	var see []string
+	for _, o := range allCommands() {
+		if o != c {
+			see = append(see, "exlog-"+o.name+"(1)")
+		}
+	}
+	fmt.Fprintf(w, "SEE ALSO\n       %s\n", strings.Join(see, ", "))
 }
 
 // version is set at build time with -ldflags "-X main.version=...".

@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -28,11 +26,11 @@ speed apart from indexing), or a table. A summary of each file that had
 problems goes to stderr.
 
 Events of one file come in file order; with several workers, the events of
-different files interleave (use --workers 1 for one file after another).
-
-Examples:
-  exlog parse --format ndjson ExchangeSetup.log | jq 'select(.level=="error")'
-  exlog parse --format ndjson CASE123.zip > events.ndjson`,
+different files interleave (use --workers 1 for one file after another).`,
+	examples: []string{
+		"exlog parse --format table fixtures/scenarios/ex2007-ccr-failed-upgrade/NODE1/ExchangeSetupLogs/ExchangeSetup.log",
+		`exlog parse fixtures/bundles/ex2007-ccr-upgrade.zip | jq -c 'select(.level=="error")'`,
+	},
 	flags: func(fs *pflag.FlagSet) func(context.Context, *env, []string) error {
 		o := &parseOptions{}
 		fs.StringVarP(&o.format, "format", "f", "ndjson", "output format: ndjson or table")
@@ -56,12 +54,12 @@ func (o *parseOptions) run(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
 		return usageErr("name at least one file or bundle to parse")
 	}
-	if o.format != "ndjson" && o.format != "table" {
-		return usageErr("--format must be ndjson or table, not %q", o.format)
+	if err := checkFormat(o.format, "ndjson", "table"); err != nil {
+		return err
 	}
 	for _, a := range args {
-		if _, err := os.Stat(a); err != nil {
-			return usageErr("cannot read %s: %v", a, err)
+		if err := checkBundle(a); err != nil {
+			return err
 		}
 	}
 	out := bufio.NewWriterSize(e.stdout, 256<<10)
@@ -81,20 +79,18 @@ func (o *parseOptions) run(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	} else {
-		t := e.fitTable(out, "Time (UTC)", "Node", "File", "Line", "Level", "Message")
+		// Events stream through one table: it is printed at the end, as
+		// its columns are sized over every row.
+		t := e.fitTable(out, "Time", "Node", "Where", "Level", "Message").path(2).wrap(4, 32).factor(0, " UTC")
 		defer t.Render()
 		emit = func(ev *parse.Event) error {
-			pos := strconv.Itoa(ev.Line)
-			if ev.Line == 0 {
-				pos = "#" + strconv.FormatUint(ev.Record, 10)
-			}
 			ts := ""
-			if !ev.Time.IsZero() {
-				ts = ev.Time.UTC().Format("2006-01-02 15:04:05.000")
+			if !ev.Time.IsZero() || ev.TimeQuality == parse.TimeInvalid {
+				ts = timeCell(ev.Time, ev.TimeQuality)
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			return t.Append([]string{ts, ev.Node, ev.File, pos, ev.Level, oneLine(ev.Message, 200)})
+			return t.Append([]string{ts, shown(ev.Node), shown(whereText(ev)), ev.Level, marked(displayMessage(ev.Message), nil, maxMessage)})
 		}
 	}
 	reports, err := pipeline.Run(ctx, args, pipeline.Options{Parsers: formats.All(), Bundle: bundle.Options{Workers: o.workers}}, pipeline.SinkFunc(emit))

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/exlog/exlog/cmd/internal/render"
 	"github.com/exlog/exlog/detect"
 	"github.com/exlog/exlog/index"
 	"github.com/exlog/exlog/parse"
@@ -49,16 +50,25 @@ or a duration back from now (90m, 2h, 3d, 1w).
 provider, level, event_id, file, kind, fields.<name>); --histogram counts them
 per hour or day. Both print tables instead of hits unless --limit is given.
 
-A page ends with a token: pass it to --after, with the same query and flags,
-for the next page.
+Tables show each event's message as parsed: a cluster log line without its
+"pid.tid::date-time LEVEL" head, which has columns of its own (--raw shows
+the line as written; --format json always holds it). Each time says how far
+it can be trusted: UTC, UTC (from local), local with the offset unknown, or
+only a time of day ("date unknown"). Events of the same time are listed in
+their order in the file. With --context, windows that overlap are merged
+as grep -C does: no event is printed twice.
 
-Examples:
-  exlog search --node NODE2 --event-id 1069 --since 2024-06-11T09:00:00Z --until 2024-06-11T10:00:00Z
-  exlog search --index CASE123.exlog '+level:error +source:setuplog'
-  exlog search '"could not be brought online"' --context 3
-  exlog search --index 'cases/*.exlog' --facet node --facet event_id --source evtx
-  exlog search --histogram hour --level error,critical
-  exlog search --findings --format json`,
+A page ends with a token: pass it to --after, with the same query and flags,
+for the next page.`,
+	examples: []string{
+		"exlog search --event-id 1069",
+		"exlog search --node NODE1 --event-id 1069 --since 2008-03-14T10:00:00Z --until 2008-03-14T10:20:00Z",
+		"exlog search --index ex2007-ccr-upgrade.exlog '+level:error +source:setuplog'",
+		`exlog search '"failing over"' --context 1 --limit 4`,
+		"exlog search --index '*.exlog' --facet node --facet event_id --source evtx",
+		"exlog search --histogram hour --level error,critical",
+		"exlog search --findings --detector failover-storm",
+	},
 	flags: func(fs *pflag.FlagSet) func(context.Context, *env, []string) error {
 		o := &searchOptions{}
 		fs.StringArrayVar(&o.indexes, "index", nil, "index directory or glob; repeat for several (default: *.exlog here)")
@@ -82,6 +92,8 @@ Examples:
 		fs.IntVar(&o.top, "top", 10, "values per --facet")
 		fs.StringVar(&o.histogram, "histogram", "", "count the matches per hour or day")
 		fs.StringVar(&o.after, "after", "", "print the page after the one that ended with this token")
+		fs.StringSliceVar(&o.detectors, "detector", nil, "with --findings: only findings of these detectors (exlog detectors lists them)")
+		fs.BoolVar(&o.raw, "raw", false, "print messages as the log wrote them (a cluster log line keeps its pid.tid::time prefix)")
 		o.fs = fs
 		return o.run
 	},
@@ -93,7 +105,8 @@ type searchOptions struct {
 	files, eventIDs, fields, facets       []string
 	since, until, format, sort, histogram string
 	after                                 string
-	findings, count, highlight            bool
+	detectors                             []string
+	findings, count, highlight, raw       bool
 	limit, context, top                   int
 	fs                                    *pflag.FlagSet
 }
@@ -127,6 +140,9 @@ func (o *searchOptions) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if o.sort != index.SortScore {
+		orderTies(res.Hits)
+	}
 	for _, w := range res.Warnings[len(warnings):] {
 		fmt.Fprintf(e.stderr, "exlog search: warning: %s\n", w)
 	}
@@ -158,10 +174,8 @@ func (o *searchOptions) run(ctx context.Context, e *env, args []string) error {
 
 // request turns the flags and arguments into a search request.
 func (o *searchOptions) request(args []string) (*index.Request, time.Duration, error) {
-	switch o.format {
-	case "table", "json", "ndjson", "csv":
-	default:
-		return nil, 0, usageErr("--format must be table, json, ndjson or csv, not %q", o.format)
+	if err := checkFormat(o.format, "table", "json", "ndjson", "csv"); err != nil {
+		return nil, 0, err
 	}
 	switch o.sort {
 	case index.SortTime, index.SortTimeDesc, index.SortScore:
@@ -187,9 +201,28 @@ func (o *searchOptions) request(args []string) (*index.Request, time.Duration, e
 	if err := checkFields(o.fields, o.findings); err != nil {
 		return nil, 0, err
 	}
+	if err := checkValues("--level", o.levels, levelNames); err != nil {
+		return nil, 0, err
+	}
+	if !o.findings {
+		if err := checkValues("--source", o.sources, sourceNames); err != nil {
+			return nil, 0, err
+		}
+	}
+	if len(o.detectors) > 0 {
+		if err := checkValues("--detector", o.detectors, detectorIDs()); err != nil {
+			return nil, 0, err
+		}
+		o.findings = true
+	}
 	now := time.Now
+	text := strings.Join(args, " ")
+	if len(o.detectors) > 0 {
+		// Detector IDs are letters, digits and dashes: safe in a regexp.
+		text = strings.TrimSpace(text + " +detector:/(" + strings.Join(o.detectors, "|") + ")/")
+	}
 	q := index.Query{
-		Text:  strings.Join(args, " "),
+		Text:  text,
 		Nodes: o.nodes, Sources: o.sources, Providers: o.providers, Levels: o.levels, Files: o.files,
 		Findings: o.findings,
 	}
@@ -311,16 +344,6 @@ func checkFields(fields []string, findings bool) error {
 	return nil
 }
 
-func utcText(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	if t.Nanosecond() != 0 {
-		return t.UTC().Format("2006-01-02 15:04:05.000")
-	}
-	return t.UTC().Format("2006-01-02 15:04:05")
-}
-
 func whereText(ev *parse.Event) string { return position(ev.File, ev) }
 
 func position(file string, ev *parse.Event) string {
@@ -331,20 +354,6 @@ func position(file string, ev *parse.Event) string {
 		return file + " #" + strconv.FormatUint(ev.Record, 10)
 	}
 	return file
-}
-
-// shortPath keeps the end of a long path inside a bundle, cut at a
-// separator: the file name and its folders say the most, and the whole
-// path is in --format json.
-func shortPath(p string, n int) string {
-	if len(p) <= n {
-		return p
-	}
-	tail := p[len(p)-n+1:]
-	if i := strings.IndexByte(tail, '/'); i >= 0 && i < len(tail)-1 {
-		tail = tail[i+1:]
-	}
-	return "…/" + tail
 }
 
 // value is one field of a hit: JSON keeps its type, text is for tables
@@ -583,26 +592,23 @@ func (o *searchOptions) contextOf(out *searchOutput, h *index.Hit) *[2][]*index.
 }
 
 func (o *searchOptions) printNDJSON(e *env, out *searchOutput) error {
-	for _, h := range out.hits {
-		if c := o.contextOf(out, h); c != nil {
-			// Context lines come in file order around their hit and say so.
-			for _, b := range c[0] {
-				if err := writeNDJSON(e.stdout, contextLine(o, b, "before", h)); err != nil {
-					return err
-				}
+	if out.context != nil {
+		// Context lines come in file order around their hits and say so;
+		// an event in two windows is written once.
+		for _, r := range contextRows(out.hits, out.context) {
+			line := o.hitJSON(r.hit, nil)
+			if r.role != "hit" {
+				line = contextLine(o, r.hit, r.role, r.of)
 			}
+			if err := writeNDJSON(e.stdout, line); err != nil {
+				return err
+			}
+		}
+	} else {
+		for _, h := range out.hits {
 			if err := writeNDJSON(e.stdout, o.hitJSON(h, nil)); err != nil {
 				return err
 			}
-			for _, a := range c[1] {
-				if err := writeNDJSON(e.stdout, contextLine(o, a, "after", h)); err != nil {
-					return err
-				}
-			}
-			continue
-		}
-		if err := writeNDJSON(e.stdout, o.hitJSON(h, nil)); err != nil {
-			return err
 		}
 	}
 	for _, f := range out.facets {
@@ -657,7 +663,7 @@ func sortedKeys(m map[string]any) []string {
 // machine-readable stream.
 func (o *searchOptions) nextOnStderr(e *env, out *searchOutput) {
 	if out.Next != "" {
-		fmt.Fprintf(e.stderr, "exlog search: %d of %d matches shown; next page: --after %s\n", len(out.hits), out.Total, out.Next)
+		fmt.Fprintf(e.stderr, "exlog search: %d of %s shown; next page: --after %s\n", len(out.hits), plural(int(out.Total), "match", "matches"), out.Next)
 	}
 }
 
@@ -705,18 +711,13 @@ func (o *searchOptions) printCSV(e *env, out *searchOutput) error {
 			}
 			w.Write(r)
 		}
-		for _, h := range out.hits {
-			c := o.contextOf(out, h)
-			if c != nil {
-				for _, b := range c[0] {
-					row(b, "before")
-				}
+		if out.context != nil {
+			for _, r := range contextRows(out.hits, out.context) {
+				row(r.hit, r.role)
 			}
-			row(h, "hit")
-			if c != nil {
-				for _, a := range c[1] {
-					row(a, "after")
-				}
+		} else {
+			for _, h := range out.hits {
+				row(h, "hit")
 			}
 		}
 	}
@@ -732,12 +733,16 @@ const (
 	markOff = "\x1b[0m"
 )
 
-// marked shortens s like oneLine and wraps the spans that survive the cut
-// in ANSI bold red, so a cut never lands inside an escape sequence.
+// maxMessage bounds a message in a table: a long event (a stack trace, an
+// EVTX message with its whole explanation) is cut there; --format json
+// prints it whole.
+const maxMessage = 500
+
+// marked prints a message for a table: on one line (lines joined), cut
+// after n characters, escaped for the terminal, with the matched spans
+// wrapped in ANSI bold red when spans is not nil. Offsets are bytes of s.
 func marked(s string, spans [][2]int, n int) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
-	}
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", " "), "\n", " ")
 	cut := len(s)
 	if r := []rune(s); len(r) > n {
 		cut = len(string(r[:n-1]))
@@ -746,35 +751,183 @@ func marked(s string, spans [][2]int, n int) string {
 	pos := 0
 	for _, sp := range spans {
 		start, end := sp[0], min(sp[1], cut)
-		if start < pos || start >= end {
+		if start < pos || start >= end || end > len(s) {
 			continue
 		}
-		b.WriteString(s[pos:start])
-		b.WriteString(markOn + s[start:end] + markOff)
+		b.WriteString(shown(s[pos:start]))
+		b.WriteString(markOn + shown(s[start:end]) + markOff)
 		pos = end
 	}
-	b.WriteString(s[pos:cut])
+	b.WriteString(shown(s[pos:cut]))
 	if cut < len(s) {
 		b.WriteString("…")
 	}
 	return b.String()
 }
 
-// timeMark flags times that may be off, because the log wrote local time
-// without saying its offset, or only a time of day.
-func timeMark(ev *parse.Event) string {
-	switch ev.TimeQuality {
-	case parse.TimeLocalUnknownOffset, parse.TimeOfDayOnly:
-		return "~"
+// message is the text a table shows for an event: the parsed message
+// (or, with --raw, the line as written), with the highlight spans moved
+// along.
+func (o *searchOptions) message(msg string, spans [][2]int) (string, [][2]int) {
+	if o.raw {
+		return msg, spans
 	}
-	return ""
+	text, cut := messageText(msg)
+	if cut == 0 {
+		return text, spans
+	}
+	var out [][2]int
+	for _, sp := range spans {
+		if sp[0] >= cut {
+			out = append(out, [2]int{sp[0] - cut, sp[1] - cut})
+		}
+	}
+	return text, out
 }
 
-// tableRow is one row before the message column gets its width.
+// tableRow is one row of hits.
 type tableRow struct {
 	cells []string
+	time  string   // the time cell, set apart to factor out " UTC"
 	text  string   // the message (or summary) for the last column
 	spans [][2]int // matched words in text
+}
+
+// sourceOrder orders hits of one time as they stand in their sources:
+// by bundle, file, line, record and offset. The index orders equal
+// times by document ID, which is not the order of the lines.
+func sourceOrder(a, b *index.Hit) int {
+	if a.Event == nil || b.Event == nil {
+		return 0
+	}
+	x, y := a.Event, b.Event
+	if c := strings.Compare(a.Index, b.Index); c != 0 {
+		return c
+	}
+	if c := strings.Compare(x.File, y.File); c != 0 {
+		return c
+	}
+	if c := x.Line - y.Line; c != 0 {
+		return c
+	}
+	if x.Record != y.Record {
+		if x.Record < y.Record {
+			return -1
+		}
+		return 1
+	}
+	return int(x.Offset - y.Offset)
+}
+
+// orderTies puts the hits that share a time in source order, in place.
+// Only hits sorted by time are touched.
+func orderTies(hits []*index.Hit) {
+	for i := 0; i < len(hits); {
+		j := i + 1
+		for j < len(hits) && sameTime(hits[i], hits[j]) {
+			j++
+		}
+		slices.SortStableFunc(hits[i:j], sourceOrder)
+		i = j
+	}
+}
+
+func sameTime(a, b *index.Hit) bool {
+	if a.Event == nil || b.Event == nil {
+		return false
+	}
+	return a.Event.Time.Equal(b.Event.Time)
+}
+
+// contextRow is one printed row of a search with context: a hit, or an
+// event around one.
+type contextRow struct {
+	hit  *index.Hit
+	num  int        // the hit's number (1-based); 0 for context
+	role string     // "hit", "before" or "after"
+	of   *index.Hit // for context: the first hit it was printed for
+	gap  bool       // a new group starts here (grep's "--")
+}
+
+// contextRows merges the context windows of the hits like grep -C: windows
+// in the same file that overlap become one group in file order, and no
+// event is printed twice; a hit that also lies in another hit's window is
+// printed once, as a hit. Groups come in the order of their first hit.
+func contextRows(hits []*index.Hit, ctx map[*index.Hit][2][]*index.Hit) []contextRow {
+	num := map[string]int{}
+	for i, h := range hits {
+		if _, ok := num[h.ID]; !ok {
+			num[h.ID] = i + 1
+		}
+	}
+	type group struct {
+		file    string
+		ids     map[string]bool
+		members []*index.Hit
+		of      map[string]*index.Hit
+	}
+	var groups []*group
+	for _, h := range hits {
+		c := ctx[h]
+		window := append(append(slices.Clone(c[0]), h), c[1]...)
+		var g *group
+		for _, cand := range groups {
+			if h.Event == nil || cand.file != h.Index+"\x00"+h.Event.File {
+				continue
+			}
+			for _, w := range window {
+				if cand.ids[w.ID] {
+					g = cand
+					break
+				}
+			}
+			if g != nil {
+				break
+			}
+		}
+		if g == nil {
+			file := h.Index + "\x00"
+			if h.Event != nil {
+				file += h.Event.File
+			}
+			g = &group{file: file, ids: map[string]bool{}, of: map[string]*index.Hit{}}
+			groups = append(groups, g)
+		}
+		for _, w := range window {
+			if !g.ids[w.ID] {
+				g.ids[w.ID] = true
+				g.members = append(g.members, w)
+				g.of[w.ID] = h
+			}
+		}
+	}
+	var rows []contextRow
+	for gi, g := range groups {
+		slices.SortStableFunc(g.members, func(a, b *index.Hit) int {
+			if a.Event != nil && b.Event != nil && (a.Event.Line == 0 || b.Event.Line == 0) {
+				if c := a.Event.Time.Compare(b.Event.Time); c != 0 {
+					return c
+				}
+			}
+			return sourceOrder(a, b)
+		})
+		hitSeen := false
+		for k, m := range g.members {
+			r := contextRow{hit: m, gap: gi > 0 && k == 0}
+			if n, ok := num[m.ID]; ok {
+				r.num, r.role = n, "hit"
+				hitSeen = true
+			} else {
+				r.role, r.of = "after", g.of[m.ID]
+				if !hitSeen {
+					r.role = "before"
+				}
+				// Context between two hits follows the earlier one.
+			}
+			rows = append(rows, r)
+		}
+	}
+	return rows
 }
 
 func (o *searchOptions) printTable(e *env, out *searchOutput) error {
@@ -796,11 +949,11 @@ func (o *searchOptions) printTable(e *env, out *searchOutput) error {
 		}
 		fmt.Fprintln(w)
 	}
-	what := "events"
+	what := "event"
 	if o.findings {
-		what = "findings"
+		what = "finding"
 	}
-	fmt.Fprintf(w, "%d matching %s", out.Total, what)
+	fmt.Fprintf(w, "%d matching %s", out.Total, pluralWord(int(out.Total), what, what+"s"))
 	if multi {
 		fmt.Fprintf(w, " in %d bundles", len(out.Indexes))
 	}
@@ -812,12 +965,16 @@ func (o *searchOptions) printTable(e *env, out *searchOutput) error {
 		return nil
 	}
 
-	// Every column but the last is short; the last (message, summary, or
-	// the last of --fields) gets what is left of the width, so that each
-	// event stays on one line where the screen allows.
+	highlight := o.highlight && e.color()
+	spansOf := func(h *index.Hit) [][2]int {
+		if highlight {
+			return h.Spans
+		}
+		return nil
+	}
 	var header []string
 	var row func(h *index.Hit) tableRow
-	approx := false
+	timeCol := -1
 	switch {
 	case len(o.fields) > 0:
 		header = o.fields
@@ -825,107 +982,113 @@ func (o *searchOptions) printTable(e *env, out *searchOutput) error {
 		row = func(h *index.Hit) tableRow {
 			r := tableRow{}
 			for _, f := range o.fields[:len(o.fields)-1] {
-				r.cells = append(r.cells, oneLine(text(value(h, f)), 60))
+				v := text(value(h, f))
+				if f == "message" && !o.raw {
+					v = displayMessage(v)
+				}
+				r.cells = append(r.cells, shown(oneLine(v, 60)))
 			}
 			r.text = text(value(h, last))
 			if last == "message" || last == "summary" {
-				r.spans = h.Spans
+				r.text, r.spans = o.message(r.text, spansOf(h))
 			}
 			return r
 		}
 	case o.findings:
-		header = []string{"Severity", "Detector", "Nodes / groups", "Time (UTC)", "Summary"}
+		header = []string{"Severity", "Detector", "Nodes / groups", "Time", "Summary"}
+		timeCol = 3
 		row = func(h *index.Hit) tableRow {
 			f := h.Finding
-			scope := strings.Join(f.Nodes, ", ")
-			if len(f.Groups) > 0 {
-				scope = strings.TrimPrefix(scope+" / "+strings.Join(f.Groups, ", "), " / ")
-			}
 			det := f.Detector
 			if f.Cause != "" {
 				det += " (" + f.Cause + ")"
 			}
-			return tableRow{cells: []string{e.severity(f.Severity), det, scope, utcText(f.Start)}, text: f.Summary, spans: h.Spans}
+			when := ""
+			if !f.Start.IsZero() {
+				q := render.FindingQuality(*f)
+				if q == "" {
+					q = parse.TimeUTC
+				}
+				when = timeCell(f.Start, q)
+			}
+			return tableRow{cells: []string{e.severity(f.Severity), shown(det), shown(findingScope(*f))}, time: when, text: f.Summary, spans: spansOf(h)}
 		}
 	default:
-		header = []string{"Time (UTC)", "Node", "Level", "ID", "Where", "Message"}
+		header = []string{"Time", "Node", "Level", "ID", "Where", "Message"}
+		timeCol = 0
 		row = func(h *index.Hit) tableRow {
 			ev := h.Event
 			id := ""
 			if ev.EventID != 0 {
 				id = strconv.Itoa(ev.EventID)
 			}
-			if timeMark(ev) != "" {
-				approx = true
-			}
+			msg, spans := o.message(ev.Message, spansOf(h))
 			return tableRow{
-				cells: []string{utcText(ev.Time) + timeMark(ev), ev.Node, ev.Level, id, position(shortPath(ev.File, 40), ev)},
-				text:  ev.Message, spans: h.Spans,
+				cells: []string{shown(ev.Node), shown(ev.Level), id, shown(whereText(ev))},
+				time:  timeCell(ev.Time, ev.TimeQuality),
+				text:  msg, spans: spans,
 			}
 		}
 	}
+	pathCols := []int{}
+	if timeCol == 0 {
+		pathCols = append(pathCols, 4)
+	}
+	lead := 0 // columns put in front of the row's own
 	if multi {
 		header = append([]string{"Bundle"}, header...)
-		inner := row
-		row = func(h *index.Hit) tableRow {
-			r := inner(h)
-			r.cells = append([]string{h.Bundle}, r.cells...)
-			return r
-		}
+		lead++
 	}
 	if out.context != nil {
 		header = append([]string{"#"}, header...)
-		inner := row
-		row = func(h *index.Hit) tableRow {
-			r := inner(h)
-			r.cells = append([]string{""}, r.cells...)
-			return r
-		}
+		lead++
 	}
 
-	var rows []tableRow
-	var shown map[string]bool // events of the previous group, printed once
-	for i, h := range out.hits {
-		c := o.contextOf(out, h)
-		if c == nil {
-			rows = append(rows, row(h))
-			continue
+	type printed struct {
+		r      tableRow
+		num    int
+		bundle string
+	}
+	var rows []printed
+	if out.context != nil {
+		for _, cr := range contextRows(out.hits, out.context) {
+			rows = append(rows, printed{row(cr.hit), cr.num, cr.hit.Bundle})
 		}
-		group := map[string]bool{}
-		for _, b := range c[0] {
-			if !shown[b.ID] {
-				rows = append(rows, row(b))
+	} else {
+		for _, h := range out.hits {
+			rows = append(rows, printed{r: row(h), bundle: h.Bundle})
+		}
+	}
+	for i := range pathCols {
+		pathCols[i] += lead
+	}
+	// A message squeezed below 32 columns reads worse than a block.
+	t := e.fitTable(w, header...).path(pathCols...).wrap(len(header)-1, 32)
+	if timeCol >= 0 {
+		t.factor(lead+timeCol, " UTC")
+	}
+	for _, p := range rows {
+		cells := slices.Clone(p.r.cells)
+		if timeCol >= 0 {
+			cells = slices.Insert(cells, timeCol, p.r.time)
+		}
+		if multi {
+			cells = append([]string{shown(p.bundle)}, cells...)
+		}
+		if out.context != nil {
+			n := ""
+			if p.num > 0 {
+				n = strconv.Itoa(p.num)
 			}
-			group[b.ID] = true
+			cells = append([]string{n}, cells...)
 		}
-		r := row(h)
-		r.cells[0] = strconv.Itoa(i + 1)
-		rows = append(rows, r)
-		group[h.ID] = true
-		for _, a := range c[1] {
-			rows = append(rows, row(a))
-			group[a.ID] = true
-		}
-		shown = group
-	}
-
-	budget := lastColumnWidth(e, header, rows)
-	highlight := o.highlight && e.color()
-	t := e.fitTable(w, header...)
-	for _, r := range rows {
-		last := oneLine(r.text, budget)
-		if highlight && len(r.spans) > 0 {
-			last = marked(r.text, r.spans, budget)
-		}
-		if err := t.Append(append(r.cells, last)); err != nil {
+		cells = append(cells, marked(p.r.text, p.r.spans, maxMessage))
+		if err := t.Append(cells); err != nil {
 			return err
 		}
 	}
 	if err := t.Render(); err != nil {
 		return err
-	}
-	if approx {
-		fmt.Fprintln(w, "~ local time with an unknown offset (or a time of day only): it may be off by hours.")
 	}
 	if out.Next != "" {
 		fmt.Fprintf(w, "Next page: --after %s\n", out.Next)
@@ -933,29 +1096,9 @@ func (o *searchOptions) printTable(e *env, out *searchOutput) error {
 	return nil
 }
 
-// lastColumnWidth is the room left for the last column once the others
-// take their widest cell and the borders theirs, so that the text can be
-// cut to one line. Below 40 characters the row cannot fit; the table then
-// wraps the text instead.
-func lastColumnWidth(e *env, header []string, rows []tableRow) int {
-	width := e.width
-	if width == 0 {
-		width = 160 // as env.fitTable assumes for a pipe or a file
-	}
-	used := 1 + 3*len(header) // "│ " and " │" around every cell
-	for i := range header[:len(header)-1] {
-		n := cellWidth(header[i])
-		for _, r := range rows {
-			n = max(n, cellWidth(r.cells[i]))
-		}
-		used += n
-	}
-	return max(40, width-used)
-}
-
 func printFacet(e *env, f *index.Facet, total uint64) error {
 	w := e.stdout
-	fmt.Fprintf(w, "Top %s values over %d matches\n", f.Name, total)
+	fmt.Fprintf(w, "Top %s values over %s\n", f.Name, plural(int(total), "match", "matches"))
 	t := e.fitTable(w, f.Name, "Count", "Share")
 	share := func(n int) string {
 		if f.Total == 0 {
@@ -964,7 +1107,7 @@ func printFacet(e *env, f *index.Facet, total uint64) error {
 		return fmt.Sprintf("%.1f%%", 100*float64(n)/float64(f.Total+f.Missing))
 	}
 	for _, v := range f.Values {
-		if err := t.Append([]string{v.Value, strconv.Itoa(v.Count), share(v.Count)}); err != nil {
+		if err := t.Append([]string{shown(v.Value), strconv.Itoa(v.Count), share(v.Count)}); err != nil {
 			return err
 		}
 	}
@@ -1027,7 +1170,7 @@ func (o *searchOptions) printHistogram(e *env, out *searchOutput) error {
 		return err
 	}
 	if h.NoTime > 0 {
-		fmt.Fprintf(w, "%d matches have no time and are not counted above.\n", h.NoTime)
+		fmt.Fprintf(w, "%s no time and %s not counted above.\n", plural(int(h.NoTime), "match has", "matches have"), pluralWord(int(h.NoTime), "is", "are"))
 	}
 	fmt.Fprintln(w)
 	return nil

@@ -152,6 +152,17 @@ func caseIndexes(t *testing.T) (dir, case1, case2 string) {
 	return dir, case1, case2
 }
 
+// searchWide runs a search as on a terminal of width columns.
+func searchWide(t *testing.T, width int, args ...string) string {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), append([]string{"search"}, args...), &env{stdout: &out, stderr: &errb, width: width})
+	if code != exitOK {
+		t.Fatalf("exlog search %q: exit %d\n%s", args, code, errb.String())
+	}
+	return out.String()
+}
+
 func searchOK(t *testing.T, args ...string) string {
 	t.Helper()
 	code, out, errOut := exlogRun(t, append([]string{"search"}, args...)...)
@@ -385,7 +396,7 @@ func TestSearchContext(t *testing.T) {
 		t.Fatalf("context of the first 1135: %+v", h)
 	}
 	// Table: the hit is numbered, its context is not.
-	out = searchOK(t, "--index", case1, "-C", "1", "--source", "clusterlog", "--level", "error", "--limit", "2")
+	out = searchWide(t, 200, "--index", case1, "-C", "1", "--source", "clusterlog", "--level", "error", "--limit", "2")
 	if !strings.Contains(out, "│ 1 │") || !strings.Contains(out, "│ 2 │") || strings.Count(out, "cluster.log:") != 6 {
 		t.Fatalf("context table:\n%s", out)
 	}
@@ -408,7 +419,7 @@ func TestSearchFacetsAndHistogram(t *testing.T) {
 	}
 
 	// With a query the facet counts its matches; as a table.
-	out := searchOK(t, "--index", case1, "--facet", "provider", "+level:error")
+	out := searchWide(t, 120, "--index", case1, "--facet", "provider", "+level:error")
 	if !strings.Contains(out, "Top provider values over 23 matches") || !strings.Contains(out, "Microsoft-Windows-FailoverClustering │ 16") {
 		t.Fatalf("provider facet table:\n%s", out)
 	}
@@ -430,7 +441,7 @@ func TestSearchFacetsAndHistogram(t *testing.T) {
 	if strings.Join(got, " ") != "08=20 09=51 10=25 11=2" || h.NoTime != 1 {
 		t.Fatalf("histogram %v, no time %d", got, h.NoTime)
 	}
-	out = searchOK(t, "--index", case1, "--index", case2, "--histogram", "day", "--event-id", "1069")
+	out = searchWide(t, 100, "--index", case1, "--index", case2, "--histogram", "day", "--event-id", "1069")
 	if !strings.Contains(out, "2024-06-11 │ 10") || !strings.Contains(out, "2024-06-20 │ 5") || !strings.Contains(out, "│ (8 days)   │ 0 ") {
 		t.Fatalf("daily histogram:\n%s", out)
 	}
@@ -443,7 +454,7 @@ func TestSearchFacetsAndHistogram(t *testing.T) {
 func TestSearchFindings(t *testing.T) {
 	_, case1, _ := caseIndexes(t)
 	out := searchOK(t, "--index", case1, "--findings")
-	if !strings.Contains(out, "1 matching findings") || !strings.Contains(out, "failover-storm") || !strings.Contains(out, "NODE2 / EVS1") {
+	if !strings.Contains(out, "1 matching finding\n") || !strings.Contains(out, "failover-storm") || !strings.Contains(out, "NODE2 / EVS1") {
 		t.Fatalf("findings table:\n%s", out)
 	}
 	_, hits := searchJSONOf(t, "--index", case1, "--findings", "online")

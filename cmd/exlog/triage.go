@@ -1,9 +1,12 @@
 package main
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -34,13 +37,13 @@ single file), recognises each format by content, indexes all events in
 
 It prints the files read (format, node, events, problems), an inventory of
 each node's Exchange builds and the findings with their evidence. The bundle
-is only read, never written to.
-
-Examples:
-  exlog triage fixtures/bundles/ex2007-ccr-upgrade.zip
-  exlog triage --format json --fail-on error CASE123/
-  exlog triage --report CASE123.html CASE123.zip
-  exlog triage --no-index --format json setup.log`,
+is only read, never written to.`,
+	examples: []string{
+		"exlog triage fixtures/bundles/ex2007-ccr-upgrade.zip",
+		"exlog triage --format json --fail-on error fixtures/bundles/ex2007-ccr-upgrade.zip",
+		"exlog triage --report ex2007-ccr-upgrade.html fixtures/bundles/ex2007-ccr-upgrade.zip",
+		"exlog triage --no-index --detector setup-failure fixtures/scenarios/ex2007-scc-standby-upgradecms-failed",
+	},
 	flags: func(fs *pflag.FlagSet) func(context.Context, *env, []string) error {
 		o := &triageOptions{}
 		fs.StringVar(&o.index, "index", "", "index directory to write (default: <bundle name>.exlog in the working directory)")
@@ -51,21 +54,23 @@ Examples:
 		fs.BoolVar(&o.allFiles, "all-files", false, "list every file in the table, also the ones no parser recognised")
 		fs.IntVar(&o.workers, "workers", 0, "files parsed at once (default: the number of CPUs)")
 		fs.StringVar(&o.caseName, "case", "", "read all BUNDLEs as one case of this name (default: each BUNDLE is a case of its own)")
-		fs.BoolVar(&o.force, "force", false, "replace an index that another bundle wrote")
+		fs.BoolVar(&o.force, "force", false, "replace an index that another bundle wrote; let --report write through a symbolic link or into a device")
+		fs.StringSliceVar(&o.detectors, "detector", nil, "run only these detectors (default: all; exlog detectors lists them)")
 		return o.run
 	},
 }
 
 type triageOptions struct {
-	index    string
-	noIndex  bool
-	format   string
-	failOn   string
-	report   string
-	allFiles bool
-	workers  int
-	caseName string
-	force    bool
+	index     string
+	noIndex   bool
+	format    string
+	failOn    string
+	report    string
+	allFiles  bool
+	workers   int
+	caseName  string
+	force     bool
+	detectors []string
 }
 
 // triageResult is the JSON of `exlog triage --format json` and the index
@@ -84,8 +89,8 @@ func (o *triageOptions) run(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
 		return usageErr("name the bundle to read: a folder, .zip, .tar(.gz) or file, e.g. exlog triage CASE123.zip")
 	}
-	if o.format != "table" && o.format != "json" {
-		return usageErr("--format must be table or json, not %q", o.format)
+	if err := checkFormat(o.format, "table", "json"); err != nil {
+		return err
 	}
 	var failOn detect.Severity
 	if o.failOn != "" {
@@ -95,9 +100,12 @@ func (o *triageOptions) run(ctx context.Context, e *env, args []string) error {
 		}
 		failOn = s
 	}
+	if err := checkDetectors(o.detectors); err != nil {
+		return err
+	}
 	for _, a := range args {
-		if _, err := os.Stat(a); err != nil {
-			return usageErr("cannot read bundle %s: %v", a, errors.Unwrap(err))
+		if err := checkBundle(a); err != nil {
+			return err
 		}
 	}
 	cases, err := o.cases(args)
@@ -114,6 +122,9 @@ func (o *triageOptions) run(ctx context.Context, e *env, args []string) error {
 			return usageErr("--report: %v", err)
 		}
 		reportFormat = f
+		if err := checkOut(o.report, o.force); err != nil {
+			return err
+		}
 	}
 	if !o.noIndex {
 		for _, c := range cases {
@@ -139,7 +150,7 @@ func (o *triageOptions) run(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		if o.report != "" {
-			if err := writeReportFile(o.report, reportFormat, res); err != nil {
+			if err := writeReportFile(o.report, reportFormat, res, o.force); err != nil {
 				return err
 			}
 		}
@@ -147,8 +158,16 @@ func (o *triageOptions) run(ctx context.Context, e *env, args []string) error {
 			if err := writeJSON(e.stdout, res); err != nil {
 				return err
 			}
-		} else if res.Index != "" {
-			fmt.Fprintf(e.stdout, "\nIndex: %s\nNext:  exlog search --index %s 'QUERY'\n", res.Index, shellQuote(res.Index))
+		} else {
+			if res.Index != "" || o.report != "" {
+				fmt.Fprintln(e.stdout)
+			}
+			if o.report != "" {
+				fmt.Fprintf(e.stdout, "Report: %s\n", o.report)
+			}
+			if res.Index != "" {
+				fmt.Fprintf(e.stdout, "Index:  %s\nNext:   exlog search --index %s 'QUERY'\n", res.Index, shellQuote(res.Index))
+			}
 		}
 		readSome = readSome || readAnything(res.Files)
 		if h := detect.Highest(res.Findings); h > highest {
@@ -257,7 +276,7 @@ func triageCase(ctx context.Context, e *env, o *triageOptions, name string, bund
 	prog := &progress{e: e}
 	var n atomic.Int64
 	opt := triage.Options{
-		Name: name, Bundles: bundles, Parsers: formats.All(), Detectors: all.Detectors(),
+		Name: name, Bundles: bundles, Parsers: formats.All(), Detectors: selectDetectors(o.detectors),
 		Bundle: bundle.Options{Workers: o.workers},
 		Progress: pipeline.SinkFunc(func(*parse.Event) error {
 			if k := n.Add(1); k%1000 == 0 {
@@ -284,6 +303,11 @@ func triageCase(ctx context.Context, e *env, o *triageOptions, name string, bund
 	res.Sources = absPaths(bundles)
 	for _, warn := range res.Warnings {
 		fmt.Fprintf(e.stderr, "exlog: warning: %s\n", warn)
+	}
+	if w != nil && !readAnything(res.Files) {
+		// An index of nothing would only mislead a later search.
+		w.Abort()
+		w = nil
 	}
 	if w != nil {
 		res.Index = indexPath
@@ -327,6 +351,85 @@ func absPaths(ps []string) []string {
 			p = a
 		}
 		out[i] = p
+	}
+	return out
+}
+
+// checkBundle looks at a bundle before any work starts, so that a path
+// that cannot be a bundle is named with what was expected of it.
+func checkBundle(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return usageErr("bundle %s does not exist; name a folder, a .zip, a .tar(.gz) or a log file", path)
+		}
+		return inputErr("cannot read bundle %s: %v", path, errors.Unwrap(err))
+	}
+	if fi.IsDir() {
+		ents, err := os.ReadDir(path)
+		if err != nil {
+			return inputErr("cannot read the folder %s: %v", path, errors.Unwrap(err))
+		}
+		if len(ents) == 0 {
+			return inputErr("the folder %s is empty; a bundle holds setup logs, event logs, cluster logs or registry exports", path)
+		}
+		return nil
+	}
+	if !fi.Mode().IsRegular() {
+		return inputErr("%s is not a regular file or folder; name a folder, a .zip, a .tar(.gz) or a log file", path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return inputErr("cannot read bundle %s: %v", path, errors.Unwrap(err))
+	}
+	defer f.Close()
+	head := make([]byte, 4)
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+	lower := strings.ToLower(path)
+	switch {
+	case strings.HasSuffix(lower, ".zip"):
+		if bytes.HasPrefix(head, []byte("PK\x05\x06")) {
+			return inputErr("%s is an empty zip: it holds no files", path)
+		}
+		if !bytes.HasPrefix(head, []byte("PK")) {
+			return inputErr("%s is not a zip archive (it lacks the zip header); name the folder or archive the logs came in", path)
+		}
+		if zr, err := zip.NewReader(f, fi.Size()); err != nil {
+			return inputErr("%s is not a readable zip archive: %v", path, err)
+		} else if len(zr.File) == 0 {
+			return inputErr("%s is an empty zip: it holds no files", path)
+		}
+	case strings.HasSuffix(lower, ".gz") || strings.HasSuffix(lower, ".tgz"):
+		if !bytes.HasPrefix(head, []byte{0x1f, 0x8b}) {
+			return inputErr("%s is not a gzip archive (it lacks the gzip header); name the folder or archive the logs came in", path)
+		}
+	case fi.Size() == 0:
+		return inputErr("%s is an empty file", path)
+	}
+	return nil
+}
+
+// inputErr is a bundle that cannot be read at all.
+func inputErr(format string, args ...any) error {
+	return &exitError{code: exitNothing, err: fmt.Errorf(format, args...)}
+}
+
+// checkDetectors makes an unknown --detector a usage error.
+func checkDetectors(ids []string) error {
+	return checkValues("--detector", ids, detectorIDs())
+}
+
+// selectDetectors returns the detectors named, or all when none are.
+func selectDetectors(ids []string) []*detect.Detector {
+	if len(ids) == 0 {
+		return all.Detectors()
+	}
+	var out []*detect.Detector
+	for _, d := range all.Detectors() {
+		if slices.Contains(ids, d.ID) {
+			out = append(out, d)
+		}
 	}
 	return out
 }

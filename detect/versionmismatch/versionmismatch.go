@@ -140,7 +140,7 @@ func targetNode(f *detect.Facts, e *parse.Event, server, named string) (node, wh
 	logged := parse.ShortNode(e.Node)
 	if server != "" && !e.Time.IsZero() {
 		if oc, ok := lastMoveBefore(f, server, e.Time); ok && !strings.HasPrefix(oc.To, "#") {
-			why = fmt.Sprintf("%s is the target of the move of %s at %s (move timeline)", oc.To, server, clock(oc.Time))
+			why = fmt.Sprintf("%s is the target of the move of %s at %s (move timeline)", oc.To, server, clock(oc.Time, oc.Evidence.TimeQuality))
 			if oc.To != logged {
 				why += "; the line itself was logged on " + logged
 			}
@@ -428,11 +428,21 @@ func describe(build string) string {
 	return builds.Describe(build)
 }
 
-func clock(t time.Time) string {
+// clock writes a time for an explanation as far as its quality allows: a
+// date assumed from a file time is not stated as a fact.
+func clock(t time.Time, q parse.TimeQuality) string {
 	if t.IsZero() {
 		return "(time unknown)"
 	}
-	return t.UTC().Format("2006-01-02 15:04:05 UTC")
+	return detect.When(t, q)
+}
+
+// qualityOf is the time quality of the first piece of evidence.
+func qualityOf(evs []detect.Evidence) parse.TimeQuality {
+	if len(evs) == 0 {
+		return ""
+	}
+	return evs[0].TimeQuality
 }
 
 // finding writes up one documented failure.
@@ -473,7 +483,7 @@ func (ep *episode) finding(f *detect.Facts) detect.Finding {
 		case detect.ServerCMSUpgraded:
 			how = "upgraded with setup /upgradeCMS to " + describe(ep.sb.Build)
 		}
-		why = append(why, fmt.Sprintf("%s was %s on %s at %s.", what, how, ep.sb.Node, clock(ep.sb.Time)))
+		why = append(why, fmt.Sprintf("%s was %s on %s at %s.", what, how, ep.sb.Node, clock(ep.sb.Time, qualityOf(ep.sb.Evidence))))
 		ev = append(ev, ep.sb.Evidence...)
 	}
 	if ep.move != nil {
@@ -487,7 +497,7 @@ func (ep *episode) finding(f *detect.Facts) detect.Finding {
 		if ep.move.Kind == detect.MoveUnplanned {
 			how = "failed over"
 		}
-		s := fmt.Sprintf("At %s it was %s%s to %s", clock(ep.move.Time), how, from, ep.node)
+		s := fmt.Sprintf("At %s it was %s%s to %s", clock(ep.move.Time, ep.move.Evidence.TimeQuality), how, from, ep.node)
 		if ep.nb != nil {
 			s += fmt.Sprintf(", whose Exchange binaries were %s (%s)", nodeBuild, sourceText(*ep.nb))
 		} else {
@@ -522,14 +532,14 @@ func (ep *episode) finding(f *detect.Facts) detect.Finding {
 		why = append(why, s+".")
 	}
 	if ep.nodeWhy == "" && ep.move != nil {
-		ep.nodeWhy = fmt.Sprintf("%s is the target of the move of %s at %s (move timeline)", ep.node, what, clock(ep.move.Time))
+		ep.nodeWhy = fmt.Sprintf("%s is the target of the move of %s at %s (move timeline)", ep.node, what, clock(ep.move.Time, ep.move.Evidence.TimeQuality))
 	}
 	if ep.nodeWhy != "" {
 		why = append(why, "How the node was decided: "+ep.nodeWhy+".")
 		d["node_decided_by"] = ep.nodeWhy
 	}
 	if ep.laterRun != nil {
-		why = append(why, fmt.Sprintf("%s ran Exchange setup successfully only later, at %s, which fits a node that had not been upgraded yet.", ep.node, clock(ep.laterRun.Time)))
+		why = append(why, fmt.Sprintf("%s ran Exchange setup successfully only later, at %s, which fits a node that had not been upgraded yet.", ep.node, clock(ep.laterRun.Time, ep.laterRun.TimeQuality)))
 		ev = append(ev, detect.EvidenceOf(ep.laterRun))
 		d["node_upgraded_later_at"] = ep.laterRun.Time.UTC().Format(time.RFC3339)
 	}
@@ -612,7 +622,7 @@ func sourceText(b detect.BuildObs) string {
 		s = b.Kind
 	}
 	if !b.Time.IsZero() {
-		s += ", " + clock(b.Time)
+		s += ", " + clock(b.Time, b.TimeQuality)
 	}
 	return s
 }

@@ -12,18 +12,28 @@
 //
 // A zip needs random access to its central directory. A stored zip inside
 // a zip is read in place through a section of the outer one; a deflated
-// one, or any archive inside a tar or gzip stream, is read into memory
-// within Options.MaxNestedBytes. A zip whose central directory is lost (a
-// cut upload) is recovered from its local headers as far as they go.
+// one, or any archive inside a tar or gzip stream, is read into memory, in
+// 1 MiB pieces as its bytes arrive, within Options.MaxNestedBytes for all
+// such archives at once; one larger than that is read up to it and its
+// entries found there are recovered. A zip whose central directory is
+// lost (a cut upload) is recovered from its local headers as far as they
+// go.
 //
 // Defences: entry names with '..' components, absolute paths or drive
 // letters are refused (backslash separators, which Windows tools write,
 // are accepted); symbolic links out of a bundle directory are refused, and
 // those within it are skipped because their targets are read under their
-// own names; archive bombs are stopped by a bundle-wide bound on
-// decompressed bytes, a per-entry compression ratio bound (past a minimum
-// size) measured on the bytes actually read, and a nesting bound. Every
-// refusal is reported, never silent.
+// own names; links in archives are never followed; zip entries whose data
+// overlaps an earlier entry's are refused. Sizes that archives declare are
+// never trusted: archive bombs are stopped by bounds on the bytes actually
+// decompressed, per entry (Options.MaxEntryBytes), per archive file of the
+// bundle (Options.MaxRatio times its size on disk) and for the whole
+// bundle (Options.MaxTotalBytes), by a per-entry compression ratio bound,
+// a nesting bound and an entry count bound. What passes a bound is read up
+// to it and then skipped; every refusal is reported, never silent. A read
+// that breaks off (bad CRC, cut archive) keeps what came before it and is
+// reported as "damaged at byte N: reason". Each bound has a default and an
+// EXLOG_* environment variable; see Options.
 //
 // # Node attribution
 //

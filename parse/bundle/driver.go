@@ -43,6 +43,9 @@ func Parse(ctx context.Context, roots []string, parsers []parse.Parser, opt Opti
 	defer cancel(nil)
 	d := &driver{ctx: ctx, cancel: cancel, parsers: parsers, emit: emit, mem: newMemGate(o.MaxBufferedBytes)}
 	w := &walker{ctx: ctx, opt: &o, budget: &budget{max: o.MaxTotalBytes}}
+	if testHookWalker != nil {
+		testHookWalker(w)
+	}
 
 	type job struct {
 		in      *parse.Input
@@ -116,6 +119,9 @@ func Parse(ctx context.Context, roots []string, parsers []parse.Parser, opt Opti
 	return d.reports, walkErr
 }
 
+// testHookWalker lets tests see how many bytes a Parse decompressed.
+var testHookWalker func(*walker)
+
 // rootNames are the names paths start with when there are several roots:
 // each root's base name, made unique with " (n)".
 func rootNames(roots []string) []string {
@@ -141,8 +147,9 @@ func buffered(in *parse.Input, n int64) (*parse.Input, error) {
 		return nil, err
 	}
 	defer rc.Close()
-	buf := make([]byte, 0, n)
-	b := bytes.NewBuffer(buf)
+	// The size is what the tar header declares; memory grows with the
+	// bytes that really arrive.
+	b := bytes.NewBuffer(make([]byte, 0, min(n, 1<<20)))
 	_, rerr := b.ReadFrom(io.LimitReader(rc, n+1))
 	data := b.Bytes()
 	out := *in
@@ -199,6 +206,7 @@ func (d *driver) failed(in *parse.Input, err error) *parse.Report {
 // keeps a bomb-limit refusal even when the parser wraps or drops it.
 type fileRun struct {
 	ctx      context.Context
+	path     string
 	mu       sync.Mutex
 	refusal  *EntryError
 	fullSize int64
@@ -245,6 +253,15 @@ func (r *watchReader) Read(p []byte) (int, error) {
 		r.f.mu.Unlock()
 	case err != nil:
 		r.f.note(err)
+		var ee *EntryError
+		if !errors.As(err, &ee) && r.f.ctx.Err() == nil && !errors.Is(err, context.Canceled) {
+			// Say where the stream broke off: everything before that
+			// byte has been handed to the parser.
+			var de *DamageError
+			if !errors.As(err, &de) {
+				err = &DamageError{Path: r.f.path, Offset: r.n, Err: err}
+			}
+		}
 	}
 	return n, err
 }
@@ -256,7 +273,7 @@ func (r *watchReader) Close() error { return r.rc.Close() }
 // so the sniffed head is replayed to the parser instead of reopening.
 func (d *driver) file(in *parse.Input, live bool) *parse.Report {
 	rep := &parse.Report{Path: in.Path, Node: in.Node, Size: in.Size}
-	run := &fileRun{ctx: d.ctx, fullSize: -1}
+	run := &fileRun{ctx: d.ctx, path: in.Path, fullSize: -1}
 	open := run.wrap(in.Open)
 
 	rc, err := open()

@@ -1,8 +1,8 @@
 package bundle
 
 import (
-	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"hash"
 	"hash/crc32"
@@ -36,14 +36,90 @@ func (s fileSource) openAt() (io.ReaderAt, io.Closer, error) {
 
 func (s fileSource) size() int64 { return s.n }
 
-// memSource is an archive that had to be read into memory.
-type memSource []byte
-
-func (m memSource) openAt() (io.ReaderAt, io.Closer, error) {
-	return bytes.NewReader(m), noClose{}, nil
+// memSource is an archive that had to be read into memory, in chunks of
+// chunkSize bytes: growing a single buffer would copy it and, for a while,
+// hold twice its size.
+type memSource struct {
+	chunks [][]byte
+	n      int64
 }
 
-func (m memSource) size() int64 { return int64(len(m)) }
+const chunkSize = 1 << 20
+
+// bytesSource is a memSource of b, without a copy.
+func bytesSource(b []byte) memSource {
+	n := int64(len(b))
+	var chunks [][]byte
+	for len(b) > 0 {
+		k := min(len(b), chunkSize)
+		chunks = append(chunks, b[:k:k])
+		b = b[k:]
+	}
+	return memSource{chunks: chunks, n: n}
+}
+
+// readChunks reads r up to limit bytes into a memSource. The first chunk
+// grows as bytes come, so a small archive takes little more than its size.
+func readChunks(r io.Reader, limit int64) (memSource, int64, error) {
+	var m memSource
+	first, err := io.ReadAll(io.LimitReader(r, min(int64(chunkSize), limit)))
+	if len(first) > 0 {
+		m.chunks, m.n = append(m.chunks, first[:len(first):len(first)]), int64(len(first))
+	}
+	if err != nil || m.n < chunkSize {
+		return m, m.n, err
+	}
+	for m.n < limit {
+		c := make([]byte, min(int64(chunkSize), limit-m.n))
+		k, err := io.ReadFull(r, c)
+		if k > 0 {
+			m.chunks = append(m.chunks, c[:k:k])
+			m.n += int64(k)
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return m, m.n, nil
+		}
+		if err != nil {
+			return m, m.n, err
+		}
+	}
+	return m, m.n, nil
+}
+
+// truncate keeps the first n bytes.
+func (m memSource) truncate(n int64) memSource {
+	var out memSource
+	for _, c := range m.chunks {
+		if out.n >= n {
+			break
+		}
+		k := min(int64(len(c)), n-out.n)
+		out.chunks = append(out.chunks, c[:k:k])
+		out.n += k
+	}
+	return out
+}
+
+func (m memSource) openAt() (io.ReaderAt, io.Closer, error) { return m, noClose{}, nil }
+
+func (m memSource) size() int64 { return m.n }
+
+// ReadAt reads from the chunks; all but the last are chunkSize long.
+func (m memSource) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, errors.New("negative offset")
+	}
+	total := 0
+	for len(p) > 0 {
+		if off >= m.n {
+			return total, io.EOF
+		}
+		c := m.chunks[off/chunkSize][off%chunkSize:]
+		k := copy(p, c)
+		p, off, total = p[k:], off+int64(k), total+k
+	}
+	return total, nil
+}
 
 // subSource is a stretch of another source: a stored zip entry or a tar
 // entry, read in place without a copy.
@@ -130,16 +206,35 @@ func (c *countReader) Read(p []byte) (int, error) {
 
 func (c *countReader) consumed() int64 { return c.n }
 
-// budget is the bundle-wide allowance of decompressed bytes.
+// budget is an allowance of decompressed bytes: the bundle-wide one
+// (Options.MaxTotalBytes) or one archive file's (Options.MaxRatio times
+// its size on disk).
 type budget struct {
 	used atomic.Int64
 	max  int64
 }
 
-// inflater wraps a decompressor and stops it when the bundle budget runs
-// out or the entry's ratio of produced to consumed bytes says bomb. Both
-// are measured on bytes actually moved; an archive's declared sizes are
-// not trusted.
+// fileBudget is the allowance of an archive file of size n on disk.
+func fileBudget(opt *Options, n int64) *budget {
+	allow := opt.RatioMinBytes
+	if n > 0 && n <= (1<<62)/opt.MaxRatio {
+		allow = max(allow, n*opt.MaxRatio)
+	} else if n > 0 {
+		allow = 1 << 62
+	}
+	return &budget{max: allow}
+}
+
+// knob names the option and environment variable that raise a bound, for
+// the messages that report it.
+func knob(field, env string) string { return "Options." + field + ", " + env }
+
+// inflater wraps a decompressor and stops it when the entry, its archive
+// file or the bundle has produced too much, or the entry's ratio of
+// produced to consumed bytes says bomb. All are measured on bytes
+// actually moved; an archive's declared sizes are not trusted. What came
+// out before the stop has been delivered: the entry is read up to the
+// bound.
 type inflater struct {
 	dec    io.Reader
 	in     interface{ consumed() int64 }
@@ -147,26 +242,48 @@ type inflater struct {
 	path   string
 	opt    *Options
 	budget *budget
+	file   *budget // the enclosing archive file's allowance; may be nil
 	failed error
+}
+
+func (f *inflater) refuse(format string, args ...any) error {
+	f.failed = &EntryError{Path: f.path, Status: parse.StatusRejected,
+		Reason: fmt.Sprintf(format, args...) + fmt.Sprintf("; the entry was read up to that point (%s), the rest is skipped", size(f.out))}
+	return f.failed
 }
 
 func (f *inflater) Read(p []byte) (int, error) {
 	if f.failed != nil {
 		return 0, f.failed
 	}
+	// Never produce past the per-entry bound, so the bytes delivered are
+	// exactly those within it.
+	if left := f.opt.MaxEntryBytes - f.out; int64(len(p)) > left {
+		if left <= 0 {
+			// At the bound: one more byte tells an entry of exactly that
+			// size from a longer one.
+			var one [1]byte
+			if _, err := io.ReadFull(f.dec, one[:]); err == io.EOF {
+				return 0, io.EOF
+			}
+			return 0, f.refuse("decompresses to more than %s, the most one entry may (%s)",
+				size(f.opt.MaxEntryBytes), knob("MaxEntryBytes", EnvMaxEntryBytes))
+		}
+		p = p[:left]
+	}
 	n, err := f.dec.Read(p)
 	f.out += int64(n)
 	if f.budget.used.Add(int64(n)) > f.budget.max {
-		f.failed = &EntryError{Path: f.path, Status: parse.StatusRejected, Reason: fmt.Sprintf(
-			"more than %s decompressed from the bundle in total; refusing a possible archive bomb (Options.MaxTotalBytes)",
-			size(f.budget.max))}
-		return n, f.failed
+		return n, f.refuse("more than %s decompressed from the bundle in total; refusing a possible archive bomb (%s)",
+			size(f.budget.max), knob("MaxTotalBytes", EnvMaxTotalBytes))
 	}
 	if f.out > f.opt.RatioMinBytes && f.out > f.opt.MaxRatio*f.in.consumed() {
-		f.failed = &EntryError{Path: f.path, Status: parse.StatusRejected, Reason: fmt.Sprintf(
-			"compression ratio above %d:1 after %s; refusing a possible archive bomb",
-			f.opt.MaxRatio, size(f.opt.RatioMinBytes))}
-		return n, f.failed
+		return n, f.refuse("compression ratio above %d:1 after %s; refusing a possible archive bomb (%s)",
+			f.opt.MaxRatio, size(f.opt.RatioMinBytes), knob("MaxRatio", EnvMaxRatio))
+	}
+	if f.file != nil && f.file.used.Add(int64(n)) > f.file.max {
+		return n, f.refuse("more than %s decompressed out of its archive file, %d times its size on disk; refusing a possible archive bomb (%s)",
+			size(f.file.max), f.opt.MaxRatio, knob("MaxRatio", EnvMaxRatio))
 	}
 	return n, err
 }

@@ -21,10 +21,11 @@ func (w *walker) gzip(b *blob, visit func(*item) error) error {
 		return err
 	}
 	if b.live != nil {
-		mb, err := w.inMemory(b, "gzip")
+		mb, done, err := w.inMemory(b, "gzip")
 		if err != nil {
 			return w.fail(b, "gzip", "cannot read the archive", err, visit)
 		}
+		defer done()
 		b = mb
 	}
 	outer := b
@@ -42,17 +43,20 @@ func (w *walker) gzip(b *blob, visit func(*item) error) error {
 	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
 		return w.fail(b, "gzip", "cannot decompress", err, visit)
 	}
-	inner := &blob{size: -1, depth: b.depth + 1, mod: b.mod, open: open}
+	inner := &blob{size: -1, depth: b.depth + 1, mod: b.mod, open: open, allow: b.allow}
 	if !hdr.ModTime.IsZero() && hdr.ModTime.Unix() > 0 {
 		inner.mod = hdr.ModTime
 	}
 	if tarHeader(head[:n]) {
-		inner.path, inner.node, inner.depth, inner.bare = b.path, b.node, b.depth, b.bare
+		inner.path, inner.node, inner.depth, inner.bare, inner.cut = b.path, b.node, b.depth, b.bare, b.cut
 		return w.tarStream(inner, visit)
 	}
 	name := memberName(hdr.Name, b.path)
 	inner.path, inner.node = b.child(name), b.node+"!/"+name
-	return w.blob(inner, visit)
+	if err := w.blob(inner, visit); err != nil || b.cut == "" {
+		return err
+	}
+	return w.refuse(b, parse.StatusPartial, "gzip", b.cut, visit)
 }
 
 // gunzip opens a fresh decompressed stream of b.
@@ -67,7 +71,7 @@ func (w *walker) gunzip(b *blob) (io.ReadCloser, gzip.Header, error) {
 		rc.Close()
 		return nil, gzip.Header{}, err
 	}
-	r := &inflater{dec: zr, in: in, path: b.path, opt: w.opt, budget: w.budget}
+	r := &inflater{dec: zr, in: in, path: b.path, opt: w.opt, budget: w.budget, file: b.allow}
 	return readCloser{r, closers{zr, rc}}, zr.Header, nil
 }
 
@@ -98,10 +102,11 @@ func (w *walker) tar(b *blob, visit func(*item) error) error {
 		return err
 	}
 	if b.src == nil && b.live != nil {
-		mb, err := w.inMemory(b, "tar")
+		mb, done, err := w.inMemory(b, "tar")
 		if err != nil {
 			return w.fail(b, "tar", "cannot read the archive", err, visit)
 		}
+		defer done()
 		b = mb
 	}
 	if b.src == nil {
@@ -128,11 +133,11 @@ func (w *walker) tar(b *blob, visit func(*item) error) error {
 		if err != nil {
 			return w.tarDamage(b, idx, err, visit)
 		}
-		child, err := w.tarEntry(b, hdr, seen, visit)
-		if err != nil || child == nil {
-			if err != nil {
-				return err
-			}
+		child, stop, err := w.tarEntry(b, hdr, seen, visit)
+		if err != nil || stop {
+			return err
+		}
+		if child == nil {
 			continue
 		}
 		if sparse(hdr) {
@@ -171,8 +176,8 @@ func (w *walker) tarStream(b *blob, visit func(*item) error) error {
 		if err != nil {
 			return w.tarDamage(b, idx, err, visit)
 		}
-		child, err := w.tarEntry(b, hdr, seen, visit)
-		if err != nil {
+		child, stop, err := w.tarEntry(b, hdr, seen, visit)
+		if err != nil || stop {
 			return err
 		}
 		if child == nil {
@@ -225,39 +230,47 @@ func sparse(h *tar.Header) bool {
 
 // tarEntry makes the blob for a tar entry, or visits the reason it is not
 // read and returns nil.
-func (w *walker) tarEntry(arch *blob, hdr *tar.Header, seen dedup, visit func(*item) error) (*blob, error) {
+// stop says Options.MaxEntries is reached and the archive is not to be
+// read further.
+func (w *walker) tarEntry(arch *blob, hdr *tar.Header, seen dedup, visit func(*item) error) (child *blob, stop bool, err error) {
 	raw := decodeName(hdr.Name)
 	clean, dir, unsafe := cleanName(raw)
-	child := &blob{mod: hdr.ModTime, size: hdr.Size, depth: arch.depth + 1}
+	child = &blob{mod: hdr.ModTime, size: hdr.Size, depth: arch.depth + 1, allow: arch.allow}
 	if unsafe != "" {
 		child.path, child.node = seen.path(arch.child(shownName(raw))), arch.node+"!/"+shownName(raw)
-		return nil, w.refuse(child, parse.StatusRejected, "", unsafe, visit)
+		return nil, false, w.refuse(child, parse.StatusRejected, "", unsafe, visit)
 	}
 	if clean == "" || hdr.Typeflag == tar.TypeDir || (dir && hdr.Size == 0) {
-		return nil, nil
+		return nil, false, nil
 	}
 	// A tar is read as a stream, so its entries cannot be surveyed first:
 	// only a top folder named like the archive itself (CASE123.tar.gz
 	// holding CASE123/) is known to be a wrapper.
 	child.node = arch.node + "!/" + markWrapper(clean, stemWrapper(clean, arch.path))
 	child.path = seen.path(arch.child(clean))
+	if stop, err := w.countEntry(child, arch.path, visit); stop {
+		return nil, true, err
+	}
 	switch hdr.Typeflag {
 	case tar.TypeReg, tar.TypeCont, tar.TypeGNUSparse:
-		return child, nil
+		return child, false, nil
 	case tar.TypeSymlink:
-		return nil, w.refuse(child, parse.StatusRejected, "", fmt.Sprintf("symbolic link to %q; not followed", shownName(hdr.Linkname)), visit)
+		return nil, false, w.refuse(child, parse.StatusRejected, "", fmt.Sprintf("symbolic link to %q; not followed", shownName(hdr.Linkname)), visit)
 	case tar.TypeLink:
-		return nil, w.refuse(child, parse.StatusRejected, "", fmt.Sprintf("hard link to %q; its data is read under that name only", shownName(hdr.Linkname)), visit)
+		return nil, false, w.refuse(child, parse.StatusRejected, "", fmt.Sprintf("hard link to %q; its data is read under that name only", shownName(hdr.Linkname)), visit)
 	case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
-		return nil, w.refuse(child, parse.StatusRejected, "", "device or pipe entry; not read", visit)
+		return nil, false, w.refuse(child, parse.StatusRejected, "", "device or pipe entry; not read", visit)
 	}
-	return nil, w.refuse(child, parse.StatusFailed, "", fmt.Sprintf("tar entry type %q is not read", hdr.Typeflag), visit)
+	return nil, false, w.refuse(child, parse.StatusFailed, "", fmt.Sprintf("tar entry type %q is not read", hdr.Typeflag), visit)
 }
 
 // emptyTar reports a tar that held no files, which would otherwise
 // leave no trace in the reports.
 func (w *walker) emptyTar(b *blob, seen dedup, visit func(*item) error) error {
-	if len(seen) > 0 {
+	switch {
+	case b.cut != "":
+		return w.refuse(b, parse.StatusPartial, "tar", b.cut, visit)
+	case len(seen) > 0:
 		return nil
 	}
 	return w.refuse(b, parse.StatusUnknown, "tar", "empty archive: no files in it", visit)
@@ -276,5 +289,9 @@ func (w *walker) tarDamage(b *blob, idx int, err error, visit func(*item) error)
 	if idx == 0 {
 		status = parse.StatusFailed
 	}
-	return w.refuse(b, status, "tar", fmt.Sprintf("archive unreadable after %d entries (%v); the rest is not read", idx, err), visit)
+	reason := fmt.Sprintf("archive unreadable after %d entries (%v); the rest is not read", idx, err)
+	if b.cut != "" {
+		reason = b.cut + "; " + reason
+	}
+	return w.refuse(b, status, "tar", reason, visit)
 }

@@ -41,6 +41,13 @@ type walker struct {
 	ctx    context.Context
 	opt    *Options
 	budget *budget
+	// held is the memory taken by archives read into memory that are
+	// being walked (Options.MaxNestedBytes).
+	held int64
+	// entries counts what has been visited (Options.MaxEntries); full is
+	// set once that is reached.
+	entries int64
+	full    bool
 }
 
 // item is a visited file and, for an entry of a tar stream, the stream
@@ -65,6 +72,12 @@ type blob struct {
 	open func() (io.ReadCloser, error)
 	// live is set for an entry of a forward-only tar stream.
 	live *liveEntry
+	// allow is the decompression allowance of the archive file on disk
+	// that holds the blob (Options.MaxRatio).
+	allow *budget
+	// cut says why only the first part of an archive read into memory
+	// is there (too large, or its stream broke off).
+	cut string
 	// bare is set on a bundle that is itself an archive: its entries are
 	// named from the archive's root, so a zipped folder and the folder
 	// give the same paths (and so the same document IDs and findings).
@@ -111,7 +124,7 @@ func (w *walker) root(root, name string, prefixDir bool, visit func(*item) error
 
 func (w *walker) fileBlob(full, path, node string, fi fs.FileInfo) *blob {
 	src := fileSource{path: full, n: fi.Size()}
-	return &blob{path: path, node: node, mod: fi.ModTime(), size: fi.Size(), src: src,
+	return &blob{path: path, node: node, mod: fi.ModTime(), size: fi.Size(), src: src, allow: fileBudget(w.opt, fi.Size()),
 		open: func() (io.ReadCloser, error) { return openStream(src, path) }}
 }
 
@@ -144,6 +157,13 @@ func (w *walker) dir(realRoot, full, rel, nodePrefix, prefix string, visit func(
 			childRel = rel + "/" + e.Name()
 		}
 		b := &blob{path: prefix + childRel, node: nodeRel(nodePrefix, childRel, e.Name()), size: -1}
+		in := "directory " + prefix + rel
+		if rel == "" {
+			in = "the bundle directory"
+		}
+		if stop, err := w.countEntry(b, in, visit); stop {
+			return err
+		}
 		t := e.Type()
 		switch {
 		case t&fs.ModeSymlink != 0:
@@ -217,6 +237,19 @@ func nodeRel(nodePrefix, rel, name string) string {
 func inside(root, target string) bool {
 	rel, err := filepath.Rel(root, target)
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+}
+
+// countEntry counts one more file or entry against Options.MaxEntries.
+// Once that is reached, it reports b as not read, with the rest of the
+// archive or directory it is in, and says to stop there.
+func (w *walker) countEntry(b *blob, in string, visit func(*item) error) (stop bool, err error) {
+	if w.entries < w.opt.MaxEntries {
+		w.entries++
+		return false, nil
+	}
+	return true, w.refuse(b, parse.StatusRejected, "", fmt.Sprintf(
+		"the bundle has more than %d files and archive entries (%s); this one and the rest of %s are not read",
+		w.opt.MaxEntries, knob("MaxEntries", EnvMaxEntries), in), visit)
 }
 
 // refuse visits an entry that is not offered for parsing, so that its
@@ -357,45 +390,55 @@ func (w *walker) tooDeep(b *blob, format string, visit func(*item) error) (bool,
 }
 
 // inMemory reads an archive that needs random access but only exists as
-// a stream, within Options.MaxNestedBytes.
-func (w *walker) inMemory(b *blob, format string) (*blob, error) {
-	limit := w.opt.MaxNestedBytes
-	tooBig := &EntryError{Path: b.path, Status: parse.StatusRejected, Format: format, Reason: fmt.Sprintf(
-		"this %s has to be read into memory to be opened, and it is larger than the %s allowed (Options.MaxNestedBytes); not opened",
-		format, size(limit))}
-	if b.size > limit {
-		return nil, tooBig
-	}
-	var r io.Reader
+// a stream. Every archive held in memory at once, at all depths, shares
+// Options.MaxNestedBytes; memory is taken as bytes arrive, never
+// reserved from a size the enclosing archive declares. An archive that
+// is larger than what is left, or whose stream breaks off, is kept up to
+// that point with the reason in the returned blob's cut, so the entries
+// before it can still be read. The caller must call done when it has
+// walked the archive.
+func (w *walker) inMemory(b *blob, format string) (mb *blob, done func(), err error) {
+	limit := w.opt.MaxNestedBytes - w.held
+	var rc io.ReadCloser
 	if b.live != nil {
-		rc, err := b.live.open()
-		if err != nil {
-			return nil, err
-		}
-		defer rc.Close()
-		r = rc
+		rc, err = b.live.open()
 	} else {
-		rc, err := b.open()
-		if err != nil {
-			return nil, err
-		}
-		defer rc.Close()
-		r = rc
+		rc, err = b.open()
 	}
-	var buf bytes.Buffer
-	if b.size > 0 {
-		buf.Grow(int(b.size))
-	}
-	n, err := buf.ReadFrom(io.LimitReader(ctxReader{w.ctx, r}, limit+1))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if n > limit {
-		return nil, tooBig
+	defer rc.Close()
+	buf, n, err := readChunks(ctxReader{w.ctx, rc}, max(limit, 0)+1)
+	cut := ""
+	var ee *EntryError
+	switch {
+	case err != nil && w.ctx.Err() != nil:
+		return nil, nil, w.ctx.Err()
+	case err != nil && n == 0:
+		return nil, nil, err
+	case errors.As(err, &ee):
+		cut = ee.Reason
+	case err != nil:
+		cut = (&DamageError{Path: b.path, Offset: n, Err: err}).Error()
+	case n > limit:
+		n = max(limit, 0)
+		buf = buf.truncate(n)
+		held := ""
+		if w.held > 0 {
+			held = fmt.Sprintf(", of which the archives around it hold %s", size(w.held))
+		}
+		cut = fmt.Sprintf("this %s has to be read into memory to be opened, and it is larger than the %s allowed (%s%s); only its first %s are read",
+			format, size(w.opt.MaxNestedBytes), knob("MaxNestedBytes", EnvMaxNestedBytes), held, size(n))
 	}
-	src := memSource(buf.Bytes())
-	return &blob{path: b.path, node: b.node, mod: b.mod, size: n, depth: b.depth, src: src,
-		open: func() (io.ReadCloser, error) { return openStream(src, b.path) }}, nil
+	if n == 0 && cut != "" {
+		return nil, nil, &EntryError{Path: b.path, Status: parse.StatusRejected, Format: format, Reason: cut + "; not opened"}
+	}
+	w.held += n
+	src := buf
+	mb = &blob{path: b.path, node: b.node, mod: b.mod, size: n, depth: b.depth, src: src, allow: b.allow, bare: b.bare, cut: cut,
+		open: func() (io.ReadCloser, error) { return openStream(src, b.path) }}
+	return mb, func() { w.held -= n }, nil
 }
 
 // dedup gives the second and later entries of one archive with the same

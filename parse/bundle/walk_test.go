@@ -145,9 +145,17 @@ func TestNestedMemoryLimit(t *testing.T) {
 	if r := res.get(t, "EXCH1-321.zip!/Exchange_Server_Data/EXCH1_GCM.txt"); r.Status != parse.StatusOK || r.Events != 200 {
 		t.Errorf("stored nested zip: %s, %d events, %s", r.Status, r.Events, r.Error)
 	}
+	// Over the limit, the archive is read up to it: the entries whose
+	// local headers lie in its first 2 KiB are recovered.
 	r := res.get(t, "EXCH2-1225-2.zip")
-	if r.Status != parse.StatusRejected || !strings.Contains(r.Error, "larger than the 2 KiB allowed (Options.MaxNestedBytes)") || r.Format != "zip" || r.Node != "EXCH2" {
+	if r.Status != parse.StatusPartial || !strings.Contains(r.Error, "larger than the 2 KiB allowed (Options.MaxNestedBytes, EXLOG_MAX_NESTED_BYTES); only its first 2 KiB are read") ||
+		!strings.Contains(r.Error, "2 entries recovered from their local headers") || r.Format != "zip" || r.Node != "EXCH2" {
 		t.Errorf("deflated nested zip over the limit: status %s format %q node %q error %q", r.Status, r.Format, r.Node, r.Error)
+	}
+	for _, r := range res.reports {
+		if strings.HasPrefix(r.Path, "EXCH2-1225-2.zip!/") {
+			t.Logf("%s %s %d %s", r.Path, r.Status, r.Events, r.Error)
+		}
 	}
 }
 
@@ -235,15 +243,15 @@ func TestBomb(t *testing.T) {
 	opt := Options{RatioMinBytes: 1 << 20}
 	res := runParse(t, []string{dir}, opt)
 	r := res.get(t, "bomb.zip!/zeros.log")
-	want := "bomb.zip!/zeros.log: compression ratio above 1000:1 after 1 MiB; refusing a possible archive bomb"
-	if r.Status != parse.StatusRejected || r.Error != want {
+	want := "bomb.zip!/zeros.log: compression ratio above 200:1 after 1 MiB; refusing a possible archive bomb (Options.MaxRatio, EXLOG_MAX_RATIO); the entry was read up to that point"
+	if r.Status != parse.StatusRejected || !strings.HasPrefix(r.Error, want) || r.Events != 2 {
 		t.Errorf("bomb: status %s error %q; want rejected %q", r.Status, r.Error, want)
 	}
 	if r := res.get(t, "bomb.zip!/fine.log"); r.Status != parse.StatusOK || r.Events != 10 {
 		t.Errorf("fine.log beside the bomb: %s %d", r.Status, r.Events)
 	}
 	r = res.get(t, "zeros.log.gz!/zeros.log")
-	if want := "zeros.log.gz: compression ratio above 1000:1 after 1 MiB; refusing a possible archive bomb"; r.Status != parse.StatusRejected || r.Error != want {
+	if want := "zeros.log.gz: compression ratio above 200:1 after 1 MiB; refusing a possible archive bomb (Options.MaxRatio, EXLOG_MAX_RATIO)"; r.Status != parse.StatusRejected || !strings.HasPrefix(r.Error, want) {
 		t.Errorf("gzip bomb: status %s error %q; want rejected %q", r.Status, r.Error, want)
 	}
 
@@ -259,10 +267,12 @@ func TestBomb(t *testing.T) {
 		}
 	}
 
-	// Zeros deflate about 1028:1, so the default limit catches them after
-	// 64 MiB; a looser ratio lets the entry be read in full.
+	// Zeros deflate about 1028:1, so the default limit (200:1) catches them
+	// after 64 MiB; a looser ratio lets the entry be read in full.
 	res = runParse(t, []string{dir}, Options{})
-	if r := res.get(t, "bomb.zip!/zeros.log"); r.Status != parse.StatusRejected || !strings.HasSuffix(r.Error, "compression ratio above 1000:1 after 64 MiB; refusing a possible archive bomb") {
+	// Whichever ratio bound comes first: the entry's, or its archive's
+	// (200 times its 100 KB, so the 64 MiB floor).
+	if r := res.get(t, "bomb.zip!/zeros.log"); r.Status != parse.StatusRejected || !strings.Contains(r.Error, "refusing a possible archive bomb (Options.MaxRatio, EXLOG_MAX_RATIO); the entry was read up to that point (64 MiB)") {
 		t.Errorf("default limits: %s %q", r.Status, r.Error)
 	}
 	res = runParse(t, []string{dir}, Options{MaxRatio: 2000})
@@ -287,7 +297,7 @@ func TestTotalBudget(t *testing.T) {
 	}
 	for _, p := range []string{"many.zip!/b.log", "many.zip!/c.log"} {
 		r := res.get(t, p)
-		if r.Status != parse.StatusRejected || !strings.Contains(r.Error, "decompressed from the bundle in total; refusing a possible archive bomb (Options.MaxTotalBytes)") {
+		if r.Status != parse.StatusRejected || !strings.Contains(r.Error, "decompressed from the bundle in total; refusing a possible archive bomb (Options.MaxTotalBytes, EXLOG_MAX_TOTAL_BYTES)") {
 			t.Errorf("%s past the budget: %s %q", p, r.Status, r.Error)
 		}
 	}

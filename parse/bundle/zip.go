@@ -28,7 +28,8 @@ type zent struct {
 	off          int64 // where the entry's data starts
 	offErr       error
 	symlink      bool
-	cut          bool // recovered from a scan that ran out inside its data
+	cut          bool   // recovered from a scan that ran out inside its data
+	overlap      string // the entry whose bytes this one's overlap, if any
 }
 
 // zip walks a zip archive. Stored entries are read in place through a
@@ -38,10 +39,11 @@ func (w *walker) zip(b *blob, visit func(*item) error) error {
 		return err
 	}
 	if b.src == nil {
-		mb, err := w.inMemory(b, "zip")
+		mb, done, err := w.inMemory(b, "zip")
 		if err != nil {
 			return w.fail(b, "zip", "cannot read the archive", err, visit)
 		}
+		defer done()
 		b = mb
 	}
 	ra, c, err := b.src.openAt()
@@ -49,11 +51,20 @@ func (w *walker) zip(b *blob, visit func(*item) error) error {
 		return w.fail(b, "zip", "cannot open the archive", err, visit)
 	}
 	defer c.Close()
-	ents, err := listZip(ra, b.src.size())
+	var ents []zent
+	if count, ok := zipCount(ra, b.src.size()); ok && count > w.opt.MaxEntries-w.entries {
+		// archive/zip would hold the whole central directory in memory;
+		// one that lists more entries than may still be visited is read
+		// from its local headers instead, up to the bound.
+		err = fmt.Errorf("it lists %d entries, more than the %d that may still be read (%s)", count, max(w.opt.MaxEntries-w.entries, 0), knob("MaxEntries", EnvMaxEntries))
+	} else {
+		ents, err = listZip(ra, b.src.size())
+	}
 	damaged := err != nil
-	if err != nil {
+	switch {
+	case err != nil:
 		var stop string
-		ents, stop = w.scanLocal(ra, b.src.size(), b.path)
+		ents, stop = w.scanLocal(ra, b.src.size(), b, max(w.opt.MaxEntries-w.entries, 0))
 		status := parse.StatusPartial
 		if len(ents) == 0 {
 			status = parse.StatusFailed
@@ -62,10 +73,19 @@ func (w *walker) zip(b *blob, visit func(*item) error) error {
 		if stop != "" {
 			reason += "; " + stop
 		}
+		if b.cut != "" {
+			reason = b.cut + "; " + reason
+		}
 		if err := w.refuse(b, status, "zip", reason, visit); err != nil {
 			return err
 		}
+	case b.cut != "":
+		damaged = true
+		if err := w.refuse(b, parse.StatusPartial, "zip", b.cut, visit); err != nil {
+			return err
+		}
 	}
+	overlaps(ents)
 	type named struct {
 		zent
 		clean, unsafe string
@@ -97,7 +117,7 @@ func (w *walker) zip(b *blob, visit func(*item) error) error {
 		if err := w.ctx.Err(); err != nil {
 			return err
 		}
-		child := &blob{mod: e.mod, size: e.usize, depth: b.depth + 1}
+		child := &blob{mod: e.mod, size: e.usize, depth: b.depth + 1, allow: b.allow}
 		if e.unsafe != "" {
 			child.path = b.child(shownName(e.name))
 			child.node = b.node + "!/" + shownName(e.name)
@@ -108,6 +128,9 @@ func (w *walker) zip(b *blob, visit func(*item) error) error {
 		}
 		child.node = b.node + "!/" + markWrapper(e.clean, top)
 		child.path = seen.path(b.child(e.clean))
+		if stop, err := w.countEntry(child, b.path, visit); stop {
+			return err
+		}
 		if err := w.zipEntry(b, child, e.zent, visit); err != nil {
 			return err
 		}
@@ -140,6 +163,9 @@ func listZip(ra io.ReaderAt, n int64) ([]zent, error) {
 
 func (w *walker) zipEntry(arch, child *blob, e zent, visit func(*item) error) error {
 	switch {
+	case e.overlap != "":
+		return w.refuse(child, parse.StatusRejected, "", fmt.Sprintf(
+			"its data overlaps that of entry %q; refusing a possible zip bomb (overlapping entries are never written by zip tools)", shownName(e.overlap)), visit)
 	case e.offErr != nil:
 		return w.refuse(child, parse.StatusFailed, "", fmt.Sprintf("local header unreadable: %v", e.offErr), visit)
 	case e.flags&1 != 0:
@@ -179,7 +205,7 @@ func (w *walker) zipEntry(arch, child *blob, e zent, visit func(*item) error) er
 			// with 1000:1 data a 32 KiB read-ahead would hide 32 MiB.
 			in := &byteCounter{r: bufio.NewReaderSize(rc, 32<<10)}
 			fr := flate.NewReader(in)
-			var r io.Reader = &inflater{dec: fr, in: in, path: path, opt: w.opt, budget: w.budget}
+			var r io.Reader = &inflater{dec: fr, in: in, path: path, opt: w.opt, budget: w.budget, file: arch.allow}
 			if e.hasCRC {
 				r = newCRCReader(r, e.crc, path)
 			}
@@ -239,9 +265,11 @@ const maxScanEntries = 1 << 20
 // missing or broken (an upload cut short, say) by following the local
 // headers from the start. It stops at the first thing it cannot follow
 // and says what that was.
-func (w *walker) scanLocal(ra io.ReaderAt, n int64, path string) (ents []zent, stop string) {
+func (w *walker) scanLocal(ra io.ReaderAt, n int64, b *blob, limit int64) (ents []zent, stop string) {
+	path := b.path
 	var off int64
-	for off+30 <= n && len(ents) < maxScanEntries {
+	limit = min(limit, maxScanEntries)
+	for off+30 <= n && int64(len(ents)) < limit {
 		if w.ctx.Err() != nil {
 			return ents, "scan cancelled"
 		}
@@ -280,7 +308,7 @@ func (w *walker) scanLocal(ra io.ReaderAt, n int64, path string) (ents []zent, s
 			// stored data is found by the descriptor that follows it.
 			switch e.method {
 			case zip.Deflate:
-				clen, err := w.deflateLen(ra, e.off, n, path+"!/"+decodeName(e.name))
+				clen, err := w.deflateLen(ra, e.off, n, path+"!/"+decodeName(e.name), b.allow)
 				if err != nil {
 					e.csize = n - e.off
 					ents = append(ents, e)
@@ -307,7 +335,7 @@ func (w *walker) scanLocal(ra io.ReaderAt, n int64, path string) (ents []zent, s
 		}
 		off = next
 	}
-	if off < n && len(ents) < maxScanEntries {
+	if off < n && int64(len(ents)) < limit {
 		return ents, fmt.Sprintf("%d bytes left at offset %d do not form a header", n-off, off)
 	}
 	return ents, ""
@@ -372,11 +400,11 @@ func zip64Sizes(e *zent, extra []byte) {
 // deflateLen finds where a deflate stream ends by inflating it (into the
 // budget, like any other read), counting the bytes consumed exactly: the
 // inflater is given a ByteReader, so it reads nothing past its end.
-func (w *walker) deflateLen(ra io.ReaderAt, off, n int64, path string) (int64, error) {
+func (w *walker) deflateLen(ra io.ReaderAt, off, n int64, path string, allow *budget) (int64, error) {
 	bc := &byteCounter{r: bufio.NewReader(io.NewSectionReader(ra, off, n-off))}
 	fr := flate.NewReader(bc)
 	defer fr.Close()
-	f := &inflater{dec: fr, in: bc, path: path, opt: w.opt, budget: w.budget}
+	f := &inflater{dec: fr, in: bc, path: path, opt: w.opt, budget: w.budget, file: allow}
 	buf := make([]byte, 64<<10)
 	for {
 		_, err := f.Read(buf)
@@ -448,4 +476,67 @@ func readDescriptor(ra io.ReaderAt, at, n int64, e *zent) int64 {
 func dosTime(date, t uint16) time.Time {
 	return time.Date(int(date>>9)+1980, time.Month(date>>5&0xf), int(date&0x1f),
 		int(t>>11), int(t>>5&0x3f), int(t&0x1f)*2, 0, time.UTC)
+}
+
+// overlaps marks the entries whose data starts inside an earlier
+// entry's. Zip tools never write such
+// archives; zip bombs do, to have many entries share one highly
+// compressed stream. The first entry at an offset is kept.
+func overlaps(ents []zent) {
+	idx := make([]int, 0, len(ents))
+	for i, e := range ents {
+		if e.offErr == nil {
+			idx = append(idx, i)
+		}
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return ents[idx[a]].off < ents[idx[b]].off })
+	end, owner := int64(-1), ""
+	for _, i := range idx {
+		e := &ents[i]
+		if e.off < end {
+			e.overlap = owner
+			continue
+		}
+		end, owner = e.off+max(e.csize, 0), e.name
+	}
+}
+
+// zipCount reads the number of entries the end-of-central-directory
+// record declares, without reading the directory; ok is false when the
+// record cannot be found.
+func zipCount(ra io.ReaderAt, n int64) (count int64, ok bool) {
+	const eocdLen, maxComment = 22, 65535
+	start := max(n-eocdLen-maxComment, 0)
+	buf := make([]byte, n-start)
+	if _, err := ra.ReadAt(buf, start); err != nil && err != io.EOF {
+		return 0, false
+	}
+	for i := len(buf) - eocdLen; i >= 0; i-- {
+		if binary.LittleEndian.Uint32(buf[i:]) != sigEnd {
+			continue
+		}
+		count = int64(binary.LittleEndian.Uint16(buf[i+10:]))
+		if count != 0xffff {
+			return count, true
+		}
+		// Zip64: the locator just before the record points at the
+		// zip64 end record, which holds the 64-bit count.
+		if i < 20 || binary.LittleEndian.Uint32(buf[i-20:]) != 0x07064b50 {
+			return count, true
+		}
+		at := int64(binary.LittleEndian.Uint64(buf[i-20+8:]))
+		var rec [56]byte
+		if at < 0 || at > n-56 {
+			return count, true
+		}
+		if _, err := ra.ReadAt(rec[:], at); err != nil || binary.LittleEndian.Uint32(rec[:]) != sigEnd64 {
+			return count, true
+		}
+		c64 := binary.LittleEndian.Uint64(rec[32:])
+		if c64 > 1<<62 {
+			c64 = 1 << 62
+		}
+		return int64(c64), true
+	}
+	return 0, false
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/internal/fuzzopt"
 )
 
 // FuzzParse feeds arbitrary bytes to Sniff and Parse. Panics must not
@@ -46,6 +47,7 @@ func FuzzParse(f *testing.F) {
 	recoverPanics = false
 	defer func() { recoverPanics = old }()
 
+	fuzzopt.QuickMinimize()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		head := data
 		if len(head) > parse.SniffSize {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/internal/fuzzopt"
 )
 
 // FuzzParse feeds arbitrary bytes to the EVT reader: it must not panic, and
@@ -37,6 +38,7 @@ func FuzzParse(f *testing.F) {
 		f.Add(bytes.TrimRight(b, "\x00"))
 	}
 	f.Add([]byte("0\x00\x00\x00LfLe"))
+	fuzzopt.QuickMinimize()
 	f.Fuzz(func(t *testing.T, b []byte) {
 		rep := &parse.Report{}
 		n := 0

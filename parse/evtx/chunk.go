@@ -499,7 +499,7 @@ func (d *chunkDecoder) decode(off, size int, carved bool) (rec eventlog.Record, 
 
 // libraryRecord renders a record golang-evtx parses whole.
 func (d *chunkDecoder) libraryRecord(r *renderer, view []byte, off int) ([]*xnode, error) {
-	rd := &guardedReader{Reader: bytes.NewReader(view)}
+	rd := newGuardedReader(view)
 	if _, err := rd.Reader.Seek(int64(off+recordHeader), io.SeekStart); err != nil {
 		return nil, err
 	}
@@ -525,9 +525,19 @@ func (d *chunkDecoder) libraryRecord(r *renderer, view []byte, off int) ([]*xnod
 // budget far above what any real record needs, or once the call stack is
 // deeper than any real record makes it, the reader panics (a recoverable
 // panic, inside the library's call chain) and the record is given up.
+//
+// golang-evtx also formats a full stack trace (debug.Stack) for every
+// element it fails to parse, whatever the log level, which deep in a
+// template cycle costs milliseconds each: so the reader also bounds the
+// time one record may take (recordTime), checked every few operations.
 type guardedReader struct {
 	*bytes.Reader
-	ops int
+	ops   int
+	start time.Time
+}
+
+func newGuardedReader(b []byte) *guardedReader {
+	return &guardedReader{Reader: bytes.NewReader(b), start: time.Now()}
 }
 
 // runaway is the panic value of a guardedReader that stopped the library.
@@ -539,18 +549,24 @@ const (
 	maxReaderOps = 1 << 20
 	// maxStackFrames bounds the call depth while parsing a record, far
 	// above what real records reach (TestReaderBudget).
-	maxStackFrames = 4000
+	maxStackFrames = 1000
 )
 
 var (
 	// readerBudget, stackLimit and depthEvery (a mask: check when
 	// ops&depthEvery == 0) are variables so that tests can tighten them.
 	readerBudget = maxReaderOps
-	stackLimit   = maxStackFrames
-	depthEvery   = 1023
+	// recordTime bounds the time golang-evtx may spend on one record or
+	// template. Real ones take microseconds; the bound is generous so that
+	// a loaded machine never costs a real record, and it is a last resort
+	// behind the read and stack bounds.
+	recordTime = 2 * time.Second
+	stackLimit = maxStackFrames
+	depthEvery = 1023
 	// mostOps is the largest number of reader operations a record needed
 	// so far in this process, for TestReaderBudget.
-	mostOps atomic.Int64
+	mostOps  atomic.Int64
+	trackOps bool
 )
 
 func (g *guardedReader) tick() {
@@ -558,13 +574,22 @@ func (g *guardedReader) tick() {
 	if g.ops > readerBudget {
 		panic(runaway(fmt.Sprintf("record needs more than %d reads; parsing given up", readerBudget)))
 	}
+	if g.ops&63 == 0 && time.Since(g.start) > recordTime {
+		panic(runaway(fmt.Sprintf("record takes more than %v to decode (its binary XML keeps failing); parsing given up", recordTime)))
+	}
 	if g.ops&depthEvery == 0 && tooDeep() {
 		panic(runaway("record nests templates without end (a reference cycle); parsing given up"))
 	}
 }
 
-// done records the reader's operation count.
+// done records the reader's operation count when trackOps is set. It is
+// off otherwise: a record-breaking count takes a branch that no later run
+// repeats, which the fuzzer would see as coverage it cannot reproduce and
+// spend its minimisation time on.
 func (g *guardedReader) done() {
+	if !trackOps {
+		return
+	}
 	for {
 		m := mostOps.Load()
 		if int64(g.ops) <= m || mostOps.CompareAndSwap(m, int64(g.ops)) {

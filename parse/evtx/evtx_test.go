@@ -296,6 +296,8 @@ func TestReaderBudget(t *testing.T) {
 	defer func(l, e int) { stackLimit, depthEvery = l, e }(stackLimit, depthEvery)
 	stackLimit, depthEvery = maxStackFrames/20, 15
 	mostOps.Store(0)
+	trackOps = true
+	defer func() { trackOps = false }()
 	for _, f := range files {
 		evs, rep, _ := parseAll(t, &Parser{}, fileInput(corpusPath(t, f)))
 		if len(evs) != want[f] {

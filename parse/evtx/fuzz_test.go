@@ -5,9 +5,11 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/internal/fuzzopt"
 )
 
 // fuzzSeeds returns the project's sample logs and, when the shared corpus
@@ -47,10 +49,12 @@ func FuzzChunk(f *testing.F) {
 	}
 	f.Add(append(append([]byte{}, chunkMagic...), make([]byte, 600)...))
 	f.Add(bytes.TrimRight(synthChunk(templateCycle()), "\x00"))
+	fuzzopt.QuickMinimize()
 	rethrowOwn = true
 	// Runaway records then cost milliseconds, not seconds, so the fuzzer
 	// keeps its pace; the seeds need far fewer reads.
 	readerBudget = 1 << 16
+	recordTime = 50 * time.Millisecond
 	f.Fuzz(func(t *testing.T, b []byte) {
 		// The first 16 KiB of a chunk hold its header, tables and dozens
 		// of records: enough structure, and much faster to mutate.
@@ -75,8 +79,10 @@ func FuzzParse(f *testing.F) {
 		f.Add(bytes.TrimRight(b[:min(len(b), headerBlock+16<<10)], "\x00"))
 	}
 	f.Add([]byte("ElfFile\x00"))
+	fuzzopt.QuickMinimize()
 	rethrowOwn = true
 	readerBudget = 1 << 16 // as in FuzzChunk
+	recordTime = 50 * time.Millisecond
 	f.Fuzz(func(t *testing.T, b []byte) {
 		evs, rep, err := parseAll(t, &Parser{Workers: 2}, bytesInput("fuzz.evtx", b))
 		if err == nil && rep.Events != len(evs) {

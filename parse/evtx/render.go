@@ -129,6 +129,8 @@ type template struct {
 	guid  [16]byte
 	// err is set when golang-evtx could only parse part of the definition.
 	err error
+	// runaway is set when golang-evtx ran away on the definition.
+	runaway string
 }
 
 // planKey names a template within a chunk: where its definition is and its
@@ -302,14 +304,17 @@ func (r *renderer) template(off int) (*template, error) {
 	k.off = off
 	copy(k.guid[:], d[off+4:off+20])
 	if t, ok := r.templates[k]; ok {
+		if t.runaway != "" {
+			return nil, fmt.Errorf("template definition at 0x%x: %s (as for an earlier record)", off, t.runaway)
+		}
 		return t, nil
 	}
-	rd := &guardedReader{Reader: bytes.NewReader(d)}
+	rd := newGuardedReader(d)
 	if _, err := rd.Reader.Seek(int64(off), io.SeekStart); err != nil {
 		return nil, err
 	}
 	var def goevtx.TemplateDefinitionData
-	perr := def.Parse(rd)
+	perr := r.parseDefinition(&def, rd, k)
 	rd.done()
 	t := &template{guid: def.ID, plans: compileElements(def.Elements)}
 	if perr != nil && perr != io.EOF {
@@ -322,6 +327,23 @@ func (r *renderer) template(off int) (*template, error) {
 		r.templates[k] = t
 	}
 	return t, nil
+}
+
+// parseDefinition parses a template definition. When the library runs
+// away on it (a definition that refers to itself), the failure is kept in
+// the cache, so the other records that use the definition fail at once
+// instead of each paying for the runaway again, then the panic goes on to
+// the record's recovery.
+func (r *renderer) parseDefinition(def *goevtx.TemplateDefinitionData, rd *guardedReader, k planKey) error {
+	defer func() {
+		if p := recover(); p != nil {
+			if ra, ok := p.(runaway); ok && r.templates != nil {
+				r.templates[k] = &template{runaway: string(ra)}
+			}
+			panic(p)
+		}
+	}()
+	return def.Parse(rd)
 }
 
 // tree renders the template instance at chunk offset pos.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/internal/fuzzopt"
 )
 
 func FuzzParse(f *testing.F) {
@@ -44,6 +45,7 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	}
+	fuzzopt.QuickMinimize()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var p Parser
 		p.Sniff(data[:min(len(data), parse.SniffSize)])

@@ -11,6 +11,7 @@ import (
 
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/internal/fuzzopt"
 )
 
 // corpusSeeds adds a few real text logs from the shared corpus, when it is
@@ -53,6 +54,7 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	corpusSeeds(f)
+	fuzzopt.QuickMinimize()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var p Parser
 		p.Sniff(data[:min(len(data), parse.SniffSize)])

@@ -30,8 +30,6 @@ const DefaultValueName = "(default)"
 
 // Bounds that keep one damaged or hostile value from taking over the parse.
 const (
-	// maxValueText bounds the text of one value joined from its lines.
-	maxValueText = 8 << 20
 	// maxStringLines bounds how many lines one quoted string may span.
 	maxStringLines = 10000
 	// messageValueRunes bounds the value shown in Event.Message; the
@@ -322,10 +320,10 @@ func (r *run) valueLine(t string) error {
 // next line plainly starts a key or value, and reported.
 func (r *run) stringData(name, s string) (string, bool) {
 	start := r.src.num
-	var sc strScanner
+	sc := strScanner{max: parse.MaxValueBytes}
 	closed, rest := sc.feed(s)
 	for n := 1; !closed; n++ {
-		if n > maxStringLines || sc.b.Len() > maxValueText {
+		if n > maxStringLines {
 			r.rep.AddProblem(where(start), "string of value %q has no closing quote within %d lines; kept up to line %d", clip(name, 60), n-1, r.src.num)
 			return sc.b.String(), true
 		}
@@ -338,15 +336,23 @@ func (r *run) stringData(name, s string) (string, bool) {
 			r.rep.AddProblem(where(start), "string of value %q has no closing quote; kept up to the end of line %d", clip(name, 60), r.src.num-1)
 			return sc.b.String(), true
 		}
-		sc.b.WriteByte('\n')
+		sc.write('\n')
 		closed, rest = sc.feed(r.src.text)
+	}
+	damaged := false
+	if sc.dropped > 0 {
+		damaged = true
+		r.rep.AddProblem(where(start), "string of value %q is longer than %d bytes (%s); kept up to there, the other %d bytes read past", clip(name, 60), sc.max, valueKnob, sc.dropped)
 	}
 	if t := strings.TrimSpace(rest); t != "" && t[0] != ';' {
 		r.rep.AddProblem(where(r.src.num), "text after the closing quote of value %q ignored (%q)", clip(name, 60), clip(t, 40))
 		return sc.b.String(), true
 	}
-	return sc.b.String(), false
+	return sc.b.String(), damaged
 }
+
+// valueKnob names the budget that bounds a value, for problems.
+const valueKnob = "the budget " + parse.EnvMaxValueBytes
 
 // startsRecord reports whether a line plainly begins a key or a value, so
 // it cannot be the next line of an unterminated string.
@@ -391,13 +397,13 @@ func (r *run) hexData(name, data string) (decoded, bool) {
 		more := strings.HasSuffix(text, `\`)
 		text = strings.TrimSuffix(text, `\`)
 		size += len(text)
-		if size <= maxValueText {
+		if size <= parse.MaxValueBytes {
 			var b int
 			buf, b = parseHexList(text, buf)
 			bad += b
 		} else if !damaged {
 			damaged = true
-			r.rep.AddProblem(where(start), "hex data of value %q is longer than %d bytes of text; the rest was read past but not kept", clip(name, 60), maxValueText)
+			r.rep.AddProblem(where(start), "hex data of value %q is longer than %d bytes of text (%s); the rest was read past but not kept", clip(name, 60), parse.MaxValueBytes, valueKnob)
 		}
 		if !more {
 			break

@@ -189,9 +189,20 @@ func isHexContinuation(s string) bool {
 }
 
 // strScanner unescapes a quoted .reg string that may span several lines
-// (regedit writes a REG_SZ holding line breaks as-is).
+// (regedit writes a REG_SZ holding line breaks as-is). With max set, the
+// text past max bytes is counted in dropped instead of kept.
 type strScanner struct {
-	b strings.Builder
+	b       strings.Builder
+	max     int
+	dropped int
+}
+
+func (sc *strScanner) write(c byte) {
+	if sc.max > 0 && sc.b.Len() >= sc.max {
+		sc.dropped++
+		return
+	}
+	sc.b.WriteByte(c)
 }
 
 // feed reads s, the string's text after the opening quote (or the next
@@ -202,12 +213,12 @@ func (sc *strScanner) feed(s string) (closed bool, rest string) {
 		c := s[i]
 		switch {
 		case c == '\\' && i+1 < len(s) && (s[i+1] == '\\' || s[i+1] == '"'):
-			sc.b.WriteByte(s[i+1])
+			sc.write(s[i+1])
 			i++
 		case c == '"':
 			return true, s[i+1:]
 		default:
-			sc.b.WriteByte(c)
+			sc.write(c)
 		}
 	}
 	return false, ""

@@ -12,6 +12,7 @@ import (
 
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/internal/fuzzopt"
 )
 
 // FuzzParse feeds arbitrary bytes to Sniff and Parse: neither may panic,
@@ -40,6 +41,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("[23:59:59] a\n[00:00:01] === IGNORING PREVIOUS ERRORS === X (c:\\a.cxx:1)\n"))
 	f.Add([]byte("[1/2/3 4:5:6 AM] [0] Evaluated [Setting:X] [HasException:True] [Value:\n"))
 	mod := time.Date(2006, 3, 15, 0, 53, 10, 0, time.UTC)
+	fuzzopt.QuickMinimize()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		(Parser{}).Sniff(data[:min(len(data), parse.SniffSize)])
 		in := &parse.Input{Path: "fuzz.log", Node: "N", ModTime: mod, Size: int64(len(data)),

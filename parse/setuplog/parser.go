@@ -100,9 +100,12 @@ func (Parser) Parse(ctx context.Context, in *parse.Input, rep *parse.Report, emi
 		return errors.New("setuplog: input has no Open")
 	}
 	pre, err := prescan(ctx, in)
-	if err != nil {
+	if err != nil && (pre.fam == famNone || ctx.Err() != nil) {
 		return err
 	}
+	// A read error past the first records (a damaged archive entry) does
+	// not stop the parse: the second pass emits what comes before it and
+	// reports the error.
 	if pre.fam == famNone {
 		return parse.ErrNotFormat
 	}

@@ -235,3 +235,54 @@ func writeReadmeShot(t *testing.T, img image.Image) {
 	}
 	t.Logf("wrote fixtures/screenshots/report.png (%d bytes)", buf.Len())
 }
+
+// TestHTMLBadgesWhole opens the report in headless Chromium at a narrow and
+// a wide window and checks that no severity badge is cut or broken over
+// two lines ("WARNIN" / "G"). The page itself has no script; the test adds
+// one to a copy that measures every badge and writes what it found into
+// the page, which --dump-dom then returns.
+func TestHTMLBadgesWhole(t *testing.T) {
+	bin := chromium(t)
+	_, rep := browserReport(t)
+	var buf bytes.Buffer
+	if err := Write(&buf, rep, HTML); err != nil {
+		t.Fatal(err)
+	}
+	const probe = `<script>
+window.addEventListener('load', function () {
+  var bad = [], n = 0;
+  document.querySelectorAll('.sev').forEach(function (el) {
+    n++;
+    var lines = el.getClientRects().length;
+    var h = parseFloat(getComputedStyle(el).lineHeight) || 16;
+    if (el.scrollWidth > el.clientWidth + 1 || lines > 1 || el.getBoundingClientRect().height > 2 * h) {
+      bad.push(el.textContent + ' (' + el.clientWidth + 'px for ' + el.scrollWidth + 'px, ' + lines + ' boxes)');
+    }
+  });
+  var out = document.createElement('pre');
+  out.id = 'badge-check';
+  out.textContent = 'badges=' + n + '\n' + bad.join('\n');
+  document.body.appendChild(out);
+});
+</script>`
+	page := filepath.Join(t.TempDir(), "report.html")
+	if err := os.WriteFile(page, []byte(strings.Replace(buf.String(), "</body>", probe+"</body>", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, size := range []string{"640,900", "1280,900"} {
+		dom := string(headless(t, bin, page, "--window-size="+size, "--virtual-time-budget=5000", "--dump-dom"))
+		i := strings.Index(dom, `<pre id="badge-check">`)
+		if i < 0 {
+			t.Fatalf("window %s: the probe did not run", size)
+		}
+		got := html.UnescapeString(dom[i+len(`<pre id="badge-check">`):])
+		got = got[:strings.Index(got, "</pre>")]
+		lines := strings.Split(got, "\n")
+		if lines[0] == "badges=0" {
+			t.Fatalf("window %s: no badge on the page", size)
+		}
+		if len(lines) > 1 && strings.TrimSpace(strings.Join(lines[1:], "")) != "" {
+			t.Errorf("window %s: badges cut or broken:\n%s", size, strings.Join(lines[1:], "\n"))
+		}
+	}
+}

@@ -25,7 +25,11 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"lanes":     entryNodes,
 	"sev":       sevName,
 	"sevclass":  func(s detect.Severity) string { return "sev-" + s.String() },
-	"evtime":    evidenceTime,
+	"evtime":    func(ev detect.Evidence) string { return EvidenceTime(ev, "") },
+	"when":      findingWhen,
+	"plural":    func(n int, one, many string) string { return plural(n, one, many) },
+	"msg":       func(s string) string { t, _ := MessageText(s); return t },
+	"entrytime": entryTime,
 	"where":     detect.Evidence.Where,
 	"quality":   qualityLabel,
 	"problems":  problemsText,
@@ -91,7 +95,7 @@ td.path { overflow-wrap: anywhere; }
 .v-pass { background: var(--ok); } .v-attention { background: var(--warn); } .v-fail { background: var(--err); }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0 0 12px; }
 dl.facts dt { font-weight: 600; } dl.facts dd { margin: 0; }
-.sev { display: inline-block; min-width: 64px; text-align: center; border-radius: 3px; padding: 1px 6px;
+.sev { display: inline-block; flex: none; white-space: nowrap; min-width: 64px; text-align: center; border-radius: 3px; padding: 1px 6px;
   color: #fff; font-size: 11.5px; font-weight: 700; letter-spacing: .04em; }
 .sev-critical { background: var(--crit); } .sev-error { background: var(--err); }
 .sev-warning { background: var(--warn); } .sev-info { background: var(--info); } .sev-none { background: var(--muted); }
@@ -146,7 +150,7 @@ a { color: var(--info); }
 {{with .Cluster}}{{if .Names}}<dt>Cluster names</dt><dd>{{clusters .}}</dd>{{end}}{{end}}
 {{with .Cluster}}{{if .Groups}}<dt>Groups at the end</dt><dd>{{range $i, $g := .Groups}}{{if $i}}; {{end}}{{$g.Name}}{{if $g.Exchange}} (Exchange){{end}}{{if $g.Owner}} on {{$g.Owner}}{{end}}{{end}}</dd>{{end}}{{end}}
 <dt>Nodes</dt><dd>{{range $i, $n := .Nodes}}{{if $i}}, {{end}}{{$n.Name}}{{else}}none named{{end}}</dd>
-<dt>Files</dt><dd>{{.Files.Total}}, of which {{.Files.Read}} held events ({{.Files.Events}} events)</dd>
+<dt>Files</dt><dd>{{.Files.Total}}, of which {{.Files.Read}} held events ({{plural .Files.Events "event" "events"}})</dd>
 </dl>
 <h3>Where the times come from</h3>
 {{if .Times}}<table id="times">
@@ -178,7 +182,7 @@ a { color: var(--info); }
 {{if .Timeline}}<table id="timeline-table">
 <thead><tr><th>Time (UTC)</th><th>Node</th><th>What</th><th>Details</th><th>Evidence</th></tr></thead>
 <tbody>{{range .Timeline}}
-<tr><td class="nowrap">{{if .Time.IsZero}}unknown{{else}}{{time .Time}}{{if uncertain .}} †{{end}}{{end}}</td><td>{{join (lanes .) ", "}}</td><td class="nowrap">{{if .Finding}}<a href="#{{.Finding}}"><span class="sev {{sevclass .Severity}}">{{.Finding}} {{sev .Severity}}</span></a>{{else}}{{kind .}}{{end}}</td><td>{{.Summary}}</td><td class="path"><code>{{.Where}}</code></td></tr>{{end}}
+<tr><td class="nowrap">{{if .Time.IsZero}}unknown{{else}}{{entrytime .}}{{if uncertain .}} †{{end}}{{end}}</td><td>{{join (lanes .) ", "}}</td><td class="nowrap">{{if .Finding}}<a href="#{{.Finding}}"><span class="sev {{sevclass .Severity}}">{{.Finding}} {{sev .Severity}}</span></a>{{else}}{{kind .}}{{end}}</td><td>{{.Summary}}</td><td class="path"><code>{{.Where}}</code></td></tr>{{end}}
 </tbody></table>
 <p class="note">† written in the server's local time with no offset stated (or with only a time of day): may be off by the server's UTC offset.</p>{{else}}<p>Nothing to show: the bundle holds no setup run, group move, failover or finding.</p>{{end}}
 </section>
@@ -192,13 +196,13 @@ a { color: var(--info); }
 <dt>Detector</dt><dd><code>{{.Detector}}</code>{{if .Cause}} ({{.Cause}}){{end}}</dd>
 {{if .Nodes}}<dt>Nodes</dt><dd>{{join .Nodes ", "}}</dd>{{end}}
 {{if .Groups}}<dt>Groups</dt><dd>{{join .Groups ", "}}</dd>{{end}}
-{{if not .Start.IsZero}}<dt>When</dt><dd>{{span .Start .End}} UTC</dd>{{end}}
+{{if not .Start.IsZero}}<dt>When</dt><dd>{{when .Finding}}</dd>{{end}}
 {{$d := .Details}}{{range details .Details}}<dt>{{.}}</dt><dd>{{index $d .}}</dd>{{end}}
 </dl>
 {{range paras .Explanation}}<p>{{.}}</p>{{end}}
 {{if .Evidence}}<h4>Evidence</h4>
-{{range .Evidence}}<div class="evidence"><span class="evidence-where mono">{{where .}}</span>{{if .Time}} <span class="muted">{{evtime .Time}} UTC</span>{{end}}
-<pre>{{.Text}}</pre></div>
+{{range .Evidence}}<div class="evidence"><span class="evidence-where mono">{{where .}}</span>{{with evtime .}} <span class="muted">{{.}}</span>{{end}}
+<pre>{{msg .Text}}</pre></div>
 {{end}}{{end}}
 {{if .Remediation}}<h4>What to do</h4>{{range paras .Remediation}}<p>{{.}}</p>{{end}}{{end}}
 {{if .References}}<h4>References</h4><ul>{{range .References}}<li>{{.}}</li>{{end}}</ul>{{end}}
@@ -208,7 +212,7 @@ a { color: var(--info); }
 
 <section id="files">
 <h2>Files</h2>
-<p>{{.Files.Total}} files: {{.Files.OK}} ok, {{.Files.Partial}} partial, {{.Files.Failed}} failed, {{.Files.Unknown}} in no format exlog reads, {{.Files.Rejected}} rejected; {{.Files.Events}} events{{if .Files.Recovered}}, {{.Files.Recovered}} recovered from damaged regions{{end}}{{if .Files.Skipped}}, {{.Files.Skipped}} records or regions skipped{{end}}.</p>
+<p>{{plural .Files.Total "file" "files"}}: {{.Files.OK}} ok, {{.Files.Partial}} partial, {{.Files.Failed}} failed, {{.Files.Unknown}} in no format exlog reads, {{.Files.Rejected}} rejected; {{plural .Files.Events "event" "events"}}{{if .Files.Recovered}}, {{.Files.Recovered}} recovered from damaged regions{{end}}{{if .Files.Skipped}}, {{plural .Files.Skipped "record or region" "records or regions"}} skipped{{end}}.</p>
 {{if .Files.List}}<table id="file-list">
 <thead><tr><th>File</th><th>Format</th><th>Node</th><th>Events</th><th>Status</th><th>Times</th><th>Skipped and why</th></tr></thead>
 <tbody>{{range .Files.List}}

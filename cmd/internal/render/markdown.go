@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	"github.com/exlog/exlog/cmd/internal/triage"
+	"github.com/exlog/exlog/parse"
 )
 
 // maxFileProblems bounds the problems listed per file in Markdown and
@@ -190,7 +191,7 @@ func mdHeader(m *mdw, r *Report) {
 		m.p("- **Nodes:** %s\n", md(strings.Join(names, ", ")))
 	}
 	f := r.Files
-	m.p("- **Files:** %d, of which %d held events (%d events)\n\n", f.Total, f.Read, f.Events)
+	m.p("- **Files:** %d, of which %d held events (%s)\n\n", f.Total, f.Read, plural(f.Events, "event"))
 
 	m.p("### Where the times come from\n\n")
 	if len(r.Times) == 0 {
@@ -262,6 +263,9 @@ func mdTimeline(m *mdw, r *Report) {
 		t := timeText(e.Time)
 		if t == "" {
 			t = "unknown"
+		} else if !e.TimeQuality.DateKnown() && e.TimeQuality != "" && e.TimeQuality != parse.TimeNone {
+			t = TimeLabel(e.Time, e.TimeQuality, stamp) + " †"
+			marked = true
 		} else if uncertain(e) {
 			t += " †"
 			marked = true
@@ -298,7 +302,7 @@ func mdFindings(m *mdw, r *Report) {
 			m.p("- **Groups:** %s\n", md(strings.Join(f.Groups, ", ")))
 		}
 		if !f.Start.IsZero() {
-			m.p("- **When:** %s UTC\n", spanText(f.Start, f.End))
+			m.p("- **When:** %s\n", findingWhen(f.Finding))
 		}
 		for _, k := range detailKeys(f.Details) {
 			m.p("- **%s:** %s\n", md(k), md(f.Details[k]))
@@ -311,16 +315,17 @@ func mdFindings(m *mdw, r *Report) {
 			m.p("**Evidence**\n\n")
 			for i, ev := range f.Evidence {
 				m.p("%d. %s", i+1, code(ev.Where()))
-				if ev.Time != "" {
-					m.p(" (%s UTC)", evidenceTime(ev.Time))
+				if t := EvidenceTime(ev, ""); t != "" {
+					m.p(" (%s)", t)
 				}
 				m.p("\n\n")
 				// The quote belongs to the list item: it is indented as far
 				// as the item's text ("10. " is four wide).
 				pad := strings.Repeat(" ", len(itoa(i+1))+2)
-				fence := strings.Repeat("`", max(3, longestRun(ev.Text, '`')+1))
+				text, _ := MessageText(ev.Text)
+				fence := strings.Repeat("`", max(3, longestRun(text, '`')+1))
 				m.p("%s%stext\n", pad, fence)
-				for _, line := range strings.Split(strings.TrimRight(ev.Text, "\r\n"), "\n") {
+				for _, line := range strings.Split(strings.TrimRight(text, "\r\n"), "\n") {
 					m.p("%s%s\n", pad, strings.TrimRight(line, "\r"))
 				}
 				m.p("%s%s\n\n", pad, fence)
@@ -362,13 +367,13 @@ func mdRef(ref string) string {
 func mdFiles(m *mdw, r *Report) {
 	f := r.Files
 	m.p("## Files\n\n")
-	m.p("%d files: %d ok, %d partial, %d failed, %d in no format exlog reads, %d rejected; %d events",
-		f.Total, f.OK, f.Partial, f.Failed, f.Unknown, f.Rejected, f.Events)
+	m.p("%s: %d ok, %d partial, %d failed, %d in no format exlog reads, %d rejected; %s",
+		plural(f.Total, "file"), f.OK, f.Partial, f.Failed, f.Unknown, f.Rejected, plural(f.Events, "event"))
 	if f.Recovered > 0 {
 		m.p(", %d recovered from damaged regions", f.Recovered)
 	}
 	if f.Skipped > 0 {
-		m.p(", %d records or regions skipped", f.Skipped)
+		m.p(", %s skipped", plural(f.Skipped, "record or region", "records or regions"))
 	}
 	m.p(".\n\n")
 	if len(f.List) == 0 {

@@ -207,6 +207,18 @@ func New(t *triage.Result) *Report {
 	}
 	fs := slices.Clone(t.Findings)
 	detect.SortFindings(fs)
+	quality := triage.FileQualities(t.Times)
+	for i := range fs {
+		// Evidence from an index written before exlog kept each time's
+		// quality takes its file's.
+		ev := slices.Clone(fs[i].Evidence)
+		for j := range ev {
+			if ev[j].Time != "" && ev[j].TimeQuality == "" {
+				ev[j].TimeQuality = quality[ev[j].File]
+			}
+		}
+		fs[i].Evidence = ev
+	}
 	for i, f := range fs {
 		r.Findings = append(r.Findings, Finding{ID: "F" + strconv.Itoa(i+1), Finding: f})
 	}
@@ -223,7 +235,6 @@ func New(t *triage.Result) *Report {
 		}
 	}
 	r.Timeline = append(r.Timeline, t.Timeline...)
-	quality := triage.FileQualities(t.Times)
 	for _, f := range r.Findings {
 		r.Timeline = append(r.Timeline, findingEntry(f, quality))
 	}
@@ -380,7 +391,10 @@ func findingEntry(f Finding, quality map[string]parse.TimeQuality) triage.Entry 
 	}
 	if len(f.Evidence) > 0 {
 		e.Where = f.Evidence[0].Where()
-		e.TimeQuality = quality[f.Evidence[0].File]
+		e.TimeQuality = FindingQuality(f.Finding)
+		if e.TimeQuality == "" {
+			e.TimeQuality = quality[f.Evidence[0].File]
+		}
 	}
 	return e
 }

@@ -213,15 +213,6 @@ func detailKeys(m map[string]string) []string {
 	return keys
 }
 
-// evidenceTime prints an evidence time (RFC 3339, UTC) like the others.
-func evidenceTime(s string) string {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return s
-	}
-	return t.UTC().Format(stamp)
-}
-
 // clusterNames lists the named clusters with their nodes.
 func clusterNames(c *triage.ClusterSummary) string {
 	parts := make([]string, 0, len(c.Names))

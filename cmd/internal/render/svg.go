@@ -10,6 +10,7 @@ import (
 
 	"github.com/exlog/exlog/cmd/internal/triage"
 	"github.com/exlog/exlog/detect"
+	"github.com/exlog/exlog/parse"
 )
 
 // Geometry of the timeline chart, in SVG user units.
@@ -377,11 +378,11 @@ func runLabel(e triage.Entry) string {
 // itemTitle is the hover text of a chart item.
 func itemTitle(e triage.Entry) string {
 	var parts []string
-	t := timeText(e.Time) + " UTC"
-	if uncertain(e) {
-		t += " (local time, offset unknown)"
+	q := e.TimeQuality
+	if q == "" {
+		q = parse.TimeUTC
 	}
-	parts = append(parts, t)
+	parts = append(parts, TimeLabel(e.Time, q, stamp))
 	if n := entryNodes(e); len(n) > 0 {
 		parts = append(parts, strings.Join(n, ", "))
 	}
