@@ -6,11 +6,13 @@ import (
 
 	"github.com/exlog/exlog/cmd/internal/triage"
 	"github.com/exlog/exlog/detect"
+	"github.com/exlog/exlog/parse"
 )
 
-// printStory writes the upgrade story of each cluster: one row per step
-// in time order, the departures from the documented procedure marked, and
-// what the bundle cannot show.
+// printStory writes the upgrade story of each cluster, compactly: one
+// line per step in time order (a date line where the day changes), the
+// departures from the documented procedure marked with "!", then what
+// the bundle cannot show. Lines wrap at the terminal's width.
 func printStory(e *env, stories []triage.Story) error {
 	w := e.stdout
 	for _, s := range stories {
@@ -18,65 +20,89 @@ func printStory(e *env, stories []triage.Story) error {
 		if name == "" {
 			name = "the cluster"
 		}
-		fmt.Fprintf(w, "\nUpgrade story of %s: %s", name, s.Generation)
+		head := "Upgrade story of " + name + ": " + s.Generation
 		switch {
 		case s.From != "" && s.To != "":
-			fmt.Fprintf(w, ", %s -> %s", s.From, s.To)
+			head += ", " + s.From + " -> " + s.To
 		case s.To != "":
-			fmt.Fprintf(w, " to %s", s.To)
+			head += " to " + s.To
 		}
 		if s.ToRelease != "" {
-			fmt.Fprintf(w, " (%s)", s.ToRelease)
+			head += " (" + s.ToRelease + ")"
 		}
-		fmt.Fprintf(w, "; %s, %s\n", storyCount(len(s.Steps), "step"), storyCount(len(s.Departures), "departure"))
-		t := e.fitTable(w, "Time", "Node", "Step", "Departure")
+		head += "; " + storyCount(len(s.Steps), "step") + ", " + storyCount(len(s.Departures), "departure")
+		fmt.Fprintln(w)
+		e.para(w, "", head)
+		day, marked := "", false
 		for _, st := range s.Steps {
-			mark := ""
-			for _, c := range st.Departures {
-				for _, d := range s.Departures {
-					if d.Check == c && d.Node == st.Node {
-						if d.Owner != detect.StoryDetector {
-							c += " (" + d.Owner + ")"
-						}
-						break
-					}
-				}
-				mark = strings.TrimPrefix(mark+"; "+c, "; ")
+			when, d := storyClock(st)
+			if d != day && d != "" {
+				fmt.Fprintln(w, "  "+d+" (UTC unless marked †)")
+				day = d
 			}
-			if mark != "" {
-				mark = "! " + mark
+			if st.TimeQuality != parse.TimeUTC && st.TimeQuality != parse.TimeLocalKnownOffset {
+				when += "†"
+				marked = true
 			}
-			if err := t.Append([]string{storyTime(st), st.Node, st.Text, mark}); err != nil {
-				return err
+			text := st.Text
+			if mark := storyMarks(s, st); mark != "" {
+				text += "  ! " + mark
 			}
-		}
-		if err := t.Render(); err != nil {
-			return err
+			e.para(w, fmt.Sprintf("    %-9s %-6s ", when, st.Node), text)
 		}
 		for _, d := range s.Departures {
 			if d.Step < 0 {
-				fmt.Fprintf(w, "! %s (%s): %s\n", d.Check, d.Owner, d.Seen)
+				e.para(w, "  ! ", d.Check+" ("+d.Owner+"): "+d.Seen)
 			}
 		}
+		if marked {
+			e.para(w, "  ", "† local time with no offset stated, or a time of day whose date is not known")
+		}
 		if s.StepsOmitted > 0 {
-			fmt.Fprintf(w, "%d more steps left out (state lines); exlog report shows the story in full.\n", s.StepsOmitted)
+			e.para(w, "  ", fmt.Sprintf("%d more steps (state lines) are left out; exlog report shows them all.", s.StepsOmitted))
 		}
 		for _, n := range s.Notes {
-			fmt.Fprintf(w, "note: %s\n", n)
+			e.para(w, "  note: ", n)
 		}
 		for _, n := range s.NotEvidenced {
-			fmt.Fprintf(w, "not evidenced: %s\n", n)
+			e.para(w, "  not evidenced: ", n)
 		}
 	}
 	return nil
 }
 
-// storyTime writes a step's time the way its quality allows.
-func storyTime(st triage.StoryStep) string {
-	if st.Time.IsZero() {
-		return "unknown"
+// storyClock writes a step's time of day and, when the date is known, its
+// day; a step without a time is "unknown".
+func storyClock(st triage.StoryStep) (clock, day string) {
+	switch {
+	case st.Time.IsZero():
+		return "unknown", ""
+	case !st.TimeQuality.DateKnown():
+		return st.Time.Format("15:04:05"), ""
 	}
-	return detect.When(st.Time, st.TimeQuality)
+	t := st.Time
+	if st.TimeQuality == parse.TimeUTC || st.TimeQuality == parse.TimeLocalKnownOffset {
+		t = t.UTC()
+	}
+	return t.Format("15:04:05"), t.Format("2006-01-02")
+}
+
+// storyMarks names the departures at a step, with the detector that
+// reports each when it is not upgrade-procedure.
+func storyMarks(s triage.Story, st triage.StoryStep) string {
+	var out []string
+	for _, c := range st.Departures {
+		for _, d := range s.Departures {
+			if d.Check == c && d.Node == st.Node {
+				if d.Owner != detect.StoryDetector {
+					c += " (" + d.Owner + ")"
+				}
+				break
+			}
+		}
+		out = append(out, c)
+	}
+	return strings.Join(out, "; ")
 }
 
 // storyCount writes a count with its noun: "1 step", "16 steps".
