@@ -1,7 +1,6 @@
 package evtx
 
 import (
-	"context"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/parsetest"
 )
 
 // fileInput is a parse.Input over a file on disk.
@@ -27,24 +27,9 @@ func fileInput(path string) *parse.Input {
 	}
 }
 
-// bytesInput is a parse.Input over bytes in memory.
-func bytesInput(name string, b []byte) *parse.Input {
-	return &parse.Input{
-		Path: name,
-		Size: int64(len(b)),
-		Open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(string(b))), nil },
-	}
-}
-
 // parseAll reads one input completely with a fresh report.
 func parseAll(t testing.TB, p *Parser, in *parse.Input) ([]*parse.Event, *parse.Report, error) {
-	t.Helper()
-	rep := &parse.Report{Path: in.Path, Size: in.Size}
-	var evs []*parse.Event
-	err := p.Parse(context.Background(), in, rep, func(e *parse.Event) error {
-		evs = append(evs, e)
-		return nil
-	})
+	evs, rep, err := parsetest.Collect(p, in)
 	rep.Finish(err)
 	return evs, rep, err
 }

@@ -5,25 +5,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
 	"github.com/exlog/exlog/parse/internal/fuzzopt"
+	"github.com/exlog/exlog/parse/parsetest"
 )
 
 func FuzzParse(f *testing.F) {
 	files, _ := filepath.Glob(fixture("*.txt"))
-	for _, name := range files {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
+	parsetest.AddSeeds(f, 0, files...)
 	for _, s := range []string{
 		"Name  Id State\n----  -- -----\nA  12345678 Up\n   9\n",
 		"Group Node Status\n----- ---- ------\nxxxxxxxxxxxxxxxxxxxx y z\n",
@@ -33,18 +26,8 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	// Real logs of other formats, when the shared corpus is there.
-	dir := filepath.Join(fixtures.RepoRoot(), "..", "shared", "corpus")
-	for _, pat := range []string{"clusterlogs/*.log", "setuplogs/*.log"} {
-		logs, _ := filepath.Glob(filepath.Join(dir, pat))
-		for i, name := range logs {
-			if i == 3 {
-				break
-			}
-			if b, err := os.ReadFile(name); err == nil {
-				f.Add(b[:min(len(b), 16<<10)])
-			}
-		}
-	}
+	parsetest.AddSeeds(f, 16<<10, parsetest.CorpusFiles("clusterlogs", "*.log", 3)...)
+	parsetest.AddSeeds(f, 16<<10, parsetest.CorpusFiles("setuplogs", "*.log", 3)...)
 	fuzzopt.QuickMinimize()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var p Parser

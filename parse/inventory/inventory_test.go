@@ -1,7 +1,6 @@
 package inventory
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,36 +12,24 @@ import (
 
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/parsetest"
 )
 
 func fixture(name string) string { return filepath.Join(fixtures.Dir(), "inventory", name) }
 
-func readFixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(fixture(name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+func readFixture(t testing.TB, name string) []byte { return parsetest.ReadFile(t, fixture(name)) }
 
 func input(path string, data []byte, node string) *parse.Input {
-	return &parse.Input{
-		Path: path, Node: node, Size: int64(len(data)),
-		Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil },
-	}
+	in := parsetest.Bytes(path, data)
+	in.Node = node
+	return in
 }
 
 // parseBytes runs the parser and checks what every parse must keep:
 // events in file order with a line, a kind and a message, all counted.
 func parseBytes(t testing.TB, path string, data []byte, node string) ([]*parse.Event, *parse.Report, error) {
 	t.Helper()
-	rep := &parse.Report{Path: path}
-	var evs []*parse.Event
-	err := Parser{}.Parse(context.Background(), input(path, data, node), rep, func(e *parse.Event) error {
-		evs = append(evs, e)
-		return nil
-	})
+	evs, rep, err := parsetest.Collect(Parser{}, input(path, data, node))
 	var pe *panicError
 	if errors.As(err, &pe) {
 		t.Fatalf("internal error: %v", err)

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
 	"github.com/exlog/exlog/parse/pipeline"
 )
@@ -79,14 +80,17 @@ func SortByPosition(evs []*parse.Event) {
 	})
 }
 
-// Golden parses each input with p and compares the result with
-// goldenDir/<base name>.ndjson: one line for the file's report, then one
-// line per event with its ID. A missing golden file fails and says how to
-// write it.
-func Golden(t *testing.T, p parse.Parser, goldenDir string, inputs ...string) {
+// Golden parses each file of srcDir (a folder relative to the repository
+// root) whose name matches one of the patterns with p, and compares the
+// result with testdata/golden/<base name>.ndjson of the test's package:
+// one line for the file's report, then one line per event with its ID. A
+// missing golden file fails and says how to write it.
+func Golden(t *testing.T, p parse.Parser, srcDir string, patterns ...string) {
 	t.Helper()
+	const goldenDir = "testdata/golden"
+	inputs := Inputs(t, filepath.Join(fixtures.RepoRoot(), srcDir), patterns...)
 	if len(inputs) == 0 {
-		t.Fatal("no inputs")
+		t.Fatalf("no inputs %v in %s", patterns, srcDir)
 	}
 	for _, in := range inputs {
 		name := filepath.Base(in)

@@ -5,25 +5,19 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
 	"github.com/exlog/exlog/parse/internal/fuzzopt"
+	"github.com/exlog/exlog/parse/parsetest"
 )
 
 // corpusSeeds adds a few real text logs from the shared corpus, when it is
 // there, so the fuzzer also starts from input that is not an export.
 func corpusSeeds(f *testing.F) {
-	dir := filepath.Join(fixtures.RepoRoot(), "..", "shared", "corpus")
-	for _, pat := range []string{"clusterlogs/*.log", "setuplogs/*.log"} {
-		files, _ := filepath.Glob(filepath.Join(dir, pat))
-		for i, name := range files {
-			if i == 3 {
-				break
-			}
+	for _, sub := range []string{"clusterlogs", "setuplogs"} {
+		for _, name := range parsetest.CorpusFiles(sub, "*.log", 3) {
 			b, err := os.ReadFile(name)
 			if err != nil {
 				continue

@@ -14,38 +14,24 @@ import (
 
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/parsetest"
 )
 
 func fixture(name string) string { return filepath.Join(fixtures.Dir(), "registry", name) }
 
-func readFixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(fixture(name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+func readFixture(t testing.TB, name string) []byte { return parsetest.ReadFile(t, fixture(name)) }
 
 func input(path string, data []byte, node string) *parse.Input {
-	return &parse.Input{
-		Path: path,
-		Node: node,
-		Size: int64(len(data)),
-		Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil },
-	}
+	in := parsetest.Bytes(path, data)
+	in.Node = node
+	return in
 }
 
 // parseBytes runs the parser and checks the invariants every parse must
 // keep: events in file order, each with a line, counted in the report.
 func parseBytes(t testing.TB, path string, data []byte, node string) ([]*parse.Event, *parse.Report, error) {
 	t.Helper()
-	rep := &parse.Report{Path: path}
-	var evs []*parse.Event
-	err := Parser{}.Parse(context.Background(), input(path, data, node), rep, func(e *parse.Event) error {
-		evs = append(evs, e)
-		return nil
-	})
+	evs, rep, err := parsetest.Collect(Parser{}, input(path, data, node))
 	if IsInternal(err) {
 		t.Fatalf("internal error: %v", err)
 	}

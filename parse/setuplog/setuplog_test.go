@@ -15,6 +15,7 @@ import (
 
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/parsetest"
 )
 
 // parsed is everything one Parse call produced.
@@ -39,28 +40,20 @@ func (p parsed) record(t *testing.T, line int) *parse.Event {
 
 func parseData(t testing.TB, path string, data []byte, node string, mod time.Time) parsed {
 	t.Helper()
-	in := &parse.Input{
-		Path: path, Node: node, ModTime: mod, Size: int64(len(data)),
-		Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil },
-	}
-	p := parsed{rep: &parse.Report{Path: path}}
-	p.err = Parser{}.Parse(context.Background(), in, p.rep, func(e *parse.Event) error {
-		p.events = append(p.events, e)
+	in := parsetest.Bytes(path, data)
+	in.Node, in.ModTime = node, mod
+	var p parsed
+	p.events, p.rep, p.err = parsetest.Collect(Parser{}, in)
+	for _, e := range p.events {
 		if e.Kind == "setup-run" {
 			p.runs = append(p.runs, e)
 		}
-		return nil
-	})
+	}
 	return p
 }
 
 func parseFile(t testing.TB, path, node string, mod time.Time) parsed {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return parseData(t, filepath.Base(path), data, node, mod)
+	return parseData(t, filepath.Base(path), parsetest.ReadFile(t, path), node, mod)
 }
 
 // checkFields compares the listed fields; "" means the field must be absent.
@@ -498,7 +491,7 @@ func TestDamagedInput(t *testing.T) {
 	t.Run("emit error returned unchanged", func(t *testing.T) {
 		stop := errors.New("stop")
 		data, _ := os.ReadFile("testdata/ex2013-success.log")
-		in := &parse.Input{Path: "x", Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }}
+		in := parsetest.Bytes("x", data)
 		n := 0
 		err := Parser{}.Parse(context.Background(), in, &parse.Report{}, func(*parse.Event) error {
 			n++

@@ -1,0 +1,81 @@
+package parsetest
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/exlog/exlog/fixtures"
+	"github.com/exlog/exlog/parse"
+)
+
+// The helpers below call a parser directly, without the bundle reader,
+// for tests that look at one parser's events and for fuzz targets; every
+// format package had its own copy of them.
+
+// Bytes is an input over data in memory named path, with its size set,
+// as the bundle reader hands a file to a parser. Callers set Node or
+// ModTime on it when the test needs them.
+func Bytes(path string, data []byte) *parse.Input {
+	return &parse.Input{
+		Path: path,
+		Size: int64(len(data)),
+		Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil },
+	}
+}
+
+// Collect runs p over in with a fresh report for in's path and size and
+// returns the events in the order p emitted them, the report (not
+// finished: callers that want its status call rep.Finish(err)) and p's
+// error.
+func Collect(p parse.Parser, in *parse.Input) ([]*parse.Event, *parse.Report, error) {
+	rep := &parse.Report{Path: in.Path, Size: in.Size}
+	var evs []*parse.Event
+	err := p.Parse(context.Background(), in, rep, func(e *parse.Event) error {
+		evs = append(evs, e)
+		return nil
+	})
+	return evs, rep, err
+}
+
+// ReadFile returns the contents of path or fails the test.
+func ReadFile(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// CorpusFiles returns the files of ../shared/corpus/<sub> that match
+// pattern, in name order and at most n of them (all when n <= 0), or none
+// when the corpus is absent. Fuzz targets seed from it and must still run
+// without it, so unlike fixtures.Corpus it never skips.
+func CorpusFiles(sub, pattern string, n int) []string {
+	m, _ := filepath.Glob(filepath.Join(fixtures.RepoRoot(), "..", "shared", "corpus", sub, pattern))
+	if n > 0 && len(m) > n {
+		m = m[:n]
+	}
+	return m
+}
+
+// AddSeeds adds each readable file as a fuzz seed, cut to its first max
+// bytes when max > 0: large seeds make every mutation and minimisation
+// slow without reaching more code. Files that cannot be read are left out,
+// so optional corpus files need no check.
+func AddSeeds(f *testing.F, max int, paths ...string) {
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		if max > 0 && len(b) > max {
+			b = b[:max]
+		}
+		f.Add(b)
+	}
+}
