@@ -32,6 +32,7 @@ import (
 	"github.com/exlog/exlog/detect"
 	"github.com/exlog/exlog/parse"
 	"github.com/exlog/exlog/parse/formats"
+	"github.com/exlog/exlog/parse/parsetest"
 	"github.com/exlog/exlog/parse/pipeline"
 )
 
@@ -238,4 +239,27 @@ func Describe(f detect.Finding) string {
 		cause = "-"
 	}
 	return fmt.Sprintf("%s %s cause=%s nodes=%s groups=%s /%s/", f.Severity, f.Detector, cause, dash(f.Nodes), dash(f.Groups), regexp.QuoteMeta(f.Summary))
+}
+
+// Detect runs the detectors over evs through the engine, as triage runs
+// them once the events are read, and returns the findings.
+func Detect(t testing.TB, evs []*parse.Event, dets ...*detect.Detector) []detect.Finding {
+	t.Helper()
+	eng := detect.NewEngine(dets)
+	for _, e := range evs {
+		eng.Add(e)
+	}
+	res, err := eng.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Findings
+}
+
+// Bundle reads the bundles at paths with every format parser, as triage
+// does, and returns their events in no fixed order.
+func Bundle(t testing.TB, paths ...string) []*parse.Event {
+	t.Helper()
+	evs, _ := parsetest.Bundle(t, formats.All(), paths...)
+	return evs
 }

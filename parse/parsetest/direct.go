@@ -6,10 +6,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/bundle"
 )
 
 // The helpers below call a parser directly, without the bundle reader,
@@ -78,4 +80,30 @@ func AddSeeds(f *testing.F, max int, paths ...string) {
 		}
 		f.Add(b)
 	}
+}
+
+// Bundle reads the bundles (folders, archives or single files) at paths
+// with the parsers ps through the bundle reader and returns every event,
+// in no fixed order since parse workers emit concurrently, with the
+// files' reports.
+func Bundle(t testing.TB, ps []parse.Parser, paths ...string) ([]*parse.Event, []*parse.Report) {
+	t.Helper()
+	var evs []*parse.Event
+	var mu sync.Mutex
+	reps, err := bundle.Parse(context.Background(), paths, ps, bundle.Options{}, func(e *parse.Event) error {
+		mu.Lock()
+		evs = append(evs, e)
+		mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return evs, reps
+}
+
+// File is an input over the file at path, named by its base name, of
+// unknown size as a member of a compressed stream would be.
+func File(path string) *parse.Input {
+	return &parse.Input{Path: filepath.Base(path), Size: -1, Open: func() (io.ReadCloser, error) { return os.Open(path) }}
 }
