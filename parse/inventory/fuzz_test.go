@@ -1,9 +1,7 @@
 package inventory
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -32,29 +30,12 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var p Parser
 		p.Sniff(data[:min(len(data), parse.SniffSize)])
-		rep := &parse.Report{}
-		var evs []*parse.Event
-		err := p.Parse(context.Background(), input("fuzz.txt", data, "N"), rep, func(e *parse.Event) error {
-			evs = append(evs, e)
-			return nil
-		})
-		var pe *panicError
-		if errors.As(err, &pe) {
-			t.Fatalf("panic: %v", err)
-		}
-		lines := bytes.Count(data, []byte("\n")) + 1
-		if bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
-			lines = len(data)
-		}
-		last := 0
+		evs, rep, err := parsetest.Collect(p, input("fuzz.txt", data, "N"))
+		parsetest.CheckLines(t, data, evs, rep, err)
 		for _, e := range evs {
-			if e.Line <= last || e.Line > lines || e.Field(FieldInventory) == "" {
-				t.Fatalf("bad event after line %d (of at most %d): %+v", last, lines, e)
+			if e.Field(FieldInventory) == "" {
+				t.Fatalf("event without inventory: %+v", e)
 			}
-			last = e.Line
-		}
-		if rep.Events != len(evs) {
-			t.Fatalf("report says %d events, %d emitted", rep.Events, len(evs))
 		}
 	})
 }

@@ -30,22 +30,11 @@ func input(path string, data []byte, node string) *parse.Input {
 func parseBytes(t testing.TB, path string, data []byte, node string) ([]*parse.Event, *parse.Report, error) {
 	t.Helper()
 	evs, rep, err := parsetest.Collect(Parser{}, input(path, data, node))
-	var pe *panicError
-	if errors.As(err, &pe) {
-		t.Fatalf("internal error: %v", err)
-	}
-	last := 0
+	parsetest.CheckLines(t, data, evs, rep, err)
 	for _, e := range evs {
-		if e.Line <= last {
-			t.Fatalf("event at line %d follows line %d", e.Line, last)
-		}
-		last = e.Line
 		if e.Source != parse.SourceInventory || e.TimeQuality != parse.TimeNone || e.Field(FieldInventory) == "" || e.Message == "" {
 			t.Fatalf("bad event: %+v", e)
 		}
-	}
-	if rep.Events != len(evs) {
-		t.Fatalf("report counts %d events, %d emitted", rep.Events, len(evs))
 	}
 	return evs, rep, err
 }

@@ -3,6 +3,7 @@ package parsetest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -106,4 +107,31 @@ func Bundle(t testing.TB, ps []parse.Parser, paths ...string) ([]*parse.Event, [
 // unknown size as a member of a compressed stream would be.
 func File(path string) *parse.Input {
 	return &parse.Input{Path: filepath.Base(path), Size: -1, Open: func() (io.ReadCloser, error) { return os.Open(path) }}
+}
+
+// CheckLines fails the test unless a line parser's run over data kept
+// what every run must, fuzzed or not: no recovered panic in err, events on
+// strictly increasing lines that data can hold (UTF-16 text, marked by
+// its byte-order mark, is only bounded by its size) and a report that
+// counts every event.
+func CheckLines(t testing.TB, data []byte, evs []*parse.Event, rep *parse.Report, err error) {
+	t.Helper()
+	var pe *parse.PanicError
+	if errors.As(err, &pe) {
+		t.Fatalf("panic: %v", err)
+	}
+	lines := bytes.Count(data, []byte("\n")) + 1
+	if bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
+		lines = len(data)
+	}
+	last := 0
+	for _, e := range evs {
+		if e.Line <= last || e.Line > lines {
+			t.Fatalf("event at line %d follows line %d (the input has at most %d lines): %+v", e.Line, last, lines, e)
+		}
+		last = e.Line
+	}
+	if rep.Events != len(evs) {
+		t.Fatalf("report counts %d events, %d emitted", rep.Events, len(evs))
+	}
 }

@@ -32,21 +32,11 @@ func input(path string, data []byte, node string) *parse.Input {
 func parseBytes(t testing.TB, path string, data []byte, node string) ([]*parse.Event, *parse.Report, error) {
 	t.Helper()
 	evs, rep, err := parsetest.Collect(Parser{}, input(path, data, node))
-	if IsInternal(err) {
-		t.Fatalf("internal error: %v", err)
-	}
-	last := 0
+	parsetest.CheckLines(t, data, evs, rep, err)
 	for _, e := range evs {
-		if e.Line <= last {
-			t.Fatalf("event at line %d follows one at line %d", e.Line, last)
-		}
-		last = e.Line
 		if e.Source != parse.SourceRegistry || e.TimeQuality != parse.TimeNone || !e.Time.IsZero() || e.File != path {
 			t.Fatalf("bad event header: %+v", e)
 		}
-	}
-	if rep.Events != len(evs) {
-		t.Fatalf("report counts %d events, %d emitted", rep.Events, len(evs))
 	}
 	return evs, rep, err
 }
