@@ -22,6 +22,7 @@ package upgradecms
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -662,11 +663,7 @@ func (b *bundle) cmsNotUpgraded() []detect.Finding {
 		c := b.cluster[n]
 		byCluster[c] = append(byCluster[c], n)
 	}
-	clusters := make([]string, 0, len(byCluster))
-	for c := range byCluster {
-		clusters = append(clusters, c)
-	}
-	sort.Strings(clusters)
+	clusters := slices.Sorted(maps.Keys(byCluster))
 	var out []detect.Finding
 	for _, c := range clusters {
 		nodes := byCluster[c]
