@@ -194,12 +194,8 @@ func TestMatchesEvtexport(t *testing.T) {
 			bad := 0
 			for i, w := range want {
 				g := evs[i]
-				var diffs []string
-				check := func(what string, a, b any) {
-					if a != b {
-						diffs = append(diffs, what+": "+strconv.Quote(toString(a))+" vs evtexport "+strconv.Quote(toString(b)))
-					}
-				}
+				var diffs parsetest.Diffs // got is exlog's, want evtexport's
+				check := diffs.Check
 				check("number", g.Record, w.number)
 				check("created", g.Time.Unix(), w.created.Unix())
 				wt := w.created
@@ -227,18 +223,6 @@ func TestMatchesEvtexport(t *testing.T) {
 			}
 		})
 	}
-}
-
-func toString(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case uint64:
-		return strconv.FormatUint(x, 10)
-	case int64:
-		return strconv.FormatInt(x, 10)
-	}
-	return ""
 }
 
 // The wrapped sample (made by fixtures/evtwriter) holds records 340 to 902
@@ -314,14 +298,8 @@ func TestDamage(t *testing.T) {
 			if rep.Status != c.status {
 				t.Errorf("status %s, want %s (%+v)", rep.Status, c.status, rep.Problems)
 			}
-			if c.reason != "" {
-				found := false
-				for _, p := range rep.Problems {
-					found = found || strings.Contains(p.Reason, c.reason)
-				}
-				if !found {
-					t.Errorf("no problem says %q: %+v", c.reason, rep.Problems)
-				}
+			if c.reason != "" && !parsetest.HasProblem(rep, c.reason) {
+				t.Errorf("no problem says %q: %+v", c.reason, rep.Problems)
 			}
 		})
 	}

@@ -107,14 +107,8 @@ func TestCorpusCounts(t *testing.T) {
 			if rep.Status != c.status {
 				t.Errorf("status %q, want %q (problems %+v)", rep.Status, c.status, rep.Problems)
 			}
-			if c.problem != "" {
-				found := false
-				for _, p := range rep.Problems {
-					found = found || strings.Contains(p.Reason, c.problem)
-				}
-				if !found {
-					t.Errorf("no problem mentions %q: %+v", c.problem, rep.Problems)
-				}
+			if c.problem != "" && !parsetest.HasProblem(rep, c.problem) {
+				t.Errorf("no problem mentions %q: %+v", c.problem, rep.Problems)
 			}
 		})
 	}
@@ -161,12 +155,8 @@ func TestMatchesEvtxexport(t *testing.T) {
 			bad := 0
 			for i, w := range want {
 				g := got[i]
-				var diffs []string
-				check := func(what, a, b string) {
-					if a != b {
-						diffs = append(diffs, what+": "+strconv.Quote(a)+" vs evtxexport "+strconv.Quote(b))
-					}
-				}
+				var diffs parsetest.Diffs // got is exlog's, want evtxexport's
+				check := diffs.Check
 				check("record", strconv.FormatUint(g.Record, 10), strconv.FormatUint(w.RecordID, 10))
 				check("time", g.Time.Format("2006-01-02T15:04:05.0000000Z"), w.Time.UTC().Format("2006-01-02T15:04:05.0000000Z"))
 				check("event id", strconv.Itoa(g.EventID), strconv.Itoa(w.EventID))

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -133,5 +136,23 @@ func CheckLines(t testing.TB, data []byte, evs []*parse.Event, rep *parse.Report
 	}
 	if rep.Events != len(evs) {
 		t.Fatalf("report counts %d events, %d emitted", rep.Events, len(evs))
+	}
+}
+
+// HasProblem reports whether one of the report's problems gives a reason
+// containing word.
+func HasProblem(rep *parse.Report, word string) bool {
+	return slices.ContainsFunc(rep.Problems, func(p parse.Problem) bool { return strings.Contains(p.Reason, word) })
+}
+
+// Diffs gathers what differs between one record as exlog read it and as a
+// reference reader (or writer) has it, so that a crosscheck reports all of
+// a record's differences in one line.
+type Diffs []string
+
+// Check adds name with both values when got and want differ.
+func (d *Diffs) Check(name string, got, want any) {
+	if got != want {
+		*d = append(*d, fmt.Sprintf("%s %q, want %q", name, fmt.Sprint(got), fmt.Sprint(want)))
 	}
 }
