@@ -3,7 +3,6 @@ package clusterlog
 //go:generate go run gen_fixtures.go
 
 import (
-	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -561,35 +560,12 @@ func TestNotAClusterLog(t *testing.T) {
 }
 
 func TestEmitErrorIsReturned(t *testing.T) {
-	stop := errors.New("stop")
-	data, err := os.ReadFile("testdata/w2008r2.log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := parsetest.Bytes("x", data)
-	n := 0
-	got := Parser{}.Parse(context.Background(), in, &parse.Report{}, func(*parse.Event) error {
-		n++
-		if n == 3 {
-			return stop
-		}
-		return nil
-	})
-	if got != stop || n != 3 {
-		t.Errorf("got %v after %d events", got, n)
-	}
+	parsetest.CheckEmitError(t, Parser{}, parsetest.Bytes("x", parsetest.ReadFile(t, "testdata/w2008r2.log")), 3)
 }
 
 func TestContextCancel(t *testing.T) {
 	data := []byte(strings.Repeat("00000a10.00000b2c::2024/03/01-10:20:14.512 INFO  [RCM] x\n", 10000))
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	in := parsetest.Bytes("x", data)
-	n := 0
-	err := Parser{}.Parse(ctx, in, &parse.Report{}, func(*parse.Event) error { n++; return nil })
-	if !errors.Is(err, context.Canceled) || n >= 10000 {
-		t.Errorf("err %v after %d events", err, n)
-	}
+	parsetest.CheckCancel(t, Parser{}, parsetest.Bytes("x", data), 9999)
 }
 
 func TestOverlongLineIsReported(t *testing.T) {

@@ -165,22 +165,12 @@ func TestDeterministicOrder(t *testing.T) {
 
 func TestEmitErrorAndCancel(t *testing.T) {
 	path := fixtureLog("node1-system-2008.evtx")
-	stop := errors.New("stop here")
-	n := 0
-	rep := &parse.Report{}
-	err := (&Parser{}).Parse(context.Background(), fileInput(path), rep, func(*parse.Event) error {
-		n++
-		if n == 3 {
-			return stop
-		}
-		return nil
-	})
-	if err != stop || n != 3 || rep.Events != 2 {
-		t.Errorf("err %v after %d emits, report %d events; want the emit error after 3", err, n, rep.Events)
+	if rep := parsetest.CheckEmitError(t, &Parser{}, fileInput(path), 3); rep.Events != 2 {
+		t.Errorf("report counts %d events; want the 2 emitted before the error", rep.Events)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	n = 0
-	err = (&Parser{}).Parse(ctx, fileInput(path), &parse.Report{}, func(*parse.Event) error {
+	n := 0
+	err := (&Parser{}).Parse(ctx, fileInput(path), &parse.Report{}, func(*parse.Event) error {
 		n++
 		cancel()
 		return nil

@@ -1,8 +1,6 @@
 package inventory
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -347,17 +345,8 @@ func TestSniffRejectsOtherFormats(t *testing.T) {
 }
 
 func TestEmitErrorIsReturned(t *testing.T) {
-	stop := errors.New("stop")
 	for _, name := range []string{"NODE1_GetClusterNode.txt", "clusterexe-2003-transcript.txt"} {
-		n := 0
-		err := Parser{}.Parse(context.Background(), input("x", readFixture(t, name), ""), &parse.Report{},
-			func(*parse.Event) error {
-				n++
-				return stop
-			})
-		if err != stop || n != 1 {
-			t.Errorf("%s: err %v after %d events", name, err, n)
-		}
+		parsetest.CheckEmitError(t, Parser{}, input(name, readFixture(t, name), ""), 1)
 	}
 }
 
@@ -397,14 +386,5 @@ func TestBounds(t *testing.T) {
 }
 
 func TestCancel(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	n := 0
-	err := Parser{}.Parse(ctx, input("x", []byte(bigInventory(1<<20)), ""), &parse.Report{}, func(*parse.Event) error {
-		n++
-		return nil
-	})
-	if !errors.Is(err, context.Canceled) || n > 1024 {
-		t.Fatalf("err %v after %d events", err, n)
-	}
+	parsetest.CheckCancel(t, Parser{}, input("x", []byte(bigInventory(1<<20)), ""), 1024)
 }

@@ -307,3 +307,40 @@ func (d *Diffs) Check(name string, got, want any) {
 		*d = append(*d, fmt.Sprintf("%s %q, want %q", name, fmt.Sprint(got), fmt.Sprint(want)))
 	}
 }
+
+// CheckEmitError runs p over in with an emit that fails at the nth event
+// and fails the test unless p returns that very error after exactly n
+// events: a sink that cannot take more (a full index, a closed output)
+// must stop the parse. It returns the run's report.
+func CheckEmitError(t testing.TB, p parse.Parser, in *parse.Input, n int) *parse.Report {
+	t.Helper()
+	stop := errors.New("parsetest: stop")
+	rep := &parse.Report{Path: in.Path}
+	emitted := 0
+	err := p.Parse(context.Background(), in, rep, func(*parse.Event) error {
+		if emitted++; emitted == n {
+			return stop
+		}
+		return nil
+	})
+	if err != stop || emitted != n {
+		t.Errorf("%s: err %v after %d events; want the emit error after %d", in.Path, err, emitted, n)
+	}
+	return rep
+}
+
+// CheckCancel runs p over in with a context cancelled before it starts
+// and fails the test unless p returns context.Canceled having emitted at
+// most max events (parsers look at the context every so many lines). It
+// returns how many it emitted.
+func CheckCancel(t testing.TB, p parse.Parser, in *parse.Input, max int) int {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	n := 0
+	err := p.Parse(ctx, in, &parse.Report{Path: in.Path}, func(*parse.Event) error { n++; return nil })
+	if !errors.Is(err, context.Canceled) || n > max {
+		t.Errorf("%s: err %v after %d events; want context.Canceled after at most %d", in.Path, err, n, max)
+	}
+	return n
+}

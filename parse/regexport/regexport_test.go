@@ -2,7 +2,6 @@ package regexport
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -349,19 +348,7 @@ func TestNotAnExport(t *testing.T) {
 }
 
 func TestEmitErrorIsReturned(t *testing.T) {
-	stop := errors.New("stop")
-	n := 0
-	err := Parser{}.Parse(context.Background(), input("x", readFixture(t, "node1-cluster-hive.reg"), ""), &parse.Report{},
-		func(*parse.Event) error {
-			n++
-			if n == 5 {
-				return stop
-			}
-			return nil
-		})
-	if err != stop || n != 5 {
-		t.Fatalf("err %v after %d events", err, n)
-	}
+	parsetest.CheckEmitError(t, Parser{}, input("x", readFixture(t, "node1-cluster-hive.reg"), ""), 5)
 }
 
 func TestClusterHiveUnderOtherNames(t *testing.T) {
@@ -479,15 +466,8 @@ func TestTypeName(t *testing.T) {
 }
 
 func TestCancel(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	n := 0
-	err := Parser{}.Parse(ctx, input("x", []byte(bigExport(1<<20)), ""), &parse.Report{}, func(*parse.Event) error {
-		n++
-		return nil
-	})
 	// The first check comes at line 1024, so a few hundred values pass.
-	if !errors.Is(err, context.Canceled) || n == 0 || n > 1024 {
-		t.Fatalf("err %v after %d events", err, n)
+	if n := parsetest.CheckCancel(t, Parser{}, input("x", []byte(bigExport(1<<20)), ""), 1024); n == 0 {
+		t.Error("no value before the first check")
 	}
 }

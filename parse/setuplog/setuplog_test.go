@@ -489,20 +489,7 @@ func TestDamagedInput(t *testing.T) {
 		}
 	})
 	t.Run("emit error returned unchanged", func(t *testing.T) {
-		stop := errors.New("stop")
-		data, _ := os.ReadFile("testdata/ex2013-success.log")
-		in := parsetest.Bytes("x", data)
-		n := 0
-		err := Parser{}.Parse(context.Background(), in, &parse.Report{}, func(*parse.Event) error {
-			n++
-			if n == 5 {
-				return stop
-			}
-			return nil
-		})
-		if err != stop || n != 5 {
-			t.Errorf("err %v after %d events", err, n)
-		}
+		parsetest.CheckEmitError(t, Parser{}, parsetest.Bytes("x", parsetest.ReadFile(t, "testdata/ex2013-success.log")), 5)
 	})
 	t.Run("open fails", func(t *testing.T) {
 		bad := errors.New("gone")
