@@ -20,12 +20,14 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -262,4 +264,23 @@ func Bundle(t testing.TB, paths ...string) []*parse.Event {
 	t.Helper()
 	evs, _ := parsetest.Bundle(t, formats.All(), paths...)
 	return evs
+}
+
+// line numbers the events Event builds, so that each is distinct evidence.
+var line atomic.Int64
+
+// Event builds an event the way the parsers normalise one, for detector
+// tests that state a bundle event by event: on node, from source src, at
+// tm (RFC 3339, of UTC quality; "" for an event with no time), with msg
+// and fields, on the next line of the file <node>/<src>.log.
+func Event(node, src, tm, msg string, fields map[string]string) *parse.Event {
+	e := &parse.Event{Node: node, Source: src, File: node + "/" + src + ".log", Line: int(line.Add(1)), Message: msg, Fields: map[string]string{}}
+	if tm != "" {
+		e.Time, _ = time.Parse(time.RFC3339, tm)
+		e.TimeQuality = parse.TimeUTC
+	} else {
+		e.TimeQuality = parse.TimeNone
+	}
+	maps.Copy(e.Fields, fields)
+	return e
 }

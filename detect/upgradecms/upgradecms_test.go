@@ -15,22 +15,7 @@ import (
 	"github.com/exlog/exlog/parse/setuplog"
 )
 
-var line int
-
-func ev(node, src, tm, msg string, fields map[string]string) *parse.Event {
-	line++
-	e := &parse.Event{Node: node, Source: src, File: node + "/" + src + ".log", Line: line, Message: msg, Fields: map[string]string{}}
-	if tm != "" {
-		e.Time, _ = time.Parse(time.RFC3339, tm)
-		e.TimeQuality = parse.TimeUTC
-	} else {
-		e.TimeQuality = parse.TimeNone
-	}
-	for k, v := range fields {
-		e.Fields[k] = v
-	}
-	return e
-}
+var ev = detecttest.Event
 
 // setupRun is a setup-run summary; extra are field names and values.
 func setupRun(node, start, end, mode, version, result string, extra ...string) *parse.Event {

@@ -18,20 +18,8 @@ import (
 // The helpers build events the way the parsers normalise them, so each
 // case reads like the bundle it stands for.
 
-var line int
-
 func ev(node, src, tm, msg string, fields map[string]string) *parse.Event {
-	line++
-	e := &parse.Event{Node: node, Source: src, File: node + "/" + src + ".log", Line: line, Message: msg, Fields: map[string]string{}}
-	if tm != "" {
-		e.Time, _ = time.Parse(time.RFC3339, tm)
-		e.TimeQuality = parse.TimeUTC
-	} else {
-		e.TimeQuality = parse.TimeNone
-	}
-	for k, v := range fields {
-		e.Fields[k] = v
-	}
+	e := detecttest.Event(node, src, tm, msg, fields)
 	// The parsers attach Exchange's mismatch wording as a fact, from the
 	// line or an event's inserts.
 	texts := []string{msg}
