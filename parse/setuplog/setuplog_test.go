@@ -120,6 +120,40 @@ type recWant struct {
 	fields  map[string]string
 }
 
+// check compares the setup-run summaries, in order, and the records at
+// the lines the wants name with the wants.
+func (p parsed) check(t *testing.T, runs []runWant, records []recWant) {
+	t.Helper()
+	for i, w := range runs {
+		r := p.runs[i]
+		what := "run " + strconv.Itoa(i+1)
+		if r.Run != i+1 || r.Line != w.line || r.TimeQuality != w.quality {
+			t.Errorf("%s: run %d line %d quality %s, want line %d quality %s", what, r.Run, r.Line, r.TimeQuality, w.line, w.quality)
+		}
+		if w.time != "" && !r.Time.Equal(mustTime(t, w.time)) {
+			t.Errorf("%s: time %s, want %s", what, r.Time.Format(time.RFC3339Nano), w.time)
+		}
+		checkFields(t, what, r, w.fields)
+	}
+	for _, w := range records {
+		e := p.record(t, w.line)
+		what := "line " + strconv.Itoa(w.line)
+		if e.Run != w.run {
+			t.Errorf("%s: run %d, want %d", what, e.Run, w.run)
+		}
+		if w.time != "" && !e.Time.Equal(mustTime(t, w.time)) {
+			t.Errorf("%s: time %s, want %s", what, e.Time.Format(time.RFC3339Nano), w.time)
+		}
+		if w.level != "" && e.Level != w.level {
+			t.Errorf("%s: level %s, want %s", what, e.Level, w.level)
+		}
+		if !strings.HasPrefix(e.Message, w.message) {
+			t.Errorf("%s: message %q, want it to start with %q", what, e.Message, w.message)
+		}
+		checkFields(t, what, e, w.fields)
+	}
+}
+
 func TestFixtures(t *testing.T) {
 	mod2003 := time.Date(2006, 3, 15, 0, 53, 10, 0, time.UTC)
 	cases := []struct {
@@ -276,34 +310,7 @@ func TestFixtures(t *testing.T) {
 			if len(p.runs) != len(c.runs) {
 				t.Fatalf("%d runs, want %d", len(p.runs), len(c.runs))
 			}
-			for i, w := range c.runs {
-				r := p.runs[i]
-				what := "run " + strconv.Itoa(i+1)
-				if r.Run != i+1 || r.Line != w.line || r.TimeQuality != w.quality {
-					t.Errorf("%s: run %d line %d quality %s, want line %d quality %s", what, r.Run, r.Line, r.TimeQuality, w.line, w.quality)
-				}
-				if w.time != "" && !r.Time.Equal(mustTime(t, w.time)) {
-					t.Errorf("%s: time %s, want %s", what, r.Time.Format(time.RFC3339Nano), w.time)
-				}
-				checkFields(t, what, r, w.fields)
-			}
-			for _, w := range c.records {
-				e := p.record(t, w.line)
-				what := "line " + strconv.Itoa(w.line)
-				if e.Run != w.run {
-					t.Errorf("%s: run %d, want %d", what, e.Run, w.run)
-				}
-				if w.time != "" && !e.Time.Equal(mustTime(t, w.time)) {
-					t.Errorf("%s: time %s, want %s", what, e.Time.Format(time.RFC3339Nano), w.time)
-				}
-				if w.level != "" && e.Level != w.level {
-					t.Errorf("%s: level %s, want %s", what, e.Level, w.level)
-				}
-				if !strings.HasPrefix(e.Message, w.message) {
-					t.Errorf("%s: message %q, want it to start with %q", what, e.Message, w.message)
-				}
-				checkFields(t, what, e, w.fields)
-			}
+			p.check(t, c.runs, c.records)
 			// Every physical line is one record's first line or a continuation.
 			data, _ := os.ReadFile(filepath.Join("testdata", c.file))
 			text := parse.DecodeHead(data)
