@@ -1,7 +1,6 @@
 package detect
 
 import (
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -777,11 +776,6 @@ func (f *Facts) resolveEVS() {
 	}
 }
 
-// reEVSName reads a virtual server's name from an Exchange resource name
-// ("Exchange System Attendant - (EVS1)"), the cluster's naming of the
-// resources Exchange setup creates.
-var reEVSName = regexp.MustCompile(`\(([^()]{1,63})\)\s*$`)
-
 func (f *Facts) evsName(e *parse.Event) string {
 	if g := e.Field(parse.KeyGroup); g != "" {
 		return g
@@ -790,8 +784,8 @@ func (f *Facts) evsName(e *parse.Event) string {
 		if g := f.Cluster.GroupOf(r); g != "" {
 			return g
 		}
-		if m := reEVSName.FindStringSubmatch(r); m != nil {
-			return strings.TrimSpace(m[1])
+		if s, ok := pfacts.ResourceServer(r); ok {
+			return s
 		}
 	}
 	if u := evsUpgradeOf(e); u != nil && u.Server != "" {

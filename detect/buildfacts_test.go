@@ -1,46 +1,23 @@
 package detect
 
 import (
-	"context"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
-	"github.com/exlog/exlog/parse/bundle"
-	"github.com/exlog/exlog/parse/evt"
 	pfacts "github.com/exlog/exlog/parse/facts"
 	"github.com/exlog/exlog/parse/formats"
+	"github.com/exlog/exlog/parse/parsetest"
 )
-
-// parsers is every format parser, with the legacy EVT reader added when
-// the shared list does not have it yet.
-func parsers() []parse.Parser {
-	ps := formats.All()
-	if formats.Lookup(parse.SourceEVT) == nil {
-		ps = append(ps, evt.Parser{})
-	}
-	return ps
-}
 
 // parseAll parses bundle paths and returns their events sorted, failing on
 // files no parser read.
 func parseAll(t *testing.T, paths ...string) []*parse.Event {
 	t.Helper()
-	var evs []*parse.Event
-	var mu sync.Mutex // parse workers emit concurrently
-	reports, err := bundle.Parse(context.Background(), paths, parsers(), bundle.Options{}, func(e *parse.Event) error {
-		mu.Lock()
-		evs = append(evs, e)
-		mu.Unlock()
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	evs, reports := parsetest.Bundle(t, formats.All(), paths...)
 	for _, r := range reports {
 		if r.Status != parse.StatusOK && r.Status != parse.StatusPartial && !strings.HasSuffix(r.Path, ".md") {
 			t.Errorf("%s: %s %s", r.Path, r.Status, r.Error)

@@ -2,8 +2,6 @@ package detect
 
 import (
 	"context"
-	"io"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -11,13 +9,14 @@ import (
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
 	pfacts "github.com/exlog/exlog/parse/facts"
+	"github.com/exlog/exlog/parse/parsetest"
 	"github.com/exlog/exlog/parse/setuplog"
 )
 
 // setupRuns parses a setup log of the project's fixtures and reads its runs.
 func setupRuns(t *testing.T, path string) []SetupRun {
 	t.Helper()
-	in := &parse.Input{Path: filepath.Base(path), Size: -1, Open: func() (io.ReadCloser, error) { return os.Open(path) }}
+	in := parsetest.File(path)
 	var runs []SetupRun
 	err := setuplog.Parser{}.Parse(context.Background(), in, &parse.Report{}, func(e *parse.Event) error {
 		if r, ok := SetupRunOf(e); ok {

@@ -155,3 +155,15 @@ func ReadAllLimit(r io.Reader, limit int64) ([]byte, error) {
 	}
 	return b, nil
 }
+
+// PanicError is what a parser makes of a panic it recovered in its own
+// code, so that a bug costs one file rather than the whole triage run.
+type PanicError struct {
+	Parser string // how the message names the parser
+	Line   int    // the line being read when it panicked
+	Value  any    // what was recovered
+}
+
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("internal error in %s near line %d: %v", e.Parser, e.Line, e.Value)
+}

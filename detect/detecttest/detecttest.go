@@ -20,18 +20,21 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/exlog/exlog/detect"
 	"github.com/exlog/exlog/parse"
 	"github.com/exlog/exlog/parse/formats"
+	"github.com/exlog/exlog/parse/parsetest"
 	"github.com/exlog/exlog/parse/pipeline"
 )
 
@@ -238,4 +241,46 @@ func Describe(f detect.Finding) string {
 		cause = "-"
 	}
 	return fmt.Sprintf("%s %s cause=%s nodes=%s groups=%s /%s/", f.Severity, f.Detector, cause, dash(f.Nodes), dash(f.Groups), regexp.QuoteMeta(f.Summary))
+}
+
+// Detect runs the detectors over evs through the engine, as triage runs
+// them once the events are read, and returns the findings.
+func Detect(t testing.TB, evs []*parse.Event, dets ...*detect.Detector) []detect.Finding {
+	t.Helper()
+	eng := detect.NewEngine(dets)
+	for _, e := range evs {
+		eng.Add(e)
+	}
+	res, err := eng.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Findings
+}
+
+// Bundle reads the bundles at paths with every format parser, as triage
+// does, and returns their events in no fixed order.
+func Bundle(t testing.TB, paths ...string) []*parse.Event {
+	t.Helper()
+	evs, _ := parsetest.Bundle(t, formats.All(), paths...)
+	return evs
+}
+
+// line numbers the events Event builds, so that each is distinct evidence.
+var line atomic.Int64
+
+// Event builds an event the way the parsers normalise one, for detector
+// tests that state a bundle event by event: on node, from source src, at
+// tm (RFC 3339, of UTC quality; "" for an event with no time), with msg
+// and fields, on the next line of the file <node>/<src>.log.
+func Event(node, src, tm, msg string, fields map[string]string) *parse.Event {
+	e := &parse.Event{Node: node, Source: src, File: node + "/" + src + ".log", Line: int(line.Add(1)), Message: msg, Fields: map[string]string{}}
+	if tm != "" {
+		e.Time, _ = time.Parse(time.RFC3339, tm)
+		e.TimeQuality = parse.TimeUTC
+	} else {
+		e.TimeQuality = parse.TimeNone
+	}
+	maps.Copy(e.Fields, fields)
+	return e
 }

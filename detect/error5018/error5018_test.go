@@ -1,7 +1,6 @@
 package error5018
 
 import (
-	"context"
 	"strconv"
 	"strings"
 	"testing"
@@ -30,16 +29,7 @@ func move(file string, n int, node string, min float64, group, from, to string) 
 }
 
 func runDetector(t *testing.T, evs ...*parse.Event) []detect.Finding {
-	t.Helper()
-	eng := detect.NewEngine([]*detect.Detector{Detector})
-	for _, e := range evs {
-		eng.Add(e)
-	}
-	res, err := eng.Run(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res.Findings
+	return detecttest.Detect(t, evs, Detector)
 }
 
 // fourNodes gives every node of a four-node cluster a cluster-log line.

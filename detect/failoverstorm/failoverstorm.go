@@ -13,6 +13,7 @@ package failoverstorm
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -216,11 +217,7 @@ func groups(f *detect.Facts, byGroup map[string][]groupLine) []string {
 	for g := range byGroup {
 		seen[g] = true
 	}
-	out := make([]string, 0, len(seen))
-	for g := range seen {
-		out = append(out, g)
-	}
-	slices.Sort(out)
+	out := slices.Sorted(maps.Keys(seen))
 	return out
 }
 

@@ -1,7 +1,6 @@
 package failoverstorm
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -51,22 +50,13 @@ func nodesUp(provider string, names ...string) []*parse.Event {
 }
 
 func runDetector(t *testing.T, evs ...*parse.Event) []detect.Finding {
-	t.Helper()
 	for i, e := range evs {
 		if e.File == "" {
 			e.File = "t.log"
 			e.Line = i + 1
 		}
 	}
-	eng := detect.NewEngine([]*detect.Detector{Detector})
-	for _, e := range evs {
-		eng.Add(e)
-	}
-	res, err := eng.Run(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res.Findings
+	return detecttest.Detect(t, evs, Detector)
 }
 
 func summary(fs []detect.Finding) string {

@@ -1,20 +1,16 @@
 package setupfailure
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/exlog/exlog/detect"
+	"github.com/exlog/exlog/detect/detecttest"
 	"github.com/exlog/exlog/fixtures"
-	"github.com/exlog/exlog/parse"
-	"github.com/exlog/exlog/parse/bundle"
-	"github.com/exlog/exlog/parse/formats"
 )
 
 // TestCopiesChangeNothing: a second copy of a log in the bundle (a .bak,
@@ -63,18 +59,7 @@ func TestCopiesChangeNothing(t *testing.T) {
 // first run of NODE1's Exchange 2003 progress log, retried successfully,
 // and its .bak copy of EXCCR-N2's log adds nothing.
 func TestQuickStartBundle(t *testing.T) {
-	var evs []*parse.Event
-	var mu sync.Mutex
-	_, err := bundle.Parse(context.Background(), []string{filepath.Join(fixtures.Dir(), "bundles", "setup-collector.zip")},
-		formats.All(), bundle.Options{}, func(e *parse.Event) error {
-			mu.Lock()
-			evs = append(evs, e)
-			mu.Unlock()
-			return nil
-		})
-	if err != nil {
-		t.Fatal(err)
-	}
+	evs := detecttest.Bundle(t, filepath.Join(fixtures.Dir(), "bundles", "setup-collector.zip"))
 	detect.SortEvents(evs)
 	fs := findingsOf(t, evs)
 	if len(fs) != 1 {

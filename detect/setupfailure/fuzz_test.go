@@ -1,9 +1,7 @@
 package setupfailure
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +11,7 @@ import (
 	"github.com/exlog/exlog/detect"
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/parsetest"
 	"github.com/exlog/exlog/parse/setuplog"
 )
 
@@ -35,12 +34,8 @@ func FuzzDetect(f *testing.F) {
 	}
 	known := CauseIDs()
 	f.Fuzz(func(t *testing.T, data []byte) {
-		in := &parse.Input{
-			Path:    "fuzz/ExchangeSetup.log",
-			ModTime: time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC),
-			Size:    int64(len(data)),
-			Open:    func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil },
-		}
+		in := parsetest.Bytes("fuzz/ExchangeSetup.log", data)
+		in.ModTime = time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
 		eng := detect.NewEngine([]*detect.Detector{Detector})
 		_ = setuplog.Parser{}.Parse(context.Background(), in, &parse.Report{}, func(e *parse.Event) error {
 			eng.Add(e)

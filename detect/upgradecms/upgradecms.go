@@ -22,7 +22,7 @@ package upgradecms
 
 import (
 	"fmt"
-	"regexp"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -32,6 +32,7 @@ import (
 	"github.com/exlog/exlog/detect"
 	"github.com/exlog/exlog/detect/builds"
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/facts"
 )
 
 // References behind the checks.
@@ -212,30 +213,6 @@ func clip(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// reResourceKind finds a resource the clustered server needs that a
-// standby cluster cannot bring online.
-var (
-	reResourceKind = regexp.MustCompile(`(?i)\b(physical disk|network name)\b`)
-	reDiskName     = regexp.MustCompile(`(?i)^(?:cluster )?disk\b`)
-)
-
-// resourceKind names the kind of a failed resource: "Physical Disk",
-// "Network Name" or "".
-func resourceKind(typ, name, text string) string {
-	for _, s := range []string{typ, text} {
-		if m := reResourceKind.FindStringSubmatch(s); m != nil {
-			if strings.EqualFold(m[1], "physical disk") {
-				return "Physical Disk"
-			}
-			return "Network Name"
-		}
-	}
-	if reDiskName.MatchString(strings.TrimSpace(name)) {
-		return "Physical Disk"
-	}
-	return ""
-}
-
 // cmsName names the clustered mailbox server of a run on node n at t.
 func (b *bundle) cmsName(r *parse.Event) string {
 	if v := r.Field(parse.KeyParamCMSName); v != "" && v != "true" {
@@ -346,14 +323,14 @@ func (b *bundle) failedFinding(n string, runs []*parse.Event, used map[*parse.Ev
 			texts = append(texts, e.Message)
 		default:
 			resLines++
-			if k := resourceKind(e.Field(parse.KeyResourceType), e.Field(parse.KeyResource), e.Message); k != "" && kind == "" {
+			if k := facts.ResourceKind(e.Field(parse.KeyResourceType), e.Field(parse.KeyResource), e.Message); k != "" && kind == "" {
 				kind, resName = k, e.Field(parse.KeyResource)
 			}
 		}
 	}
 	if kind == "" {
 		for _, t := range texts {
-			if k := resourceKind("", "", t); k != "" {
+			if k := facts.ResourceKind("", "", t); k != "" {
 				kind = k
 				break
 			}
@@ -686,11 +663,7 @@ func (b *bundle) cmsNotUpgraded() []detect.Finding {
 		c := b.cluster[n]
 		byCluster[c] = append(byCluster[c], n)
 	}
-	clusters := make([]string, 0, len(byCluster))
-	for c := range byCluster {
-		clusters = append(clusters, c)
-	}
-	sort.Strings(clusters)
+	clusters := slices.Sorted(maps.Keys(byCluster))
 	var out []detect.Finding
 	for _, c := range clusters {
 		nodes := byCluster[c]

@@ -1,40 +1,21 @@
 package upgradecms_test
 
 import (
-	"context"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/exlog/exlog/detect"
+	"github.com/exlog/exlog/detect/detecttest"
 	"github.com/exlog/exlog/detect/upgradecms"
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
-	"github.com/exlog/exlog/parse/bundle"
-	"github.com/exlog/exlog/parse/evt"
 	"github.com/exlog/exlog/parse/facts"
-	"github.com/exlog/exlog/parse/formats"
 	"github.com/exlog/exlog/parse/setuplog"
 )
 
-var line int
-
-func ev(node, src, tm, msg string, fields map[string]string) *parse.Event {
-	line++
-	e := &parse.Event{Node: node, Source: src, File: node + "/" + src + ".log", Line: line, Message: msg, Fields: map[string]string{}}
-	if tm != "" {
-		e.Time, _ = time.Parse(time.RFC3339, tm)
-		e.TimeQuality = parse.TimeUTC
-	} else {
-		e.TimeQuality = parse.TimeNone
-	}
-	for k, v := range fields {
-		e.Fields[k] = v
-	}
-	return e
-}
+var ev = detecttest.Event
 
 // setupRun is a setup-run summary; extra are field names and values.
 func setupRun(node, start, end, mode, version, result string, extra ...string) *parse.Event {
@@ -85,16 +66,7 @@ func clusterMember(node string) *parse.Event {
 }
 
 func runDetector(t *testing.T, evs []*parse.Event) []detect.Finding {
-	t.Helper()
-	eng := detect.NewEngine([]*detect.Detector{upgradecms.Detector})
-	for _, e := range evs {
-		eng.Add(e)
-	}
-	res, err := eng.Run(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res.Findings
+	return detecttest.Detect(t, evs, upgradecms.Detector)
 }
 
 const diskErr = "Cluster Common Failure Exception: Failed to bring cluster resource Physical Disk (Disk S:) in cluster group MBX-2 online. The media is write protected."
@@ -234,30 +206,10 @@ func TestUpgradeCMSWatermark(t *testing.T) {
 	}
 }
 
-func parseBundle(t *testing.T, path string) []*parse.Event {
-	t.Helper()
-	ps := formats.All()
-	if formats.Lookup(parse.SourceEVT) == nil {
-		ps = append(ps, evt.Parser{})
-	}
-	var evs []*parse.Event
-	var mu sync.Mutex // parse workers emit concurrently
-	_, err := bundle.Parse(context.Background(), []string{path}, ps, bundle.Options{}, func(e *parse.Event) error {
-		mu.Lock()
-		evs = append(evs, e)
-		mu.Unlock()
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return evs
-}
-
 // TestScenarios checks the detector alone on the scenario bundles.
 func TestScenarios(t *testing.T) {
 	root := filepath.Join(fixtures.Dir(), "scenarios")
-	fs := runDetector(t, parseBundle(t, filepath.Join(root, "ex2007-scc-standby-upgradecms-failed")))
+	fs := runDetector(t, detecttest.Bundle(t, filepath.Join(root, "ex2007-scc-standby-upgradecms-failed")))
 	if len(fs) != 2 {
 		t.Fatalf("standby scenario: %d findings", len(fs))
 	}
@@ -281,7 +233,7 @@ func TestScenarios(t *testing.T) {
 	}
 	for _, name := range []string{"healthy-ex2007-ccr-sp1", "healthy-rolling-upgrade-2003", "ex2003-rolling-upgrade-4node",
 		"healthy-manual-moves", "healthy-single-restart", "ws2016-nodedown-pingpong"} {
-		if fs := runDetector(t, parseBundle(t, filepath.Join(root, name))); len(fs) != 0 {
+		if fs := runDetector(t, detecttest.Bundle(t, filepath.Join(root, name))); len(fs) != 0 {
 			t.Errorf("%s: %d findings, first %s", name, len(fs), fs[0].Summary)
 		}
 	}
@@ -291,7 +243,7 @@ func TestScenarios(t *testing.T) {
 // and Watermarks 109 times each (grep -c), always False or <NULL>, and
 // none is a /upgradeCMS run: nothing to report.
 func TestCorpusSetupLogs(t *testing.T) {
-	evs := parseBundle(t, fixtures.Corpus(t, "setuplogs"))
+	evs := detecttest.Bundle(t, fixtures.Corpus(t, "setuplogs"))
 	counts := map[string]int{}
 	for _, e := range evs {
 		if n := e.Field("eval_name"); n == "InstallWatermark" || n == "Watermarks" {

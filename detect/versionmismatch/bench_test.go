@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/exlog/exlog/detect"
+	"github.com/exlog/exlog/detect/detecttest"
 	"github.com/exlog/exlog/detect/upgradecms"
 	"github.com/exlog/exlog/detect/versionmismatch"
 	"github.com/exlog/exlog/fixtures"
@@ -29,8 +30,8 @@ func BenchmarkDetectors(b *testing.B) {
 			}
 		}
 	}
-	evs := parseBundle(b, paths[0])
-	evs = append(evs, parseBundle(b, paths[1])...)
+	evs := detecttest.Bundle(b, paths[0])
+	evs = append(evs, detecttest.Bundle(b, paths[1])...)
 	b.Logf("%d events", len(evs))
 	b.SetBytes(size)
 	b.ResetTimer()

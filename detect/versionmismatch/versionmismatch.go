@@ -24,6 +24,7 @@ package versionmismatch
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -647,11 +648,7 @@ func dedupe(ev []detect.Evidence) []detect.Evidence {
 func endDifferences(f *detect.Facts) []detect.Finding {
 	var out []detect.Finding
 	clusters := f.ClusterNodes()
-	names := make([]string, 0, len(clusters))
-	for c := range clusters {
-		names = append(names, c)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(clusters))
 	for _, c := range names {
 		type nodeBuild struct {
 			node string
@@ -778,11 +775,7 @@ func windowsDifferences(p *detect.Pass) []detect.Finding {
 	for c := range events {
 		names[c] = true
 	}
-	sorted := make([]string, 0, len(names))
-	for c := range names {
-		sorted = append(sorted, c)
-	}
-	sort.Strings(sorted)
+	sorted := slices.Sorted(maps.Keys(names))
 	var out []detect.Finding
 	for _, c := range sorted {
 		var reps []detect.WindowsBuild

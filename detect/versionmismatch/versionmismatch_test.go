@@ -1,41 +1,25 @@
 package versionmismatch_test
 
 import (
-	"context"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/exlog/exlog/detect"
+	"github.com/exlog/exlog/detect/detecttest"
 	"github.com/exlog/exlog/detect/versionmismatch"
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
-	"github.com/exlog/exlog/parse/bundle"
-	"github.com/exlog/exlog/parse/evt"
 	"github.com/exlog/exlog/parse/facts"
-	"github.com/exlog/exlog/parse/formats"
 )
 
 // The helpers build events the way the parsers normalise them, so each
 // case reads like the bundle it stands for.
 
-var line int
-
 func ev(node, src, tm, msg string, fields map[string]string) *parse.Event {
-	line++
-	e := &parse.Event{Node: node, Source: src, File: node + "/" + src + ".log", Line: line, Message: msg, Fields: map[string]string{}}
-	if tm != "" {
-		e.Time, _ = time.Parse(time.RFC3339, tm)
-		e.TimeQuality = parse.TimeUTC
-	} else {
-		e.TimeQuality = parse.TimeNone
-	}
-	for k, v := range fields {
-		e.Fields[k] = v
-	}
+	e := detecttest.Event(node, src, tm, msg, fields)
 	// The parsers attach Exchange's mismatch wording as a fact, from the
 	// line or an event's inserts.
 	texts := []string{msg}
@@ -130,16 +114,7 @@ func flatten(parts ...any) []*parse.Event {
 }
 
 func runDetector(t *testing.T, evs []*parse.Event) []detect.Finding {
-	t.Helper()
-	eng := detect.NewEngine([]*detect.Detector{versionmismatch.Detector})
-	for _, e := range evs {
-		eng.Add(e)
-	}
-	res, err := eng.Run(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res.Findings
+	return detecttest.Detect(t, evs, versionmismatch.Detector)
 }
 
 // The rolling upgrade of a three-node Exchange 2003 cluster the cases
@@ -299,32 +274,12 @@ func TestEndOfBundleAndWindows(t *testing.T) {
 	}
 }
 
-func parseBundle(t testing.TB, path string) []*parse.Event {
-	t.Helper()
-	ps := formats.All()
-	if formats.Lookup(parse.SourceEVT) == nil {
-		ps = append(ps, evt.Parser{})
-	}
-	var evs []*parse.Event
-	var mu sync.Mutex // parse workers emit concurrently
-	_, err := bundle.Parse(context.Background(), []string{path}, ps, bundle.Options{}, func(e *parse.Event) error {
-		mu.Lock()
-		evs = append(evs, e)
-		mu.Unlock()
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return evs
-}
-
 // TestScenarios checks the detector alone on the scenario bundles: the
 // documented failure in the four-node rolling upgrade, silence on the
 // correct upgrades.
 func TestScenarios(t *testing.T) {
 	root := filepath.Join(fixtures.Dir(), "scenarios")
-	got := runDetector(t, parseBundle(t, filepath.Join(root, "ex2003-rolling-upgrade-4node")))
+	got := runDetector(t, detecttest.Bundle(t, filepath.Join(root, "ex2003-rolling-upgrade-4node")))
 	if len(got) != 1 {
 		t.Fatalf("4-node rolling upgrade: %d findings", len(got))
 	}
@@ -345,7 +300,7 @@ func TestScenarios(t *testing.T) {
 	}
 	for _, name := range []string{"healthy-rolling-upgrade-2003", "healthy-ex2007-ccr-sp1", "ex2007-scc-standby-upgradecms-failed",
 		"healthy-manual-moves", "healthy-single-restart", "ws2016-nodedown-pingpong"} {
-		if got := runDetector(t, parseBundle(t, filepath.Join(root, name))); len(got) != 0 {
+		if got := runDetector(t, detecttest.Bundle(t, filepath.Join(root, name))); len(got) != 0 {
 			t.Errorf("%s: %d findings, first %s", name, len(got), got[0].Summary)
 		}
 	}
@@ -355,7 +310,7 @@ func TestScenarios(t *testing.T) {
 // of different builds that no cluster ties together are not a finding.
 func TestCorpusSetupLogs(t *testing.T) {
 	dir := fixtures.Corpus(t, "setuplogs")
-	if got := runDetector(t, parseBundle(t, dir)); len(got) != 0 {
+	if got := runDetector(t, detecttest.Bundle(t, dir)); len(got) != 0 {
 		t.Errorf("%d findings on the setup-log corpus, first %s", len(got), got[0].Summary)
 	}
 }
@@ -364,7 +319,7 @@ func TestCorpusSetupLogs(t *testing.T) {
 // NODE1 reports BuildNumber 14393 and NODE2 17763 (lines 12 and 35 of the
 // file), both MajorVersion 10, in cluster EXDAG1.
 func TestInventoryWindowsBuilds(t *testing.T) {
-	got := runDetector(t, parseBundle(t, filepath.Join(fixtures.Dir(), "inventory", "NODE1_GetClusterNode.txt")))
+	got := runDetector(t, detecttest.Bundle(t, filepath.Join(fixtures.Dir(), "inventory", "NODE1_GetClusterNode.txt")))
 	if len(got) != 1 {
 		t.Fatalf("%d findings", len(got))
 	}

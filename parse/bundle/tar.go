@@ -121,25 +121,7 @@ func (w *walker) tar(b *blob, visit func(*item) error) error {
 	// the section's offset is where the entry's data starts.
 	sr := io.NewSectionReader(ra, 0, b.src.size())
 	tr := tar.NewReader(sr)
-	seen := dedup{}
-	for idx := 0; ; idx++ {
-		if err := w.ctx.Err(); err != nil {
-			return err
-		}
-		hdr, err := tr.Next()
-		if err == io.EOF {
-			return w.emptyTar(b, seen, visit)
-		}
-		if err != nil {
-			return w.tarDamage(b, idx, err, visit)
-		}
-		child, stop, err := w.tarEntry(b, hdr, seen, visit)
-		if err != nil || stop {
-			return err
-		}
-		if child == nil {
-			continue
-		}
+	return w.tarEntries(b, tr, visit, func(idx int, hdr *tar.Header, child *blob) error {
 		if sparse(hdr) {
 			child.open = rescan(b.open, idx, hdr.Name, child.path)
 		} else {
@@ -149,10 +131,8 @@ func (w *walker) tar(b *blob, visit func(*item) error) error {
 			child.src = src
 			child.open = func() (io.ReadCloser, error) { return openStream(src, cpath) }
 		}
-		if err := w.blob(child, visit); err != nil {
-			return err
-		}
-	}
+		return w.blob(child, visit)
+	})
 }
 
 // tarStream walks a tar that only exists as a stream (inside gzip or a
@@ -164,6 +144,20 @@ func (w *walker) tarStream(b *blob, visit func(*item) error) error {
 	}
 	defer rc.Close()
 	tr := tar.NewReader(ctxReader{w.ctx, rc})
+	return w.tarEntries(b, tr, visit, func(idx int, hdr *tar.Header, child *blob) error {
+		le := &liveEntry{br: bufio.NewReaderSize(tr, 64<<10), rescan: rescan(b.open, idx, hdr.Name, child.path)}
+		child.live, child.open = le, le.rescan
+		err := w.blob(child, visit)
+		le.expire()
+		return err
+	})
+}
+
+// tarEntries is the loop both tar walks share: it reads the headers in
+// order, reports damage and an archive with no usable entry, and hands
+// each entry that becomes a blob to use, with its index and header, while
+// tr is at the entry's data.
+func (w *walker) tarEntries(b *blob, tr *tar.Reader, visit func(*item) error, use func(idx int, hdr *tar.Header, child *blob) error) error {
 	seen := dedup{}
 	for idx := 0; ; idx++ {
 		if err := w.ctx.Err(); err != nil {
@@ -183,11 +177,7 @@ func (w *walker) tarStream(b *blob, visit func(*item) error) error {
 		if child == nil {
 			continue
 		}
-		le := &liveEntry{br: bufio.NewReaderSize(tr, 64<<10), rescan: rescan(b.open, idx, hdr.Name, child.path)}
-		child.live, child.open = le, le.rescan
-		err = w.blob(child, visit)
-		le.expire()
-		if err != nil {
+		if err := use(idx, hdr, child); err != nil {
 			return err
 		}
 	}

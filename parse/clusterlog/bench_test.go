@@ -3,13 +3,13 @@ package clusterlog
 import (
 	"bytes"
 	"context"
-	"io"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/parsetest"
 )
 
 // BenchmarkParse measures throughput on about 8 MiB of 2016+ log made by
@@ -58,7 +58,7 @@ func benchData(b *testing.B, data []byte) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		in := &parse.Input{Path: "bench.log", Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }}
+		in := parsetest.Bytes("bench.log", data)
 		n := 0
 		if err := (Parser{}).Parse(context.Background(), in, &parse.Report{}, func(*parse.Event) error { n++; return nil }); err != nil {
 			b.Fatal(err)

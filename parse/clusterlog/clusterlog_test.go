@@ -3,10 +3,7 @@ package clusterlog
 //go:generate go run gen_fixtures.go
 
 import (
-	"bytes"
-	"context"
 	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,6 +13,7 @@ import (
 
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/parsetest"
 )
 
 type result struct {
@@ -48,26 +46,15 @@ func (r result) count(action string) int {
 
 func parseData(t testing.TB, name string, data []byte, in parse.Input) result {
 	t.Helper()
-	in.Path = name
-	in.Size = int64(len(data))
-	in.Open = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
-	rep := &parse.Report{Path: name}
+	b := parsetest.Bytes(name, data)
+	in.Path, in.Size, in.Open = b.Path, b.Size, b.Open
 	var res result
-	res.err = Parser{}.Parse(context.Background(), &in, rep, func(e *parse.Event) error {
-		res.events = append(res.events, e)
-		return nil
-	})
-	res.rep = rep
+	res.events, res.rep, res.err = parsetest.Collect(Parser{}, &in)
 	return res
 }
 
 func parseFile(t testing.TB, path string, in parse.Input) result {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return parseData(t, filepath.Base(path), data, in)
+	return parseData(t, filepath.Base(path), parsetest.ReadFile(t, path), in)
 }
 
 // value reads an event property or field by name for table checks.
@@ -573,35 +560,12 @@ func TestNotAClusterLog(t *testing.T) {
 }
 
 func TestEmitErrorIsReturned(t *testing.T) {
-	stop := errors.New("stop")
-	data, err := os.ReadFile("testdata/w2008r2.log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := &parse.Input{Path: "x", Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }}
-	n := 0
-	got := Parser{}.Parse(context.Background(), in, &parse.Report{}, func(*parse.Event) error {
-		n++
-		if n == 3 {
-			return stop
-		}
-		return nil
-	})
-	if got != stop || n != 3 {
-		t.Errorf("got %v after %d events", got, n)
-	}
+	parsetest.CheckEmitError(t, Parser{}, parsetest.Bytes("x", parsetest.ReadFile(t, "testdata/w2008r2.log")), 3)
 }
 
 func TestContextCancel(t *testing.T) {
 	data := []byte(strings.Repeat("00000a10.00000b2c::2024/03/01-10:20:14.512 INFO  [RCM] x\n", 10000))
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	in := &parse.Input{Path: "x", Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }}
-	n := 0
-	err := Parser{}.Parse(ctx, in, &parse.Report{}, func(*parse.Event) error { n++; return nil })
-	if !errors.Is(err, context.Canceled) || n >= 10000 {
-		t.Errorf("err %v after %d events", err, n)
-	}
+	parsetest.CheckCancel(t, Parser{}, parsetest.Bytes("x", data), 9999)
 }
 
 func TestOverlongLineIsReported(t *testing.T) {

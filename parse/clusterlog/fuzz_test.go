@@ -3,8 +3,6 @@ package clusterlog
 import (
 	"bytes"
 	"context"
-	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,26 +11,18 @@ import (
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
 	"github.com/exlog/exlog/parse/internal/fuzzopt"
+	"github.com/exlog/exlog/parse/parsetest"
 )
 
 // FuzzParse feeds arbitrary bytes to Sniff and Parse. Panics must not
 // happen, every emitted event must be well formed, and the events must
 // account for every non-blank line the parser saw.
 func FuzzParse(f *testing.F) {
-	var seeds []string
 	for _, pat := range []string{"testdata/*.log", filepath.Join(fixtures.Dir(), "clusterlogs", "*.log")} {
 		m, _ := filepath.Glob(pat)
-		seeds = append(seeds, m...)
+		parsetest.AddSeeds(f, 0, m...)
 	}
-	corpus := filepath.Join(fixtures.RepoRoot(), "..", "shared", "corpus", "clusterlogs")
-	if m, _ := filepath.Glob(filepath.Join(corpus, "*.log")); len(m) > 0 {
-		seeds = append(seeds, m...)
-	}
-	for _, p := range seeds {
-		if data, err := os.ReadFile(p); err == nil {
-			f.Add(data)
-		}
-	}
+	parsetest.AddSeeds(f, 0, parsetest.CorpusFiles("clusterlogs", "*.log", 0)...)
 	f.Add([]byte("0ab::31-24:61:99.999 x\n\n  7 [A] 1.2::2024/02/30-10:00:00.000 CRIT\n[====]\n"))
 	// The 2003 wordings the facts are read from: GUID names, node lines,
 	// wrapped moves and thresholds, untagged resource lines.
@@ -55,11 +45,8 @@ func FuzzParse(f *testing.F) {
 		}
 		Parser{}.Sniff(head)
 
-		in := &parse.Input{
-			Path:    "fuzz.log",
-			ModTime: time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC),
-			Open:    func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil },
-		}
+		in := parsetest.Bytes("fuzz.log", data)
+		in.ModTime = time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)
 		rep := &parse.Report{}
 		held := 0
 		err := Parser{}.Parse(context.Background(), in, rep, func(e *parse.Event) error {

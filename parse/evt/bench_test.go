@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/exlog/exlog/fixtures"
+	"github.com/exlog/exlog/parse/parsetest"
 )
 
 // BenchmarkCorpus reads the corpus EVT files (2.1 MB, 6,325 records with
@@ -14,7 +15,7 @@ func BenchmarkCorpus(b *testing.B) {
 	var files [][]byte
 	size := 0
 	for _, f := range []string{"system-xp-sysevent.evt", "testlog-dirty.evt"} {
-		files = append(files, readFile(b, filepath.Join(dir, f)))
+		files = append(files, parsetest.ReadFile(b, filepath.Join(dir, f)))
 		size += len(files[len(files)-1])
 	}
 	b.SetBytes(int64(size))

@@ -2,11 +2,8 @@ package evt
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"errors"
-	"io"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -17,32 +14,13 @@ import (
 
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/parsetest"
 )
 
-func bytesInput(name string, b []byte) *parse.Input {
-	return &parse.Input{Path: name, Size: int64(len(b)),
-		Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }}
-}
-
 func parseBytes(t testing.TB, name string, b []byte) ([]*parse.Event, *parse.Report, error) {
-	t.Helper()
-	rep := &parse.Report{Path: name}
-	var evs []*parse.Event
-	err := Parser{}.Parse(context.Background(), bytesInput(name, b), rep, func(e *parse.Event) error {
-		evs = append(evs, e)
-		return nil
-	})
+	evs, rep, err := parsetest.Collect(Parser{}, parsetest.Bytes(name, b))
 	rep.Finish(err)
 	return evs, rep, err
-}
-
-func readFile(t testing.TB, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 func countRecovered(evs []*parse.Event) (live, recovered int) {
@@ -79,7 +57,7 @@ func TestCorpus(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
-			evs, rep, err := parseBytes(t, c.file, readFile(t, filepath.Join(dir, c.file)))
+			evs, rep, err := parseBytes(t, c.file, parsetest.ReadFile(t, filepath.Join(dir, c.file)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -99,7 +77,7 @@ func TestCorpus(t *testing.T) {
 
 // Values checked against evtexport's output for testlog-dirty.evt.
 func TestTestLogValues(t *testing.T) {
-	evs, _, err := parseBytes(t, "TestLog-dirty.evt", readFile(t, filepath.Join(fixtures.Corpus(t, "evt"), "testlog-dirty.evt")))
+	evs, _, err := parseBytes(t, "TestLog-dirty.evt", parsetest.ReadFile(t, filepath.Join(fixtures.Corpus(t, "evt"), "testlog-dirty.evt")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,13 +175,13 @@ func TestMatchesEvtexport(t *testing.T) {
 	files := []string{fixtureLog("node1-system-2003.evt"), fixtureLog("node1-application-2003.evt"), fixtureLog("node2-system-2003-wrapped-dirty.evt")}
 	// The corpus files join when the corpus is there; the project's own
 	// samples are checked either way.
-	if d := filepath.Join(fixtures.RepoRoot(), "..", "shared", "corpus", "evt"); dirExists(d) {
-		files = append(files, filepath.Join(d, "system-xp-sysevent.evt"), filepath.Join(d, "testlog-dirty.evt"))
+	for _, name := range []string{"system-xp-sysevent.evt", "testlog-dirty.evt"} {
+		files = append(files, parsetest.CorpusFiles("evt", name, 0)...)
 	}
 	for _, path := range files {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			want := evtexport(t, path)
-			evs, _, err := parseBytes(t, filepath.Base(path), readFile(t, path))
+			evs, _, err := parseBytes(t, filepath.Base(path), parsetest.ReadFile(t, path))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -216,12 +194,8 @@ func TestMatchesEvtexport(t *testing.T) {
 			bad := 0
 			for i, w := range want {
 				g := evs[i]
-				var diffs []string
-				check := func(what string, a, b any) {
-					if a != b {
-						diffs = append(diffs, what+": "+strconv.Quote(toString(a))+" vs evtexport "+strconv.Quote(toString(b)))
-					}
-				}
+				var diffs parsetest.Diffs // got is exlog's, want evtexport's
+				check := diffs.Check
 				check("number", g.Record, w.number)
 				check("created", g.Time.Unix(), w.created.Unix())
 				wt := w.created
@@ -251,29 +225,12 @@ func TestMatchesEvtexport(t *testing.T) {
 	}
 }
 
-func dirExists(d string) bool {
-	st, err := os.Stat(d)
-	return err == nil && st.IsDir()
-}
-
-func toString(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case uint64:
-		return strconv.FormatUint(x, 10)
-	case int64:
-		return strconv.FormatInt(x, 10)
-	}
-	return ""
-}
-
 // The wrapped sample (made by fixtures/evtwriter) holds records 340 to 902
 // from offset 39388 to the end of the file and on from offset 48; record
 // 565 is split by the end of the file. Its header is dirty and stale
 // (start 36704, end 36640); the end-of-file record at 39248 is current.
 func TestWrappedDirtyFixture(t *testing.T) {
-	b := readFile(t, fixtureLog("node2-system-2003-wrapped-dirty.evt"))
+	b := parsetest.ReadFile(t, fixtureLog("node2-system-2003-wrapped-dirty.evt"))
 	evs, rep, err := parseBytes(t, "node2-system-2003-wrapped-dirty.evt", b)
 	if err != nil {
 		t.Fatal(err)
@@ -303,7 +260,7 @@ func TestWrappedDirtyFixture(t *testing.T) {
 }
 
 func TestDamage(t *testing.T) {
-	b := readFile(t, fixtureLog("node1-system-2003.evt"))
+	b := parsetest.ReadFile(t, fixtureLog("node1-system-2003.evt"))
 	// The sample: 7 records at 48, 236, 404, 504, 692, 792, 892; the
 	// end-of-file record at 980.
 	cases := []struct {
@@ -341,14 +298,8 @@ func TestDamage(t *testing.T) {
 			if rep.Status != c.status {
 				t.Errorf("status %s, want %s (%+v)", rep.Status, c.status, rep.Problems)
 			}
-			if c.reason != "" {
-				found := false
-				for _, p := range rep.Problems {
-					found = found || strings.Contains(p.Reason, c.reason)
-				}
-				if !found {
-					t.Errorf("no problem says %q: %+v", c.reason, rep.Problems)
-				}
+			if c.reason != "" && !parsetest.HasProblem(rep, c.reason) {
+				t.Errorf("no problem says %q: %+v", c.reason, rep.Problems)
 			}
 		})
 	}
@@ -365,7 +316,7 @@ func TestNotEVT(t *testing.T) {
 }
 
 func TestChannelFromFileName(t *testing.T) {
-	b := readFile(t, fixtureLog("node1-system-2003.evt"))
+	b := parsetest.ReadFile(t, fixtureLog("node1-system-2003.evt"))
 	evs, _, _ := parseBytes(t, "bundle.zip!/NODE1/SysEvent.Evt", b)
 	if evs[0].Field("channel") != "System" {
 		t.Errorf("channel %q, want System", evs[0].Field("channel"))

@@ -4,12 +4,11 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"path/filepath"
 	"testing"
 
-	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
 	"github.com/exlog/exlog/parse/internal/fuzzopt"
+	"github.com/exlog/exlog/parse/parsetest"
 )
 
 // FuzzParse feeds arbitrary bytes to the EVT reader: it must not panic, and
@@ -22,8 +21,8 @@ func FuzzParse(f *testing.F) {
 		fixtureLog("node1-application-2003.evt"),
 		fixtureLog("node2-system-2003-wrapped-dirty.evt"),
 	}
-	if d := filepath.Join(fixtures.RepoRoot(), "..", "shared", "corpus", "evt"); dirExists(d) {
-		seeds = append(seeds, filepath.Join(d, "testlog-dirty.evt"), filepath.Join(d, "system-xp-sysevent.evt"))
+	for _, name := range []string{"testlog-dirty.evt", "system-xp-sysevent.evt"} {
+		seeds = append(seeds, parsetest.CorpusFiles("evt", name, 0)...)
 	}
 	for _, s := range seeds {
 		b, err := os.ReadFile(s)
@@ -42,7 +41,7 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		rep := &parse.Report{}
 		n := 0
-		err := Parser{}.Parse(context.Background(), bytesInput("fuzz.evt", b), rep, func(e *parse.Event) error {
+		err := Parser{}.Parse(context.Background(), parsetest.Bytes("fuzz.evt", b), rep, func(e *parse.Event) error {
 			n++
 			return nil
 		})

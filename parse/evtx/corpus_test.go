@@ -1,7 +1,6 @@
 package evtx
 
 import (
-	"context"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/parsetest"
 )
 
 // fileInput is a parse.Input over a file on disk.
@@ -27,24 +27,9 @@ func fileInput(path string) *parse.Input {
 	}
 }
 
-// bytesInput is a parse.Input over bytes in memory.
-func bytesInput(name string, b []byte) *parse.Input {
-	return &parse.Input{
-		Path: name,
-		Size: int64(len(b)),
-		Open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(string(b))), nil },
-	}
-}
-
 // parseAll reads one input completely with a fresh report.
 func parseAll(t testing.TB, p *Parser, in *parse.Input) ([]*parse.Event, *parse.Report, error) {
-	t.Helper()
-	rep := &parse.Report{Path: in.Path, Size: in.Size}
-	var evs []*parse.Event
-	err := p.Parse(context.Background(), in, rep, func(e *parse.Event) error {
-		evs = append(evs, e)
-		return nil
-	})
+	evs, rep, err := parsetest.Collect(p, in)
 	rep.Finish(err)
 	return evs, rep, err
 }
@@ -122,14 +107,8 @@ func TestCorpusCounts(t *testing.T) {
 			if rep.Status != c.status {
 				t.Errorf("status %q, want %q (problems %+v)", rep.Status, c.status, rep.Problems)
 			}
-			if c.problem != "" {
-				found := false
-				for _, p := range rep.Problems {
-					found = found || strings.Contains(p.Reason, c.problem)
-				}
-				if !found {
-					t.Errorf("no problem mentions %q: %+v", c.problem, rep.Problems)
-				}
+			if c.problem != "" && !parsetest.HasProblem(rep, c.problem) {
+				t.Errorf("no problem mentions %q: %+v", c.problem, rep.Problems)
 			}
 		})
 	}
@@ -176,12 +155,8 @@ func TestMatchesEvtxexport(t *testing.T) {
 			bad := 0
 			for i, w := range want {
 				g := got[i]
-				var diffs []string
-				check := func(what, a, b string) {
-					if a != b {
-						diffs = append(diffs, what+": "+strconv.Quote(a)+" vs evtxexport "+strconv.Quote(b))
-					}
-				}
+				var diffs parsetest.Diffs // got is exlog's, want evtxexport's
+				check := diffs.Check
 				check("record", strconv.FormatUint(g.Record, 10), strconv.FormatUint(w.RecordID, 10))
 				check("time", g.Time.Format("2006-01-02T15:04:05.0000000Z"), w.Time.UTC().Format("2006-01-02T15:04:05.0000000Z"))
 				check("event id", strconv.Itoa(g.EventID), strconv.Itoa(w.EventID))

@@ -18,6 +18,7 @@ import (
 
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/parsetest"
 )
 
 func fixtureLog(name string) string { return filepath.Join(fixtures.Dir(), "eventlogs", name) }
@@ -164,22 +165,12 @@ func TestDeterministicOrder(t *testing.T) {
 
 func TestEmitErrorAndCancel(t *testing.T) {
 	path := fixtureLog("node1-system-2008.evtx")
-	stop := errors.New("stop here")
-	n := 0
-	rep := &parse.Report{}
-	err := (&Parser{}).Parse(context.Background(), fileInput(path), rep, func(*parse.Event) error {
-		n++
-		if n == 3 {
-			return stop
-		}
-		return nil
-	})
-	if err != stop || n != 3 || rep.Events != 2 {
-		t.Errorf("err %v after %d emits, report %d events; want the emit error after 3", err, n, rep.Events)
+	if rep := parsetest.CheckEmitError(t, &Parser{}, fileInput(path), 3); rep.Events != 2 {
+		t.Errorf("report counts %d events; want the 2 emitted before the error", rep.Events)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	n = 0
-	err = (&Parser{}).Parse(ctx, fileInput(path), &parse.Report{}, func(*parse.Event) error {
+	n := 0
+	err := (&Parser{}).Parse(ctx, fileInput(path), &parse.Report{}, func(*parse.Event) error {
 		n++
 		cancel()
 		return nil
@@ -196,7 +187,7 @@ func TestTruncated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	full, _, _ := parseAll(t, &Parser{}, bytesInput("full.evtx", b))
+	full, _, _ := parseAll(t, &Parser{}, parsetest.Bytes("full.evtx", b))
 	cases := []struct {
 		cut     int
 		records int
@@ -211,7 +202,7 @@ func TestTruncated(t *testing.T) {
 		{len(b), 8, parse.StatusOK, false},
 	}
 	for _, c := range cases {
-		evs, rep, err := parseAll(t, &Parser{}, bytesInput("cut.evtx", b[:c.cut]))
+		evs, rep, err := parseAll(t, &Parser{}, parsetest.Bytes("cut.evtx", b[:c.cut]))
 		if (err != nil) != c.errs {
 			t.Errorf("cut at %d: err %v", c.cut, err)
 		}
@@ -232,7 +223,7 @@ func TestSniff(t *testing.T) {
 	if !p.Sniff([]byte("ElfFile\x00\x00")) || p.Sniff([]byte("ElfChnk\x00")) || p.Sniff([]byte("0\x00\x00\x00LfLe")) {
 		t.Error("Sniff")
 	}
-	if _, _, err := parseAll(t, p, bytesInput("x", []byte("not an evtx file at all"))); !errors.Is(err, parse.ErrNotFormat) {
+	if _, _, err := parseAll(t, p, parsetest.Bytes("x", []byte("not an evtx file at all"))); !errors.Is(err, parse.ErrNotFormat) {
 		t.Errorf("err = %v, want ErrNotFormat", err)
 	}
 }

@@ -3,13 +3,12 @@ package evtx
 import (
 	"bytes"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
 	"github.com/exlog/exlog/parse/internal/fuzzopt"
+	"github.com/exlog/exlog/parse/parsetest"
 )
 
 // fuzzSeeds returns the project's sample logs and, when the shared corpus
@@ -17,11 +16,9 @@ import (
 // testdata).
 func fuzzSeeds() [][]byte {
 	paths := []string{fixtureLog("node1-system-2008.evtx"), fixtureLog("node1-application-2008.evtx")}
-	if d := filepath.Join(fixtures.RepoRoot(), "..", "shared", "corpus", "evtx"); dirExists(d) {
-		for _, f := range []string{"app-mssql-33205-bruteforce-classic.evtx", "exchange-mgmt-cmdletlogs-wec-forwarded.evtx",
-			"security-size-t-values.evtx", "corrupt-vss-rdpcorets-panics-golang-evtx.evtx", "system-netlogon-5805-log-cleared-104.evtx"} {
-			paths = append(paths, filepath.Join(d, f))
-		}
+	for _, f := range []string{"app-mssql-33205-bruteforce-classic.evtx", "exchange-mgmt-cmdletlogs-wec-forwarded.evtx",
+		"security-size-t-values.evtx", "corrupt-vss-rdpcorets-panics-golang-evtx.evtx", "system-netlogon-5805-log-cleared-104.evtx"} {
+		paths = append(paths, parsetest.CorpusFiles("evtx", f, 0)...)
 	}
 	var out [][]byte
 	for _, p := range paths {
@@ -30,11 +27,6 @@ func fuzzSeeds() [][]byte {
 		}
 	}
 	return out
-}
-
-func dirExists(d string) bool {
-	st, err := os.Stat(d)
-	return err == nil && st.IsDir()
 }
 
 // FuzzChunk feeds arbitrary bytes to the chunk and record decoder. Panics
@@ -84,7 +76,7 @@ func FuzzParse(f *testing.F) {
 	readerBudget = 1 << 16 // as in FuzzChunk
 	recordTime = 50 * time.Millisecond
 	f.Fuzz(func(t *testing.T, b []byte) {
-		evs, rep, err := parseAll(t, &Parser{Workers: 2}, bytesInput("fuzz.evtx", b))
+		evs, rep, err := parseAll(t, &Parser{Workers: 2}, parsetest.Bytes("fuzz.evtx", b))
 		if err == nil && rep.Events != len(evs) {
 			t.Fatalf("report counts %d events, %d emitted", rep.Events, len(evs))
 		}

@@ -1,17 +1,12 @@
 package evtx_test
 
 import (
-	"path/filepath"
 	"testing"
 
-	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse/evtx"
 	"github.com/exlog/exlog/parse/parsetest"
 )
 
 // TestGolden compares what the parser reads from each sample with
 // testdata/golden/<sample>.ndjson (rewrite: go test . -run TestGolden -update-golden).
-func TestGolden(t *testing.T) {
-	dir := filepath.Join(fixtures.RepoRoot(), "fixtures/eventlogs")
-	parsetest.Golden(t, &evtx.Parser{}, filepath.Join("testdata", "golden"), parsetest.Inputs(t, dir, "*.evtx")...)
-}
+func TestGolden(t *testing.T) { parsetest.Golden(t, &evtx.Parser{}, "fixtures/eventlogs", "*.evtx") }

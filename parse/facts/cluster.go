@@ -505,6 +505,49 @@ func ExchangeResourceServer(resource string) string {
 	return ""
 }
 
+// ResourceServer returns the server name in the parentheses that end a
+// resource's name ("Exchange System Attendant - (EVS1)"), whatever the
+// resource, or "" when there are none or they hold more than a DNS label
+// (63 characters). ok says whether there were such parentheses, even
+// blank ones.
+func ResourceServer(resource string) (server string, ok bool) {
+	if m := reResourceServer.FindStringSubmatch(resource); m != nil && len(m[1]) <= 63 {
+		return strings.TrimSpace(m[1]), true
+	}
+	return "", false
+}
+
+// Kinds of resource a clustered Exchange server needs that a standby
+// cluster may fail to bring online, as ResourceKind names them.
+const (
+	KindPhysicalDisk = "Physical Disk"
+	KindNetworkName  = "Network Name"
+)
+
+var (
+	reResourceKind = regexp.MustCompile(`(?i)\b(physical disk|network name)\b`)
+	reDiskName     = regexp.MustCompile(`(?i)^(?:cluster )?disk\b`)
+)
+
+// ResourceKind names the kind of a failed resource, KindPhysicalDisk,
+// KindNetworkName or "": from its type field, else from the words of a
+// message about it (cluster logs, event inserts and setup errors all write
+// the kind's name), else from a name like "Disk S:" or "Cluster Disk 1".
+func ResourceKind(typ, name, text string) string {
+	for _, s := range []string{typ, text} {
+		if m := reResourceKind.FindStringSubmatch(s); m != nil {
+			if strings.EqualFold(m[1], "physical disk") {
+				return KindPhysicalDisk
+			}
+			return KindNetworkName
+		}
+	}
+	if reDiskName.MatchString(strings.TrimSpace(name)) {
+		return KindPhysicalDisk
+	}
+	return ""
+}
+
 // withType writes a fact's JSON object with its type name first, so that
 // an event's JSON says which facts it carries.
 func withType(typ string, v any) ([]byte, error) {

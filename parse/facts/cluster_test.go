@@ -2,6 +2,7 @@ package facts
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/exlog/exlog/parse"
@@ -53,6 +54,25 @@ func TestExchangeWording(t *testing.T) {
 	}
 	if got := ExchangeResourceServer("Disk Q: (shared)"); got != "" {
 		t.Errorf("non-Exchange resource gave %q", got)
+	}
+	for r, want := range map[string]string{"Exchange System Attendant - (EVS1)": "EVS1", "Network Name (CMS2) ": "CMS2", "Disk S:": ""} {
+		if got, _ := ResourceServer(r); got != want {
+			t.Errorf("ResourceServer(%q) = %q, want %q", r, got, want)
+		}
+	}
+	if _, ok := ResourceServer("x (" + strings.Repeat("n", 64) + ")"); ok {
+		t.Error("a 64-character name is not a server name")
+	}
+	for _, c := range [][4]string{
+		{"Physical Disk", "Disk S:", "", KindPhysicalDisk},
+		{"", "", "Failed to bring cluster resource Physical Disk (Disk S:) in cluster group MBX-2 online.", KindPhysicalDisk},
+		{"", "", "the network name resource failed", KindNetworkName},
+		{"", "Cluster Disk 1", "resource failed", KindPhysicalDisk},
+		{"IP Address", "Cluster IP Address", "resource failed", ""},
+	} {
+		if got := ResourceKind(c[0], c[1], c[2]); got != c[3] {
+			t.Errorf("ResourceKind(%q, %q, %q) = %q, want %q", c[0], c[1], c[2], got, c[3])
+		}
 	}
 	for s, want := range map[string]bool{
 		"Error ID: 5018 (0000139a)": true, "status 5018": true, "HRESULT 0x8007139A": true,

@@ -1,29 +1,20 @@
 package inventory
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
 	"github.com/exlog/exlog/parse/internal/fuzzopt"
+	"github.com/exlog/exlog/parse/parsetest"
 )
 
 func FuzzParse(f *testing.F) {
 	files, _ := filepath.Glob(fixture("*.txt"))
-	for _, name := range files {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
+	parsetest.AddSeeds(f, 0, files...)
 	for _, s := range []string{
 		"Name  Id State\n----  -- -----\nA  12345678 Up\n   9\n",
 		"Group Node Status\n----- ---- ------\nxxxxxxxxxxxxxxxxxxxx y z\n",
@@ -33,45 +24,18 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	// Real logs of other formats, when the shared corpus is there.
-	dir := filepath.Join(fixtures.RepoRoot(), "..", "shared", "corpus")
-	for _, pat := range []string{"clusterlogs/*.log", "setuplogs/*.log"} {
-		logs, _ := filepath.Glob(filepath.Join(dir, pat))
-		for i, name := range logs {
-			if i == 3 {
-				break
-			}
-			if b, err := os.ReadFile(name); err == nil {
-				f.Add(b[:min(len(b), 16<<10)])
-			}
-		}
-	}
+	parsetest.AddSeeds(f, 16<<10, parsetest.CorpusFiles("clusterlogs", "*.log", 3)...)
+	parsetest.AddSeeds(f, 16<<10, parsetest.CorpusFiles("setuplogs", "*.log", 3)...)
 	fuzzopt.QuickMinimize()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var p Parser
 		p.Sniff(data[:min(len(data), parse.SniffSize)])
-		rep := &parse.Report{}
-		var evs []*parse.Event
-		err := p.Parse(context.Background(), input("fuzz.txt", data, "N"), rep, func(e *parse.Event) error {
-			evs = append(evs, e)
-			return nil
-		})
-		var pe *panicError
-		if errors.As(err, &pe) {
-			t.Fatalf("panic: %v", err)
-		}
-		lines := bytes.Count(data, []byte("\n")) + 1
-		if bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
-			lines = len(data)
-		}
-		last := 0
+		evs, rep, err := parsetest.Collect(p, input("fuzz.txt", data, "N"))
+		parsetest.CheckLines(t, data, evs, rep, err)
 		for _, e := range evs {
-			if e.Line <= last || e.Line > lines || e.Field(FieldInventory) == "" {
-				t.Fatalf("bad event after line %d (of at most %d): %+v", last, lines, e)
+			if e.Field(FieldInventory) == "" {
+				t.Fatalf("event without inventory: %+v", e)
 			}
-			last = e.Line
-		}
-		if rep.Events != len(evs) {
-			t.Fatalf("report says %d events, %d emitted", rep.Events, len(evs))
 		}
 	})
 }

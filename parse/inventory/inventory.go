@@ -8,7 +8,6 @@ package inventory
 
 import (
 	"context"
-	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -141,17 +140,6 @@ func dashesOnly(s string) bool {
 	return dash
 }
 
-// panicError is what a recovered panic becomes, so a bug here costs one
-// file rather than the whole triage run.
-type panicError struct {
-	line int
-	val  any
-}
-
-func (e *panicError) Error() string {
-	return fmt.Sprintf("internal error in cluster inventory parser near line %d: %v", e.line, e.val)
-}
-
 // Parse streams the file and emits one event per table row or list object
 // that describes a cluster node, group, resource, network, interface,
 // parameter or the cluster itself. Tables and lists of anything else are
@@ -172,7 +160,7 @@ func (p Parser) Parse(ctx context.Context, in *parse.Input, rep *parse.Report, e
 	}
 	defer func() {
 		if v := recover(); v != nil {
-			err = &panicError{line: r.src.num, val: v}
+			err = &parse.PanicError{Parser: "cluster inventory parser", Line: r.src.num, Value: v}
 		}
 	}()
 	return r.run()

@@ -1,9 +1,6 @@
 package inventory
 
 import (
-	"bytes"
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,52 +10,29 @@ import (
 
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/parsetest"
 )
 
 func fixture(name string) string { return filepath.Join(fixtures.Dir(), "inventory", name) }
 
-func readFixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(fixture(name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+func readFixture(t testing.TB, name string) []byte { return parsetest.ReadFile(t, fixture(name)) }
 
 func input(path string, data []byte, node string) *parse.Input {
-	return &parse.Input{
-		Path: path, Node: node, Size: int64(len(data)),
-		Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil },
-	}
+	in := parsetest.Bytes(path, data)
+	in.Node = node
+	return in
 }
 
 // parseBytes runs the parser and checks what every parse must keep:
 // events in file order with a line, a kind and a message, all counted.
 func parseBytes(t testing.TB, path string, data []byte, node string) ([]*parse.Event, *parse.Report, error) {
 	t.Helper()
-	rep := &parse.Report{Path: path}
-	var evs []*parse.Event
-	err := Parser{}.Parse(context.Background(), input(path, data, node), rep, func(e *parse.Event) error {
-		evs = append(evs, e)
-		return nil
-	})
-	var pe *panicError
-	if errors.As(err, &pe) {
-		t.Fatalf("internal error: %v", err)
-	}
-	last := 0
+	evs, rep, err := parsetest.Collect(Parser{}, input(path, data, node))
+	parsetest.CheckLines(t, data, evs, rep, err)
 	for _, e := range evs {
-		if e.Line <= last {
-			t.Fatalf("event at line %d follows line %d", e.Line, last)
-		}
-		last = e.Line
 		if e.Source != parse.SourceInventory || e.TimeQuality != parse.TimeNone || e.Field(FieldInventory) == "" || e.Message == "" {
 			t.Fatalf("bad event: %+v", e)
 		}
-	}
-	if rep.Events != len(evs) {
-		t.Fatalf("report counts %d events, %d emitted", rep.Events, len(evs))
 	}
 	return evs, rep, err
 }
@@ -371,17 +345,8 @@ func TestSniffRejectsOtherFormats(t *testing.T) {
 }
 
 func TestEmitErrorIsReturned(t *testing.T) {
-	stop := errors.New("stop")
 	for _, name := range []string{"NODE1_GetClusterNode.txt", "clusterexe-2003-transcript.txt"} {
-		n := 0
-		err := Parser{}.Parse(context.Background(), input("x", readFixture(t, name), ""), &parse.Report{},
-			func(*parse.Event) error {
-				n++
-				return stop
-			})
-		if err != stop || n != 1 {
-			t.Errorf("%s: err %v after %d events", name, err, n)
-		}
+		parsetest.CheckEmitError(t, Parser{}, input(name, readFixture(t, name), ""), 1)
 	}
 }
 
@@ -421,14 +386,5 @@ func TestBounds(t *testing.T) {
 }
 
 func TestCancel(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	n := 0
-	err := Parser{}.Parse(ctx, input("x", []byte(bigInventory(1<<20)), ""), &parse.Report{}, func(*parse.Event) error {
-		n++
-		return nil
-	})
-	if !errors.Is(err, context.Canceled) || n > 1024 {
-		t.Fatalf("err %v after %d events", err, n)
-	}
+	parsetest.CheckCancel(t, Parser{}, input("x", []byte(bigInventory(1<<20)), ""), 1024)
 }

@@ -1,29 +1,22 @@
 package regexport
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
 	"github.com/exlog/exlog/parse/internal/fuzzopt"
+	"github.com/exlog/exlog/parse/parsetest"
 )
 
 // corpusSeeds adds a few real text logs from the shared corpus, when it is
 // there, so the fuzzer also starts from input that is not an export.
 func corpusSeeds(f *testing.F) {
-	dir := filepath.Join(fixtures.RepoRoot(), "..", "shared", "corpus")
-	for _, pat := range []string{"clusterlogs/*.log", "setuplogs/*.log"} {
-		files, _ := filepath.Glob(filepath.Join(dir, pat))
-		for i, name := range files {
-			if i == 3 {
-				break
-			}
+	for _, sub := range []string{"clusterlogs", "setuplogs"} {
+		for _, name := range parsetest.CorpusFiles(sub, "*.log", 3) {
 			b, err := os.ReadFile(name)
 			if err != nil {
 				continue
@@ -58,31 +51,12 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var p Parser
 		p.Sniff(data[:min(len(data), parse.SniffSize)])
-		rep := &parse.Report{}
-		var evs []*parse.Event
-		err := p.Parse(context.Background(), input("fuzz.reg", data, "N"), rep, func(e *parse.Event) error {
-			evs = append(evs, e)
-			return nil
-		})
-		if IsInternal(err) {
-			t.Fatalf("panic: %v", err)
-		}
-		lines := bytes.Count(data, []byte("\n")) + 1
-		if bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
-			lines = len(data) // UTF-16: newlines are not single bytes
-		}
-		last := 0
+		evs, rep, err := parsetest.Collect(p, input("fuzz.reg", data, "N"))
+		parsetest.CheckLines(t, data, evs, rep, err)
 		for _, e := range evs {
-			if e.Line <= last || e.Line > lines {
-				t.Fatalf("event line %d after %d (file has at most %d lines)", e.Line, last, lines)
-			}
-			last = e.Line
 			if e.Field("key") == "" {
 				t.Fatalf("event without key: %+v", e)
 			}
-		}
-		if rep.Events != len(evs) {
-			t.Fatalf("report says %d events, %d emitted", rep.Events, len(evs))
 		}
 	})
 }

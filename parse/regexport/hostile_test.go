@@ -1,22 +1,21 @@
 package regexport
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"runtime"
 	"strings"
 	"testing"
 	"unicode/utf16"
 
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/parsetest"
 )
 
 // parseMeasured parses data and counts the bytes allocated meanwhile.
 func parseMeasured(t *testing.T, data []byte) ([]*parse.Event, *parse.Report, uint64) {
 	t.Helper()
-	in := &parse.Input{Path: "big.reg", Size: int64(len(data)), Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }}
+	in := parsetest.Bytes("big.reg", data)
 	rep := &parse.Report{}
 	var evs []*parse.Event
 	runtime.GC()

@@ -8,7 +8,6 @@ package regexport
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -73,17 +72,6 @@ func headerKind(line string) (unicode, ok bool) {
 	return false, false
 }
 
-// panicError is what a recovered panic becomes, so a bug in this package
-// costs one file, not the whole triage run.
-type panicError struct {
-	line int
-	val  any
-}
-
-func (e *panicError) Error() string {
-	return fmt.Sprintf("internal error in registry export parser near line %d: %v", e.line, e.val)
-}
-
 // Parse streams the export and emits one event per value and per deleted
 // key or value, in file order.
 func (p Parser) Parse(ctx context.Context, in *parse.Input, rep *parse.Report, emit func(*parse.Event) error) (err error) {
@@ -103,7 +91,7 @@ func (p Parser) Parse(ctx context.Context, in *parse.Input, rep *parse.Report, e
 	}
 	defer func() {
 		if v := recover(); v != nil {
-			err = &panicError{line: r.src.num, val: v}
+			err = &parse.PanicError{Parser: "registry export parser", Line: r.src.num, Value: v}
 		}
 	}()
 	if n := contentNode(ctx, in); n != "" {
@@ -478,11 +466,4 @@ func hasPrefixFold(s, prefix string) bool {
 
 func hasSuffixFold(s, suffix string) bool {
 	return len(s) >= len(suffix) && strings.EqualFold(s[len(s)-len(suffix):], suffix)
-}
-
-// IsInternal reports whether err is a recovered panic of this parser, for
-// tests and fuzzing to tell bugs apart from bad input.
-func IsInternal(err error) bool {
-	var pe *panicError
-	return errors.As(err, &pe)
 }

@@ -2,7 +2,6 @@ package regexport
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -14,53 +13,29 @@ import (
 
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/parsetest"
 )
 
 func fixture(name string) string { return filepath.Join(fixtures.Dir(), "registry", name) }
 
-func readFixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(fixture(name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+func readFixture(t testing.TB, name string) []byte { return parsetest.ReadFile(t, fixture(name)) }
 
 func input(path string, data []byte, node string) *parse.Input {
-	return &parse.Input{
-		Path: path,
-		Node: node,
-		Size: int64(len(data)),
-		Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil },
-	}
+	in := parsetest.Bytes(path, data)
+	in.Node = node
+	return in
 }
 
 // parseBytes runs the parser and checks the invariants every parse must
 // keep: events in file order, each with a line, counted in the report.
 func parseBytes(t testing.TB, path string, data []byte, node string) ([]*parse.Event, *parse.Report, error) {
 	t.Helper()
-	rep := &parse.Report{Path: path}
-	var evs []*parse.Event
-	err := Parser{}.Parse(context.Background(), input(path, data, node), rep, func(e *parse.Event) error {
-		evs = append(evs, e)
-		return nil
-	})
-	if IsInternal(err) {
-		t.Fatalf("internal error: %v", err)
-	}
-	last := 0
+	evs, rep, err := parsetest.Collect(Parser{}, input(path, data, node))
+	parsetest.CheckLines(t, data, evs, rep, err)
 	for _, e := range evs {
-		if e.Line <= last {
-			t.Fatalf("event at line %d follows one at line %d", e.Line, last)
-		}
-		last = e.Line
 		if e.Source != parse.SourceRegistry || e.TimeQuality != parse.TimeNone || !e.Time.IsZero() || e.File != path {
 			t.Fatalf("bad event header: %+v", e)
 		}
-	}
-	if rep.Events != len(evs) {
-		t.Fatalf("report counts %d events, %d emitted", rep.Events, len(evs))
 	}
 	return evs, rep, err
 }
@@ -373,19 +348,7 @@ func TestNotAnExport(t *testing.T) {
 }
 
 func TestEmitErrorIsReturned(t *testing.T) {
-	stop := errors.New("stop")
-	n := 0
-	err := Parser{}.Parse(context.Background(), input("x", readFixture(t, "node1-cluster-hive.reg"), ""), &parse.Report{},
-		func(*parse.Event) error {
-			n++
-			if n == 5 {
-				return stop
-			}
-			return nil
-		})
-	if err != stop || n != 5 {
-		t.Fatalf("err %v after %d events", err, n)
-	}
+	parsetest.CheckEmitError(t, Parser{}, input("x", readFixture(t, "node1-cluster-hive.reg"), ""), 5)
 }
 
 func TestClusterHiveUnderOtherNames(t *testing.T) {
@@ -503,15 +466,8 @@ func TestTypeName(t *testing.T) {
 }
 
 func TestCancel(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	n := 0
-	err := Parser{}.Parse(ctx, input("x", []byte(bigExport(1<<20)), ""), &parse.Report{}, func(*parse.Event) error {
-		n++
-		return nil
-	})
 	// The first check comes at line 1024, so a few hundred values pass.
-	if !errors.Is(err, context.Canceled) || n == 0 || n > 1024 {
-		t.Fatalf("err %v after %d events", err, n)
+	if n := parsetest.CheckCancel(t, Parser{}, input("x", []byte(bigExport(1<<20)), ""), 1024); n == 0 {
+		t.Error("no value before the first check")
 	}
 }

@@ -1,10 +1,8 @@
 package setuplog
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -13,6 +11,7 @@ import (
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
 	"github.com/exlog/exlog/parse/internal/fuzzopt"
+	"github.com/exlog/exlog/parse/parsetest"
 )
 
 // FuzzParse feeds arbitrary bytes to Sniff and Parse: neither may panic,
@@ -44,8 +43,8 @@ func FuzzParse(f *testing.F) {
 	fuzzopt.QuickMinimize()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		(Parser{}).Sniff(data[:min(len(data), parse.SniffSize)])
-		in := &parse.Input{Path: "fuzz.log", Node: "N", ModTime: mod, Size: int64(len(data)),
-			Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }}
+		in := parsetest.Bytes("fuzz.log", data)
+		in.Node, in.ModTime = "N", mod
 		rep := &parse.Report{}
 		n := 0
 		err := Parser{}.Parse(context.Background(), in, rep, func(e *parse.Event) error {

@@ -1,10 +1,8 @@
 package setuplog_test
 
 import (
-	"path/filepath"
 	"testing"
 
-	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse/parsetest"
 	"github.com/exlog/exlog/parse/setuplog"
 )
@@ -12,6 +10,5 @@ import (
 // TestGolden compares what the parser reads from each sample with
 // testdata/golden/<sample>.ndjson (rewrite: go test . -run TestGolden -update-golden).
 func TestGolden(t *testing.T) {
-	dir := filepath.Join(fixtures.RepoRoot(), "parse/setuplog/testdata")
-	parsetest.Golden(t, setuplog.Parser{}, filepath.Join("testdata", "golden"), parsetest.Inputs(t, dir, "*.log")...)
+	parsetest.Golden(t, setuplog.Parser{}, "parse/setuplog/testdata", "*.log")
 }

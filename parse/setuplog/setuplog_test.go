@@ -15,6 +15,7 @@ import (
 
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/parsetest"
 )
 
 // parsed is everything one Parse call produced.
@@ -39,28 +40,20 @@ func (p parsed) record(t *testing.T, line int) *parse.Event {
 
 func parseData(t testing.TB, path string, data []byte, node string, mod time.Time) parsed {
 	t.Helper()
-	in := &parse.Input{
-		Path: path, Node: node, ModTime: mod, Size: int64(len(data)),
-		Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil },
-	}
-	p := parsed{rep: &parse.Report{Path: path}}
-	p.err = Parser{}.Parse(context.Background(), in, p.rep, func(e *parse.Event) error {
-		p.events = append(p.events, e)
+	in := parsetest.Bytes(path, data)
+	in.Node, in.ModTime = node, mod
+	var p parsed
+	p.events, p.rep, p.err = parsetest.Collect(Parser{}, in)
+	for _, e := range p.events {
 		if e.Kind == "setup-run" {
 			p.runs = append(p.runs, e)
 		}
-		return nil
-	})
+	}
 	return p
 }
 
 func parseFile(t testing.TB, path, node string, mod time.Time) parsed {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return parseData(t, filepath.Base(path), data, node, mod)
+	return parseData(t, filepath.Base(path), parsetest.ReadFile(t, path), node, mod)
 }
 
 // checkFields compares the listed fields; "" means the field must be absent.
@@ -125,6 +118,40 @@ type recWant struct {
 	level   string
 	message string // prefix of Message
 	fields  map[string]string
+}
+
+// check compares the setup-run summaries, in order, and the records at
+// the lines the wants name with the wants.
+func (p parsed) check(t *testing.T, runs []runWant, records []recWant) {
+	t.Helper()
+	for i, w := range runs {
+		r := p.runs[i]
+		what := "run " + strconv.Itoa(i+1)
+		if r.Run != i+1 || r.Line != w.line || r.TimeQuality != w.quality {
+			t.Errorf("%s: run %d line %d quality %s, want line %d quality %s", what, r.Run, r.Line, r.TimeQuality, w.line, w.quality)
+		}
+		if w.time != "" && !r.Time.Equal(mustTime(t, w.time)) {
+			t.Errorf("%s: time %s, want %s", what, r.Time.Format(time.RFC3339Nano), w.time)
+		}
+		checkFields(t, what, r, w.fields)
+	}
+	for _, w := range records {
+		e := p.record(t, w.line)
+		what := "line " + strconv.Itoa(w.line)
+		if e.Run != w.run {
+			t.Errorf("%s: run %d, want %d", what, e.Run, w.run)
+		}
+		if w.time != "" && !e.Time.Equal(mustTime(t, w.time)) {
+			t.Errorf("%s: time %s, want %s", what, e.Time.Format(time.RFC3339Nano), w.time)
+		}
+		if w.level != "" && e.Level != w.level {
+			t.Errorf("%s: level %s, want %s", what, e.Level, w.level)
+		}
+		if !strings.HasPrefix(e.Message, w.message) {
+			t.Errorf("%s: message %q, want it to start with %q", what, e.Message, w.message)
+		}
+		checkFields(t, what, e, w.fields)
+	}
 }
 
 func TestFixtures(t *testing.T) {
@@ -283,34 +310,7 @@ func TestFixtures(t *testing.T) {
 			if len(p.runs) != len(c.runs) {
 				t.Fatalf("%d runs, want %d", len(p.runs), len(c.runs))
 			}
-			for i, w := range c.runs {
-				r := p.runs[i]
-				what := "run " + strconv.Itoa(i+1)
-				if r.Run != i+1 || r.Line != w.line || r.TimeQuality != w.quality {
-					t.Errorf("%s: run %d line %d quality %s, want line %d quality %s", what, r.Run, r.Line, r.TimeQuality, w.line, w.quality)
-				}
-				if w.time != "" && !r.Time.Equal(mustTime(t, w.time)) {
-					t.Errorf("%s: time %s, want %s", what, r.Time.Format(time.RFC3339Nano), w.time)
-				}
-				checkFields(t, what, r, w.fields)
-			}
-			for _, w := range c.records {
-				e := p.record(t, w.line)
-				what := "line " + strconv.Itoa(w.line)
-				if e.Run != w.run {
-					t.Errorf("%s: run %d, want %d", what, e.Run, w.run)
-				}
-				if w.time != "" && !e.Time.Equal(mustTime(t, w.time)) {
-					t.Errorf("%s: time %s, want %s", what, e.Time.Format(time.RFC3339Nano), w.time)
-				}
-				if w.level != "" && e.Level != w.level {
-					t.Errorf("%s: level %s, want %s", what, e.Level, w.level)
-				}
-				if !strings.HasPrefix(e.Message, w.message) {
-					t.Errorf("%s: message %q, want it to start with %q", what, e.Message, w.message)
-				}
-				checkFields(t, what, e, w.fields)
-			}
+			p.check(t, c.runs, c.records)
 			// Every physical line is one record's first line or a continuation.
 			data, _ := os.ReadFile(filepath.Join("testdata", c.file))
 			text := parse.DecodeHead(data)
@@ -496,20 +496,7 @@ func TestDamagedInput(t *testing.T) {
 		}
 	})
 	t.Run("emit error returned unchanged", func(t *testing.T) {
-		stop := errors.New("stop")
-		data, _ := os.ReadFile("testdata/ex2013-success.log")
-		in := &parse.Input{Path: "x", Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }}
-		n := 0
-		err := Parser{}.Parse(context.Background(), in, &parse.Report{}, func(*parse.Event) error {
-			n++
-			if n == 5 {
-				return stop
-			}
-			return nil
-		})
-		if err != stop || n != 5 {
-			t.Errorf("err %v after %d events", err, n)
-		}
+		parsetest.CheckEmitError(t, Parser{}, parsetest.Bytes("x", parsetest.ReadFile(t, "testdata/ex2013-success.log")), 5)
 	})
 	t.Run("open fails", func(t *testing.T) {
 		bad := errors.New("gone")
