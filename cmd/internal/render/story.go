@@ -191,6 +191,7 @@ func storyHTML(r *Report) template.HTML {
 	var w svgw
 	esc := template.HTMLEscapeString
 	w.p("<section id=\"upgrade-story\">\n<h2>Upgrade story</h2>\n")
+	w.p("<style>table.story tr.departure td { background: #fdecea; } ul.departures li { margin: 3px 0; }</style>\n")
 	for n, s := range r.Story {
 		w.p("<h3>%s</h3>\n<p class=\"note\">Checked against: %s.</p>\n", esc(storyTitle(s)), esc(s.Procedure))
 		w.p("<div class=\"chart\">%s</div>\n", storySVG(s, n))
