@@ -319,11 +319,15 @@ var claimKinds = map[string]string{
 	pfacts.AttemptUnpacked:          BuildUnpacked,
 }
 
-// lineEvidence quotes one line of an event's file.
+// lineEvidence quotes one line of an event's file; the document ID is
+// that line's record, as the parser numbered it. The event's time is not
+// that line's, so another line is quoted without a time.
 func lineEvidence(e *parse.Event, line int, text string) Evidence {
 	ev := EvidenceOf(e)
-	if line > 0 {
+	if line > 0 && line != e.Line {
 		ev.Line = line
+		ev.DocID = (&parse.Event{File: e.File, Line: line}).ID()
+		ev.Time, ev.Clock = "", ""
 	}
 	if text != "" {
 		ev.Text = clipText(text)

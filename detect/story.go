@@ -139,8 +139,7 @@ func (s Step) When() string { return When(s.Time, s.TimeQuality) }
 type storyBuilder struct {
 	f        *Facts
 	steps    []Step
-	runLines map[string][][3]int // file -> {first line, last line, index in steps}
-	launch   []*parse.Event
+	runLines map[string][][3]int     // file -> {first line, last line, index in steps}
 	coverage map[string][2]time.Time // node -> first, last System log record
 	online   map[string][]ownerMark  // lower-case group -> nodes it came online on
 	last     map[string]int          // kind and node -> index of the latest boot or service step
@@ -159,7 +158,6 @@ func buildStories(events []*parse.Event, f *Facts) []*Story {
 	for _, e := range events {
 		b.add(e)
 	}
-	b.addLaunchers()
 	b.addServerUpgrades()
 	b.addMoves()
 	clusters := f.ClusterNodes()
@@ -194,9 +192,6 @@ func (b *storyBuilder) add(e *parse.Event) {
 			return
 		}
 		b.addRun(e, r)
-		return
-	case srcLauncher:
-		b.launch = append(b.launch, e)
 		return
 	case srcWatermark:
 		b.steps = append(b.steps, Step{Node: node, Kind: StepWatermark,
@@ -289,7 +284,10 @@ func (b *storyBuilder) addRun(e *parse.Event, r SetupRun) {
 		mode = "upgradecms"
 	}
 	st := Step{Time: r.Start, End: r.End, TimeQuality: e.TimeQuality, Node: r.Node, Mode: r.Mode, From: r.From, To: r.To,
-		Outcome: outcomeWord(r), Evidence: []Evidence{r.Evidence}}
+		Outcome: outcomeWord(r), Evidence: []Evidence{r.Evidence}, Launcher: r.Launcher}
+	if r.LauncherEvidence != nil {
+		st.Evidence = append(st.Evidence, *r.LauncherEvidence)
+	}
 	if r.Start.IsZero() {
 		st.TimeQuality = parse.TimeNone
 	}
@@ -317,19 +315,6 @@ func (b *storyBuilder) runAt(file string, line int) int {
 		}
 	}
 	return -1
-}
-
-// addLaunchers tells each 2007+ setup step which program ran it.
-func (b *storyBuilder) addLaunchers() {
-	for _, e := range b.launch {
-		if i := b.runAt(e.File, e.Line); i >= 0 {
-			if l := launcherOf(e); l != "" && b.steps[i].Launcher == "" {
-				b.steps[i].Launcher = l
-				b.steps[i].Evidence = append(b.steps[i].Evidence, EvidenceOf(e))
-			}
-		}
-	}
-	b.launch = nil
 }
 
 // addServerUpgrades adds the 2000/2003 virtual-server upgrades and names

@@ -26,7 +26,6 @@ const (
 	srcClusterStart // the cluster service started on the node
 	srcClusterStop  // the cluster service stopped on the node
 	srcGroupState   // a clustered group changed state
-	srcLauncher     // a setup log names the program that ran setup
 	srcWatermark    // a registry watermark of Exchange setup
 )
 
@@ -61,9 +60,6 @@ func storySourceOf(e *parse.Event) int {
 	case parse.SourceSetupLog:
 		if e.Kind == parse.KindSetupRun {
 			return srcSetupRun
-		}
-		if strings.Contains(e.Message, " was started with the following command") {
-			return srcLauncher
 		}
 		return srcNone
 	case parse.SourceEVTX, parse.SourceEVT:
@@ -165,29 +161,6 @@ func containsFold(s, sub string) bool {
 		}
 	}
 	return false
-}
-
-// launcherOf reads which program started setup from "<program> was
-// started with the following command: ...": ExSetupUI is the graphical
-// setup that setup.exe starts, ExSetup the command-line setup.com runs.
-// It returns "setup.exe", "setup.com" or "".
-func launcherOf(e *parse.Event) string {
-	msg := e.Message
-	i := strings.Index(msg, " was started with the following command")
-	if i < 0 {
-		return ""
-	}
-	head := strings.TrimSpace(msg[:i])
-	if j := strings.LastIndexAny(head, " ]"); j >= 0 {
-		head = head[j+1:]
-	}
-	switch strings.ToLower(head) {
-	case "exsetupui":
-		return "setup.exe"
-	case "exsetup":
-		return "setup.com"
-	}
-	return ""
 }
 
 // groupStateOf reads a clustered group's state change from the cluster

@@ -35,7 +35,7 @@ func TestStorySourceOf(t *testing.T) {
 		{"ESE is not the System log", ev(parse.SourceEVT, "ESE", 100, nil, ""), srcNone},
 		{"cluster log start", ev(parse.SourceClusterLog, "", 0, map[string]string{parse.KeyAction: "service-started"}, ""), srcClusterStart},
 		{"cluster log group state", ev(parse.SourceClusterLog, "", 0, map[string]string{parse.KeyAction: "group-state"}, ""), srcGroupState},
-		{"setup launcher", ev(parse.SourceSetupLog, "", 0, nil, "ExSetupUI was started with the following command: '/FromSetup'."), srcLauncher},
+		{"setup launcher line is the parser's", ev(parse.SourceSetupLog, "", 0, nil, "ExSetupUI was started with the following command: '/FromSetup'."), srcNone},
 		{"setup other line", ev(parse.SourceSetupLog, "", 0, nil, "Setup is choosing the domain controller to use"), srcNone},
 		{"registry watermark", ev(parse.SourceRegistry, "", 0, map[string]string{parse.KeyValueName: "Watermark", parse.KeyExchangeRole: "ClusteredMailboxServer"}, ""), srcWatermark},
 		{"registry version is no watermark", ev(parse.SourceRegistry, "", 0, map[string]string{parse.KeyValueName: "ConfiguredVersion", parse.KeyExchangeRole: "MailboxRole"}, ""), srcNone},
@@ -43,20 +43,6 @@ func TestStorySourceOf(t *testing.T) {
 	for _, c := range cases {
 		if got := storySourceOf(c.e); got != c.want {
 			t.Errorf("%s: source %d, want %d", c.name, got, c.want)
-		}
-	}
-}
-
-func TestLauncherOf(t *testing.T) {
-	for msg, want := range map[string]string{
-		"ExSetupUI was started with the following command: '/FromSetup'.":             "setup.exe",
-		"ExSetup was started with the following command: '/mode:upgrade /FromSetup'.": "setup.com",
-		"[0] ExSetupUI was started with the following command: ''.":                   "setup.exe",
-		"RuntimeAssembly was started with the following command: '/mode:Upgrade'.":    "",
-		"Setup was started": "",
-	} {
-		if got := launcherOf(&parse.Event{Message: msg}); got != want {
-			t.Errorf("launcherOf(%q) = %q, want %q", msg, got, want)
 		}
 	}
 }

@@ -46,8 +46,12 @@ type SetupRun struct {
 	CMS string `json:"cms,omitempty"`
 	// LastLine is the run's last line in its log; Evidence points at its
 	// first.
-	LastLine int      `json:"last_line,omitempty"`
-	Evidence Evidence `json:"evidence"`
+	LastLine int `json:"last_line,omitempty"`
+	// Launcher is "setup.exe" or "setup.com" where the log names the
+	// program that ran setup; LauncherEvidence is that line.
+	Launcher         string    `json:"-"`
+	LauncherEvidence *Evidence `json:"-"`
+	Evidence         Evidence  `json:"evidence"`
 }
 
 // Duration is End - Start, or 0 when either is unknown.
@@ -101,6 +105,10 @@ func SetupRunOf(e *parse.Event) (r SetupRun, ok bool) {
 		d := EvidenceOf(e)
 		d.Line, d.Text = sr.Decider.Line, clipText(sr.Decider.Text)
 		r.Decider = &d
+	}
+	if sr.Launcher != "" {
+		l := lineEvidence(e, sr.LauncherLine.Line, sr.LauncherLine.Text)
+		r.Launcher, r.LauncherEvidence = sr.Launcher, &l
 	}
 	if !sr.Start.IsZero() && sr.TimeQuality != parse.TimeNone {
 		r.Start = sr.Start.UTC()

@@ -85,6 +85,11 @@ type SetupRun struct {
 	Start       time.Time         `json:"start,omitzero"`
 	End         time.Time         `json:"end,omitzero"`
 	TimeQuality parse.TimeQuality `json:"time_quality"`
+	// Launcher is the program that ran setup where the log says so:
+	// "setup.exe" (the graphical ExSetupUI) or "setup.com" (ExSetup, the
+	// command line); LauncherLine is the line that says it.
+	Launcher     string `json:"launcher,omitempty"`
+	LauncherLine Line   `json:"launcher_line,omitzero"`
 	// CMSName is /cmsName's value; UpgradeCMS is true for /upgradeCMS.
 	CMSName    string `json:"cms_name,omitempty"`
 	UpgradeCMS bool   `json:"upgrade_cms,omitempty"`

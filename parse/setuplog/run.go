@@ -96,17 +96,20 @@ type run struct {
 
 	setupVersion, previousVersion, installedVersion string
 	modeParam, installationMode, cmdLine            string
-	rolesInstalled, rolesUnpacked, user, dc         string
-	computer                                        string
-	params                                          [][2]string
-	currentResult                                   string
-	errors, firstErrorLine, errorFrames             int
-	firstFrameLine                                  int
-	watermarks                                      []string
-	installWatermark                                string
-	frameMode                                       string
-	out                                             outcomeState
-	previousMark, installedMark, setupVersionMark   mark
+	// launcher is setup.exe or setup.com, as the launch line says.
+	launcher                                      string
+	launcherMark                                  mark
+	rolesInstalled, rolesUnpacked, user, dc       string
+	computer                                      string
+	params                                        [][2]string
+	currentResult                                 string
+	errors, firstErrorLine, errorFrames           int
+	firstFrameLine                                int
+	watermarks                                    []string
+	installWatermark                              string
+	frameMode                                     string
+	out                                           outcomeState
+	previousMark, installedMark, setupVersionMark mark
 
 	pending []item
 	// chain is the index in pending where the unbroken run of error frames
@@ -225,7 +228,32 @@ func (r *run) absorb(ev *parse.Event, text string, f recFacts, it item) {
 		if m := reCmdLine.FindStringSubmatch(t); m != nil && r.cmdLine == "" {
 			r.cmdLine = m[1]
 		}
+		if l := launcherOf(t); l != "" && r.launcher == "" {
+			r.launcher, r.launcherMark = l, mark{ev.Line, t}
+		}
 	}
+}
+
+// launcherOf reads which program started setup from "<program> was
+// started with the following command: ...": ExSetupUI is the graphical
+// setup that setup.exe starts, ExSetup the command line that setup.com
+// runs. It returns "setup.exe", "setup.com" or "".
+func launcherOf(t string) string {
+	i := strings.Index(t, " was started with the following command")
+	if i < 0 {
+		return ""
+	}
+	head := strings.TrimSpace(t[:i])
+	if j := strings.LastIndexAny(head, " ]"); j >= 0 {
+		head = head[j+1:]
+	}
+	switch strings.ToLower(head) {
+	case "exsetupui":
+		return "setup.exe"
+	case "exsetup":
+		return "setup.com"
+	}
+	return ""
 }
 
 // absorbThe reads the run facts that start with "The ".

@@ -49,6 +49,9 @@ func (r *run) attachFacts(ev *parse.Event, gen, mode string, outcome facts.Outco
 		sr.ServicePack = r.out.servicePack
 		sr.ToBuild = r.out.build2003V
 	}
+	if r.launcher != "" {
+		sr.Launcher, sr.LauncherLine = r.launcher, facts.Line{Line: r.launcherMark.line, Text: r.launcherMark.text}
+	}
 	if v, ok := r.param("cmsname"); ok && v != "" {
 		sr.CMSName = v
 	}
