@@ -51,15 +51,14 @@ func (b *docBuilder) keyword(d *document.Document, name, value string, opts bind
 }
 
 func (b *docBuilder) number(d *document.Document, name string, v float64, opts bindex.FieldIndexingOptions) {
-	d.AddField(document.NewNumericFieldWithIndexingOptions(name, nil, v, opts))
+	d.AddField(newNumberField(name, v, opts))
 }
 
 func (b *docBuilder) time(d *document.Document, t time.Time) {
 	if t.IsZero() {
 		return
 	}
-	f, err := document.NewDateTimeFieldWithIndexingOptions("time", nil, t, time.RFC3339, optKeywordDV)
-	if err == nil { // a time outside what bleve can encode is kept in the stored copy only
+	if f := newTimeField(t, optKeywordDV); f != nil { // else kept in the stored copy only
 		d.AddField(f)
 	}
 }

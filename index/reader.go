@@ -9,6 +9,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
 	bindex "github.com/blevesearch/bleve_index_api"
 
 	"github.com/exlog/exlog/detect"
@@ -165,4 +166,25 @@ func num(v any) float64 {
 		return f
 	}
 	return 0
+}
+
+// SearchInContext runs a bleve request on the index. Range clauses on
+// numbers and times, in the request's query or in a query string, are
+// adapted to how exlog indexes those fields (numeric.go), so a raw bleve
+// query gets the answer it would get from a plain bleve index.
+func (r *Reader) SearchInContext(ctx context.Context, req *bleve.SearchRequest) (*bleve.SearchResult, error) {
+	q := req.Query
+	if qs, ok := q.(*query.QueryStringQuery); ok {
+		if parsed, err := qs.Parse(); err == nil {
+			q = parsed
+		}
+	}
+	adapted := *req
+	adapted.Query = slimRanges(q)
+	return r.Index.SearchInContext(ctx, &adapted)
+}
+
+// Search is SearchInContext without a context.
+func (r *Reader) Search(req *bleve.SearchRequest) (*bleve.SearchResult, error) {
+	return r.SearchInContext(context.Background(), req)
 }

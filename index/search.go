@@ -351,7 +351,7 @@ func (s *Set) Search(ctx context.Context, r *Request) (*Result, error) {
 		}
 	}
 
-	req := bleve.NewSearchRequestOptions(c.q, r.Limit-len(ties), 0, false)
+	req := bleve.NewSearchRequestOptions(c.run, r.Limit-len(ties), 0, false)
 	req.SortByCustom(so)
 	if r.Sort != SortScore && !r.Highlight {
 		req.Score = "none" // scores are not shown and cost time
@@ -457,11 +457,11 @@ func (s *Set) ties(ctx context.Context, c *compiled, so search.SortOrder, sortNa
 	if sortName == SortScore {
 		// A filter leaves the score as the search computed it.
 		b := query.NewBooleanQuery(nil, nil, nil)
-		b.Must = query.NewConjunctionQuery([]query.Query{c.q})
+		b.Must = query.NewConjunctionQuery([]query.Query{c.run})
 		b.AddFilter(id)
 		q = b
 	} else {
-		q = query.NewConjunctionQuery([]query.Query{c.q, id})
+		q = query.NewConjunctionQuery([]query.Query{c.run, id})
 	}
 	req := bleve.NewSearchRequestOptions(q, len(s.readers), 0, false)
 	req.SortByCustom(so)

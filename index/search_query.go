@@ -587,7 +587,9 @@ func takeTimeClauses(b *query.BooleanQuery, tr *timeRange) (taken bool) {
 
 // compiled is a Query ready to run.
 type compiled struct {
-	q        query.Query
+	q query.Query
+	// run is q as it runs on an exlog index (see numeric.go).
+	run      query.Query
 	warnings []string
 	// fingerprint identifies the search apart from its time bounds, so a
 	// page token is refused by a different search but still accepted when
@@ -693,6 +695,7 @@ func (q *Query) compile() (*compiled, error) {
 	}
 	top.AddMust(must...)
 	out.q = top
+	out.run = slimRanges(top)
 
 	// The fingerprint leaves out the time bounds (see compiled).
 	fp := *q
