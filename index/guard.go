@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -109,6 +110,9 @@ func pidAlive(pid int) bool {
 	if err != nil {
 		return false
 	}
+	if runtime.GOOS == "windows" {
+		return true // FindProcess opened it, so it exists
+	}
 	err = p.Signal(syscall.Signal(0))
 	return err == nil || errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EPERM)
 }
@@ -127,9 +131,9 @@ type DestError struct {
 func (e *DestError) Error() string {
 	msg := e.Err.Error()
 	switch {
-	case errors.Is(e.Err, syscall.ENOSPC):
+	case errors.Is(e.Err, syscall.ENOSPC) || strings.Contains(msg, "no space left"):
 		msg = "the disk is full: " + msg
-	case errors.Is(e.Err, syscall.EROFS):
+	case errors.Is(e.Err, syscall.EROFS) || strings.Contains(msg, "read-only file system"):
 		msg = "the file system is read-only: " + msg
 	case errors.Is(e.Err, fs.ErrPermission):
 		msg = "no permission to write there: " + msg
