@@ -1,15 +1,16 @@
 package index
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+	bindex "github.com/blevesearch/bleve_index_api"
 
 	"github.com/exlog/exlog/detect"
 	"github.com/exlog/exlog/parse"
@@ -64,34 +65,77 @@ func (r *Reader) Meta(v any) error {
 	return json.Unmarshal(b, v)
 }
 
-// EventFromHit rebuilds an event from a hit's stored fields (request
-// Fields = ["*"]).
+// EventFromHit rebuilds an event from a hit's stored copy (request
+// Fields = ["ev"] or ["*"]). A damaged copy gives an event with only the
+// ID's position unknown and the message saying so; it never panics.
 func EventFromHit(h *search.DocumentMatch) *parse.Event {
-	f := h.Fields
-	e := &parse.Event{
-		TimeQuality: parse.TimeQuality(str(f["time_quality"])),
-		Node:        str(f["node"]),
-		Source:      str(f["source"]),
-		Kind:        str(f["kind"]),
-		File:        str(f["file"]),
-		Provider:    str(f["provider"]),
-		Level:       str(f["level"]),
-		Message:     str(f["message"]),
-		Line:        int(num(f["line"])),
-		EventID:     int(num(f["event_id"])),
-		Run:         int(num(f["run"])),
-	}
-	if t, err := time.Parse(time.RFC3339Nano, str(f["time"])); err == nil {
-		e.Time = t.UTC()
-	}
-	e.Record, _ = strconv.ParseUint(str(f["record"]), 10, 64)
-	e.Offset, _ = strconv.ParseInt(str(f["offset"]), 10, 64)
-	for k, v := range f {
-		if name, ok := strings.CutPrefix(k, "fields."); ok {
-			e.SetField(name, str(v))
-		}
+	e, err := decodeEvent([]byte(str(h.Fields[storedField])))
+	if err != nil {
+		return &parse.Event{Message: fmt.Sprintf("(event %s: %v)", h.ID, err)}
 	}
 	return e
+}
+
+// Events calls fn with every event stored in the index, each rebuilt
+// whole (every core attribute and every entry of Fields) from its stored
+// copy. The order is the index's own, not time order. It stops at the
+// first error fn returns, or when ctx ends, and returns that error.
+func (r *Reader) Events(ctx context.Context, fn func(*parse.Event) error) error {
+	ir, err := r.Advanced()
+	if err != nil {
+		return err
+	}
+	rd, err := ir.Reader()
+	if err != nil {
+		return err
+	}
+	defer rd.Close()
+	ids, err := rd.DocIDReaderAll()
+	if err != nil {
+		return err
+	}
+	defer ids.Close()
+	for i := 0; ; i++ {
+		if i%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		iid, err := ids.Next()
+		if err != nil {
+			return err
+		}
+		if iid == nil {
+			return nil
+		}
+		ext, err := rd.ExternalID(iid)
+		if err != nil {
+			return err
+		}
+		doc, err := rd.Document(ext)
+		if err != nil {
+			return err
+		}
+		if doc == nil {
+			continue
+		}
+		var stored []byte
+		doc.VisitFields(func(f bindex.Field) {
+			if f.Name() == storedField {
+				stored = f.Value()
+			}
+		})
+		if stored == nil {
+			continue // a finding
+		}
+		e, err := decodeEvent(stored)
+		if err != nil {
+			return fmt.Errorf("%s: event %s: %w", r.Path, ext, err)
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
 }
 
 // FindingFromHit rebuilds a stored finding.
@@ -122,4 +166,25 @@ func num(v any) float64 {
 		return f
 	}
 	return 0
+}
+
+// SearchInContext runs a bleve request on the index. Range clauses on
+// numbers and times, in the request's query or in a query string, are
+// adapted to how exlog indexes those fields (numeric.go), so a raw bleve
+// query gets the answer it would get from a plain bleve index.
+func (r *Reader) SearchInContext(ctx context.Context, req *bleve.SearchRequest) (*bleve.SearchResult, error) {
+	q := req.Query
+	if qs, ok := q.(*query.QueryStringQuery); ok {
+		if parsed, err := qs.Parse(); err == nil {
+			q = parsed
+		}
+	}
+	adapted := *req
+	adapted.Query = slimRanges(q)
+	return r.Index.SearchInContext(ctx, &adapted)
+}
+
+// Search is SearchInContext without a context.
+func (r *Reader) Search(req *bleve.SearchRequest) (*bleve.SearchResult, error) {
+	return r.SearchInContext(context.Background(), req)
 }

@@ -351,7 +351,7 @@ func (s *Set) Search(ctx context.Context, r *Request) (*Result, error) {
 		}
 	}
 
-	req := bleve.NewSearchRequestOptions(c.q, r.Limit-len(ties), 0, false)
+	req := bleve.NewSearchRequestOptions(c.run, r.Limit-len(ties), 0, false)
 	req.SortByCustom(so)
 	if r.Sort != SortScore && !r.Highlight {
 		req.Score = "none" // scores are not shown and cost time
@@ -378,7 +378,7 @@ func (s *Set) Search(ctx context.Context, r *Request) (*Result, error) {
 		// Ask for every value, not the top N: through an alias each index
 		// sends only its own top N, which would undercount the merged
 		// totals. Counting costs the same; only the reply is longer.
-		req.AddFacet(field, bleve.NewFacetRequest(field, 10000))
+		req.AddFacet(field, facetRequest(field))
 	}
 	sr, err := s.alias.SearchInContext(ctx, req)
 	if err != nil {
@@ -418,8 +418,20 @@ func (s *Set) Search(ctx context.Context, r *Request) (*Result, error) {
 		f := &Facet{Name: name, Field: field}
 		if fr != nil {
 			f.Total, f.Missing = fr.Total, fr.Missing
+			terms := fr.Terms.Terms()
+			if extra, ok := extraName(field); ok {
+				// The shared field holds every name's values: count
+				// only this name's, each matching event has at most one.
+				prefix := extra + extraSep
+				f.Total = 0
+				for i := range terms {
+					terms[i].Term = strings.TrimPrefix(terms[i].Term, prefix)
+					f.Total += terms[i].Count
+				}
+				f.Missing = int(sr.Total) - f.Total
+			}
 			shown := 0
-			for _, t := range fr.Terms.Terms() {
+			for _, t := range terms {
 				if len(f.Values) == facetSize {
 					break
 				}
@@ -445,11 +457,11 @@ func (s *Set) ties(ctx context.Context, c *compiled, so search.SortOrder, sortNa
 	if sortName == SortScore {
 		// A filter leaves the score as the search computed it.
 		b := query.NewBooleanQuery(nil, nil, nil)
-		b.Must = query.NewConjunctionQuery([]query.Query{c.q})
+		b.Must = query.NewConjunctionQuery([]query.Query{c.run})
 		b.AddFilter(id)
 		q = b
 	} else {
-		q = query.NewConjunctionQuery([]query.Query{c.q, id})
+		q = query.NewConjunctionQuery([]query.Query{c.run, id})
 	}
 	req := bleve.NewSearchRequestOptions(q, len(s.readers), 0, false)
 	req.SortByCustom(so)
@@ -613,10 +625,31 @@ func (s *Set) Context(ctx context.Context, h *Hit, n int) (before, after []*Hit,
 	return before, after, nil
 }
 
+// facetRequest counts the values of an index field; a fields.<name>
+// without a field of its own is counted in the shared extraField.
+func facetRequest(field string) *bleve.FacetRequest {
+	if name, ok := extraName(field); ok {
+		fr := bleve.NewFacetRequest(extraField, 10000)
+		fr.SetPrefixFilter(name + extraSep)
+		return fr
+	}
+	return bleve.NewFacetRequest(field, 10000)
+}
+
+// extraName returns the name of a fields.<name> that is indexed in the
+// shared extraField.
+func extraName(field string) (string, bool) {
+	name, ok := strings.CutPrefix(field, "fields.")
+	if !ok || name == "" || queriedFields[name] {
+		return "", false
+	}
+	return name, true
+}
+
 // displayValue gives a facet term as the logs wrote it: fields matched in
 // any case are indexed lower-cased, and "microsoft-windows-failoverclustering"
 // reads worse than the provider's own spelling. Node names are upper case
-// throughout exlog; other values are looked up in one matching document.
+// throughout exlog; other values are looked up in one matching event.
 func (s *Set) displayValue(ctx context.Context, field, term string) string {
 	if k, _ := fieldKindOf(field); k != kindLower {
 		return term
@@ -627,26 +660,44 @@ func (s *Set) displayValue(ctx context.Context, field, term string) string {
 	case "level", "severity":
 		return term
 	}
-	tq := query.NewTermQuery(term)
-	tq.SetField(field)
+	var tq query.Query
+	if name, ok := extraName(field); ok {
+		t := query.NewTermQuery(name + extraSep + term)
+		t.SetField(extraField)
+		tq = t
+	} else {
+		t := query.NewTermQuery(term)
+		t.SetField(field)
+		tq = t
+	}
 	req := bleve.NewSearchRequestOptions(tq, 1, 0, false)
-	req.Fields = []string{field}
+	req.Fields = []string{storedField, "json"}
 	req.Score = "none"
 	sr, err := s.alias.SearchInContext(ctx, req)
 	if err != nil || len(sr.Hits) == 0 {
 		return term
 	}
-	switch v := sr.Hits[0].Fields[field].(type) {
-	case string:
-		if strings.EqualFold(v, term) {
-			return v
-		}
-	case []any:
-		for _, x := range v {
-			if xs, ok := x.(string); ok && strings.EqualFold(xs, term) {
-				return xs
+	if field == "groups" {
+		f, err := FindingFromHit(sr.Hits[0])
+		if err == nil {
+			for _, g := range f.Groups {
+				if strings.EqualFold(g, term) {
+					return g
+				}
 			}
 		}
+		return term
+	}
+	e, err := decodeEvent([]byte(str(sr.Hits[0].Fields[storedField])))
+	if err != nil {
+		return term
+	}
+	v := e.Provider
+	if name, ok := strings.CutPrefix(field, "fields."); ok {
+		v = e.Fields[name]
+	}
+	if strings.EqualFold(v, term) {
+		return v
 	}
 	return term
 }

@@ -80,7 +80,7 @@ func (s *Set) Histogram(ctx context.Context, q *Query, step time.Duration) (*His
 		}, false, nil
 	}
 	ctx = context.WithValue(ctx, search.MakeDocumentMatchHandlerKey, search.MakeDocumentMatchHandler(maker))
-	req := bleve.NewSearchRequestOptions(c.q, 0, 0, false)
+	req := bleve.NewSearchRequestOptions(c.run, 0, 0, false)
 	req.SortByCustom(search.SortOrder{&search.SortField{Field: "time"}})
 	req.Score = "none"
 	sr, err := s.alias.SearchInContext(ctx, req)

@@ -8,6 +8,7 @@ import (
 	"regexp/syntax"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -374,6 +375,81 @@ func rewrite(q query.Query) query.Query {
 			x.Regexp = re
 		}
 	}
+	if fq, ok := q.(query.FieldableQuery); ok {
+		if name, ok := strings.CutPrefix(fq.Field(), "fields."); ok && name != "" {
+			return rewriteField(q, name)
+		}
+	}
+	return q
+}
+
+// lowerValue lower-cases a value as the lower keyword analyzer does at
+// index time.
+var lowerValue = sync.OnceValue(func() func(string) string {
+	m, err := newMapping()
+	if err != nil {
+		panic(err) // the mapping is constant: a test catches this
+	}
+	b := newDocBuilder(m)
+	return b.lowerTerm
+})
+
+// rewriteField adapts a clause on fields.<name>. A name with a field of
+// its own (queriedFields) is a lower-cased keyword without positions, so
+// a quoted value becomes a term. Other names live in the shared
+// extraField as "name<sep>value" terms: the clause is moved there with
+// the name in front of its value, which keeps its meaning, fuzzy matches
+// included (the name is an exact prefix they may not edit).
+func rewriteField(q query.Query, name string) query.Query {
+	own := queriedFields[name]
+	field := extraField
+	prefix := name + extraSep
+	if own {
+		field, prefix = "fields."+name, ""
+	}
+	term := func(v string, boost *query.Boost) query.Query {
+		t := query.NewTermQuery(prefix + lowerValue()(v))
+		t.SetField(field)
+		t.BoostVal = boost
+		return t
+	}
+	switch x := q.(type) {
+	case *query.MatchPhraseQuery:
+		return term(x.MatchPhrase, x.BoostVal)
+	}
+	if own {
+		return q
+	}
+	switch x := q.(type) {
+	case *query.MatchQuery:
+		if x.Fuzziness > 0 {
+			f := query.NewFuzzyQuery(prefix + lowerValue()(x.Match))
+			f.SetField(field)
+			f.SetFuzziness(x.Fuzziness)
+			f.SetPrefix(len(prefix) + x.Prefix)
+			f.BoostVal = x.BoostVal
+			return f
+		}
+		return term(x.Match, x.BoostVal)
+	case *query.TermQuery:
+		x.Term = prefix + x.Term
+		x.SetField(field)
+	case *query.WildcardQuery:
+		x.Wildcard = prefix + x.Wildcard // names hold no * or ?
+		x.SetField(field)
+	case *query.PrefixQuery:
+		x.Prefix = prefix + x.Prefix
+		x.SetField(field)
+	case *query.FuzzyQuery:
+		x.Term = prefix + x.Term
+		x.Prefix += len(prefix)
+		x.SetField(field)
+	case *query.RegexpQuery:
+		x.Regexp = regexp.QuoteMeta(prefix) + "(?:" + x.Regexp + ")"
+		x.SetField(field)
+	}
+	// Ranges keep their field: fields hold text, so numeric and date
+	// ranges never matched them.
 	return q
 }
 
@@ -511,7 +587,9 @@ func takeTimeClauses(b *query.BooleanQuery, tr *timeRange) (taken bool) {
 
 // compiled is a Query ready to run.
 type compiled struct {
-	q        query.Query
+	q query.Query
+	// run is q as it runs on an exlog index (see numeric.go).
+	run      query.Query
 	warnings []string
 	// fingerprint identifies the search apart from its time bounds, so a
 	// page token is refused by a different search but still accepted when
@@ -617,6 +695,7 @@ func (q *Query) compile() (*compiled, error) {
 	}
 	top.AddMust(must...)
 	out.q = top
+	out.run = slimRanges(top)
 
 	// The fingerprint leaves out the time bounds (see compiled).
 	fp := *q

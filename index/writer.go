@@ -1,6 +1,7 @@
 package index
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,8 +10,10 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/document"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 
 	"github.com/exlog/exlog/detect"
@@ -25,79 +28,161 @@ const (
 	markerKey = "exlog.index"
 	metaKey   = "exlog.meta"
 	// FormatVersion changes when the mapping or document shape changes.
-	FormatVersion = "1"
+	// 2: slim documents, one stored copy per event, fields.<name> folded
+	// into one keyword field.
+	FormatVersion = "2"
 )
 
-// batchSize and writers follow measurements on a 2-core machine: several
-// goroutines submitting batches is what speeds bleve up (it builds a
-// segment inside each Batch call); 2k-document batches keep memory modest.
-const batchSize = 2000
+// batchSize, writers and maxInflight follow measurements on a 2-core
+// machine (fixtures/bench): bleve builds a segment inside each Batch
+// call, so several goroutines submitting batches keep both cores busy.
+// On a 100k-line cluster log, 2k-document batches cost the same CPU as
+// 5k ones at half the memory (290 vs 580 MB); 10k ones cost more of both.
+// On the shared corpus, 1k batches cost no more CPU than 2k ones and peak
+// at 270 MB instead of 440 MB. At most maxInflight batches wait to be
+// written, which keeps memory flat whatever the size of the bundle.
+var (
+	batchSize   = 1000
+	writers     = max(2, runtime.GOMAXPROCS(0))
+	maxInflight = writers + 1
+)
+
+// persistWait bounds how long Close waits for bleve to report the last
+// batches written after it stopped making progress: a full disk makes
+// bleve retry forever without calling back.
+const persistWait = 30 * time.Second
+
+// stallWait bounds how long a batch waits for earlier ones to be written.
+const stallWait = 2 * time.Minute
 
 // Writer builds an index. Add and AddFindings are safe for concurrent use.
 type Writer struct {
 	final, tmp string
 	idx        bleve.Index
+	build      *docBuilder
 
-	docs    chan doc
+	docs    chan *document.Document
 	wg      sync.WaitGroup
-	persist sync.WaitGroup
+	pending sync.WaitGroup // batches not yet persisted
+	// inflight holds a token per batch submitted and not yet persisted:
+	// with unsafe_batch, Batch returns before the segment is written, and
+	// without a bound, segments would pile up in memory whenever the
+	// persister falls behind.
+	inflight chan struct{}
+	failed   chan struct{} // closed on the first error
+	stop     func() bool   // stops watching the context
 
 	mu  sync.Mutex
 	err error
 	n   int
 }
 
-type doc struct {
-	id   string
-	body map[string]any
+// Create starts building an index that will appear at path when Close
+// succeeds. An existing index at path is replaced then, not before; a
+// directory exlog cannot prove it created is never replaced.
+func Create(path string) (*Writer, error) {
+	return CreateContext(context.Background(), path)
 }
 
-// Create starts building an index that will appear at path when Close
-// succeeds. An existing index at path is replaced then, not before.
-func Create(path string) (*Writer, error) {
+// CreateContext is Create with a context: when ctx ends (SIGINT or
+// SIGTERM in exlog), the index being built is discarded at once and Close
+// returns the context's error.
+func CreateContext(ctx context.Context, path string) (*Writer, error) {
 	path = filepath.Clean(path)
 	if fi, err := os.Stat(path); err == nil {
 		if !fi.IsDir() {
-			return nil, fmt.Errorf("%s exists and is not an index directory", path)
+			return nil, fmt.Errorf("%s exists and is not an index directory: %w", path, ErrNotIndex)
 		}
-		if !isIndex(path) {
-			return nil, fmt.Errorf("%s exists and is not an exlog index; choose another --index or remove it", path)
+		if !ownedIndex(path) {
+			return nil, fmt.Errorf("%s exists and exlog did not create it (no %s file in it); choose another --index or remove it yourself: %w", path, markerFile, ErrNotIndex)
 		}
 	}
-	tmp, err := os.MkdirTemp(filepath.Dir(path), "."+filepath.Base(path)+".building-")
+	CleanLeftovers(path)
+	tmp, err := os.MkdirTemp(filepath.Dir(path), "."+filepath.Base(path)+".building-"+strconv.Itoa(os.Getpid())+"-")
 	if err != nil {
-		return nil, fmt.Errorf("cannot create the index beside %s: %w", path, err)
+		return nil, destError(path, err)
 	}
 	m, err := newMapping()
 	if err != nil {
+		os.RemoveAll(tmp)
 		return nil, err
 	}
-	// bleve wants to create the directory itself.
-	os.Remove(tmp)
-	idx, err := bleve.NewUsing(tmp, m, scorch.Name, scorch.Name, map[string]any{"unsafe_batch": true})
+	w := &Writer{final: path, tmp: tmp, build: newDocBuilder(m), docs: make(chan *document.Document, batchSize), failed: make(chan struct{})}
+	errorTargets.Store(filepath.Join(tmp, "store"), w) // scorch's own folder
+	// bleve wants to create the directory itself; the marker follows at
+	// once.
+	os.RemoveAll(tmp)
+	idx, err := bleve.NewUsing(tmp, m, scorch.Name, scorch.Name, map[string]any{
+		"unsafe_batch":           true,
+		"asyncErrorCallbackName": asyncErrorCallback,
+	})
+	w.inflight = make(chan struct{}, maxInflight)
 	if err != nil {
+		errorTargets.Delete(filepath.Join(tmp, "store"))
 		os.RemoveAll(tmp)
-		return nil, fmt.Errorf("cannot create index: %w", err)
+		return nil, destError(path, fmt.Errorf("cannot create index: %w", err))
 	}
-	w := &Writer{final: path, tmp: tmp, idx: idx, docs: make(chan doc, batchSize)}
-	for range max(2, runtime.GOMAXPROCS(0)) {
+	w.idx = idx
+	// The marker goes in before any event, so that a run killed at any
+	// later point leaves a folder the next run can prove is its own.
+	if err := writeMarker(tmp); err != nil {
+		idx.Close()
+		errorTargets.Delete(filepath.Join(tmp, "store"))
+		os.RemoveAll(tmp)
+		return nil, destError(path, err)
+	}
+	for range writers {
 		w.wg.Add(1)
 		go w.batcher()
 	}
+	w.stop = context.AfterFunc(ctx, func() { w.fail(ctx.Err()) })
 	return w, nil
 }
 
-func isIndex(path string) bool {
-	_, err := os.Stat(filepath.Join(path, "index_meta.json"))
-	return err == nil
+// asyncErrorCallback is the name under which scorch finds onAsyncError.
+const asyncErrorCallback = "exlog.index.writer"
+
+// errorTargets maps the scorch directory of an index being built to its
+// Writer, for the asynchronous error callback, which only gets the path.
+var errorTargets sync.Map
+
+func init() {
+	scorch.RegistryAsyncErrorCallbacks[asyncErrorCallback] = onAsyncError
+}
+
+// onAsyncError hears the errors of scorch's background persister and
+// merger. A persister that cannot write (disk full, read-only) retries
+// forever without calling back, so the first such error fails the Writer.
+func onAsyncError(err error, path string) {
+	if w, ok := errorTargets.Load(path); ok {
+		w.(*Writer).fail(fmt.Errorf("index: writing %s: %w", path, err))
+	}
 }
 
 func (w *Writer) fail(err error) {
 	w.mu.Lock()
+	defer w.mu.Unlock()
 	if w.err == nil {
 		w.err = err
+		close(w.failed)
 	}
-	w.mu.Unlock()
+}
+
+// Err is the first error the Writer met, or nil. After an error, Add
+// discards events; Close returns the error.
+func (w *Writer) Err() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}
+
+func (w *Writer) broken() bool {
+	select {
+	case <-w.failed:
+		return true
+	default:
+		return false
+	}
 }
 
 // batcher collects documents into batches and submits them. With
@@ -107,25 +192,43 @@ func (w *Writer) batcher() {
 	defer w.wg.Done()
 	b := w.idx.NewBatch()
 	flush := func() {
-		if b.Size() == 0 {
+		if b.Size() == 0 || w.broken() {
+			b.Reset()
 			return
 		}
-		w.persist.Add(1)
+		select {
+		case w.inflight <- struct{}{}:
+		case <-w.failed:
+			b.Reset()
+			return
+		case <-time.After(stallWait):
+			// Last resort: scorch reports write errors (onAsyncError),
+			// but a writer must never wait forever.
+			w.fail(fmt.Errorf("index: nothing was written for %v", stallWait))
+			b.Reset()
+			return
+		}
+		w.pending.Add(1)
 		b.SetPersistedCallback(func(err error) {
 			if err != nil {
 				w.fail(fmt.Errorf("index: persisting a batch: %w", err))
 			}
-			w.persist.Done()
+			<-w.inflight
+			w.pending.Done()
 		})
 		if err := w.idx.Batch(b); err != nil {
 			w.fail(fmt.Errorf("index: %w", err))
-			w.persist.Done()
+			<-w.inflight
+			w.pending.Done()
 		}
 		b = w.idx.NewBatch()
 	}
 	for d := range w.docs {
-		if err := b.Index(d.id, d.body); err != nil {
-			w.fail(fmt.Errorf("index: document %s: %w", d.id, err))
+		if w.broken() {
+			continue // drain: the index is lost anyway
+		}
+		if err := b.IndexAdvanced(d); err != nil {
+			w.fail(fmt.Errorf("index: document %s: %w", d.ID(), err))
 			continue
 		}
 		if b.Size() >= batchSize {
@@ -137,10 +240,13 @@ func (w *Writer) batcher() {
 
 // Add indexes one event.
 func (w *Writer) Add(e *parse.Event) {
-	w.docs <- doc{id: e.ID(), body: EventDoc(e)}
 	w.mu.Lock()
 	w.n++
 	w.mu.Unlock()
+	if w.broken() {
+		return
+	}
+	w.docs <- w.build.eventDoc(e)
 }
 
 // Count is the number of events added so far.
@@ -154,25 +260,14 @@ func (w *Writer) Count() int {
 // reports need no re-parse.
 func (w *Writer) AddFindings(fs []detect.Finding) error {
 	for i := range fs {
-		f := &fs[i]
-		body, err := json.Marshal(f)
+		d, err := w.build.findingDoc("finding:"+strconv.Itoa(i)+":"+fs[i].Detector, &fs[i])
 		if err != nil {
 			return err
 		}
-		d := map[string]any{
-			"type":     TypeFinding,
-			"detector": f.Detector,
-			"severity": f.Severity.String(),
-			"cause":    f.Cause,
-			"nodes":    f.Nodes,
-			"groups":   f.Groups,
-			"message":  f.Summary + "\n" + f.Explanation,
-			"json":     string(body),
+		if w.broken() {
+			return w.Err()
 		}
-		if !f.Start.IsZero() {
-			d["time"] = f.Start
-		}
-		w.docs <- doc{id: "finding:" + strconv.Itoa(i) + ":" + f.Detector, body: d}
+		w.docs <- d
 	}
 	return nil
 }
@@ -191,6 +286,9 @@ func (w *Writer) SetMeta(v any) error {
 // with unsafe_batch a plain SetInternal may still be in memory when the
 // index closes, and is then lost.
 func (w *Writer) setInternal(key string, val []byte) error {
+	if w.broken() {
+		return w.Err()
+	}
 	b := w.idx.NewBatch()
 	b.SetInternal([]byte(key), val)
 	done := make(chan error, 1)
@@ -198,79 +296,74 @@ func (w *Writer) setInternal(key string, val []byte) error {
 	if err := w.idx.Batch(b); err != nil {
 		return err
 	}
-	return <-done
+	select {
+	case err := <-done:
+		return err
+	case <-w.failed:
+		return w.Err()
+	}
 }
 
-// EventDoc is the document stored for an event.
-func EventDoc(e *parse.Event) map[string]any {
-	d := map[string]any{
-		"type":         TypeEvent,
-		"time_quality": string(e.TimeQuality),
-		"source":       e.Source,
-		"file":         e.File,
-		"message":      e.Message,
+// waitPersisted waits until every submitted batch is on disk, or the
+// Writer has failed.
+func (w *Writer) waitPersisted() {
+	done := make(chan struct{})
+	go func() {
+		w.pending.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-w.failed:
 	}
-	if !e.Time.IsZero() {
-		d["time"] = e.Time
-	}
-	put := func(k, v string) {
-		if v != "" {
-			d[k] = v
-		}
-	}
-	put("node", e.Node)
-	put("kind", e.Kind)
-	put("provider", e.Provider)
-	put("level", e.Level)
-	if e.Line > 0 {
-		d["line"] = float64(e.Line)
-	}
-	if e.Record > 0 || e.Offset > 0 {
-		d["record"] = strconv.FormatUint(e.Record, 10)
-		d["offset"] = strconv.FormatInt(e.Offset, 10)
-	}
-	if e.EventID != 0 {
-		d["event_id"] = float64(e.EventID)
-		d["eid"] = strconv.Itoa(e.EventID)
-	}
-	if e.Run > 0 {
-		d["run"] = float64(e.Run)
-	}
-	if len(e.Fields) > 0 {
-		f := make(map[string]any, len(e.Fields))
-		for k, v := range e.Fields {
-			f[k] = v
-		}
-		d["fields"] = f
-	}
-	return d
 }
 
 // Close flushes every batch, waits until all are persisted, closes the
 // index and moves it into place. On error the partial index is removed.
 func (w *Writer) Close() error {
+	w.stop()
 	close(w.docs)
 	w.wg.Wait()
-	w.persist.Wait()
-	if err := w.setInternal(markerKey, []byte(FormatVersion)); err != nil {
-		w.fail(err)
+	w.waitPersisted()
+	if w.Err() == nil {
+		if err := w.setInternal(markerKey, []byte(FormatVersion)); err != nil {
+			w.fail(err)
+		}
 	}
-	if err := w.idx.Close(); err != nil {
-		w.fail(err)
-	}
-	if w.err != nil {
+	w.closeIndex()
+	if err := w.Err(); err != nil {
 		os.RemoveAll(w.tmp)
-		return w.err
+		if isDiskError(err) {
+			return destError(w.final, err)
+		}
+		return err
 	}
 	return replaceDir(w.tmp, w.final)
 }
 
+// closeIndex closes bleve, but gives up waiting after persistWait: a
+// persister stuck on a full disk may never return.
+func (w *Writer) closeIndex() {
+	defer errorTargets.Delete(filepath.Join(w.tmp, "store"))
+	done := make(chan error, 1)
+	go func() { done <- w.idx.Close() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			w.fail(err)
+		}
+	case <-time.After(persistWait):
+		w.fail(errors.New("index: closing the index timed out"))
+	}
+}
+
 // Abort discards the index being built.
 func (w *Writer) Abort() {
+	w.stop()
+	w.fail(errors.New("index: aborted"))
 	close(w.docs)
 	w.wg.Wait()
-	w.persist.Wait()
-	w.idx.Close()
+	w.closeIndex()
 	os.RemoveAll(w.tmp)
 }
 
@@ -283,7 +376,7 @@ func replaceDir(tmp, final string) error {
 		old = final + ".old-" + strconv.Itoa(os.Getpid())
 		if err := os.Rename(final, old); err != nil {
 			os.RemoveAll(tmp)
-			return fmt.Errorf("cannot replace %s: %w", final, err)
+			return destError(final, fmt.Errorf("cannot replace %s: %w", final, err))
 		}
 	}
 	if err := os.Rename(tmp, final); err != nil {
@@ -291,7 +384,7 @@ func replaceDir(tmp, final string) error {
 			os.Rename(old, final)
 		}
 		os.RemoveAll(tmp)
-		return fmt.Errorf("cannot move the index into place at %s: %w", final, err)
+		return destError(final, fmt.Errorf("cannot move the index into place at %s: %w", final, err))
 	}
 	if old != "" {
 		os.RemoveAll(old)

@@ -287,9 +287,19 @@ func triageCase(ctx context.Context, e *env, o *triageOptions, name string, bund
 	}
 	var w *index.Writer
 	if !o.noIndex {
-		var err error
-		if w, err = index.Create(indexPath); err != nil {
+		// Never inside a bundle folder: a default path moves beside it, a
+		// chosen one is refused.
+		safe, err := index.SafePath(bundles, indexPath, o.index != "")
+		if err != nil {
 			return nil, &exitError{code: exitUsage, err: err}
+		}
+		indexPath = safe
+		if w, err = index.CreateContext(ctx, indexPath); err != nil {
+			code := exitUsage
+			if errors.Is(err, index.ErrUnwritable) {
+				code = exitIncomplete
+			}
+			return nil, &exitError{code: code, err: err}
 		}
 	}
 	res, err := triage.Run(ctx, opt)
