@@ -12,12 +12,13 @@ import (
 	"syscall"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/exlog/exlog/parse"
 )
 
 // markerFile is exlog's own file in every index folder it builds: the
 // proof that the folder is exlog's to replace or delete. A folder that
 // merely holds a bleve index_meta.json may be anyone's.
-const markerFile = "exlog-index"
+const markerFile = parse.IndexMarker
 
 const markerText = "This folder is an exlog index (https://github.com/exlog/exlog).\nexlog replaces or deletes it only while this file is in it.\n"
 

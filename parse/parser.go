@@ -89,6 +89,11 @@ type Report struct {
 	mu sync.Mutex
 }
 
+// IndexMarker is the file exlog writes into every index folder it builds.
+// The bundle walker never reads a folder that holds it: an index is
+// exlog's output, never its input.
+const IndexMarker = "exlog-index"
+
 // File statuses.
 const (
 	StatusOK       = "ok"

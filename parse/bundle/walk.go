@@ -176,6 +176,10 @@ func (w *walker) dir(realRoot, full, rel, nodePrefix, prefix string, visit func(
 			if err != nil {
 				return err
 			}
+		case e.IsDir() && isIndexDir(childFull):
+			if err := w.refuse(b, parse.StatusRejected, "", "an exlog index (exlog's own output); not read as input", visit); err != nil {
+				return err
+			}
 		case e.IsDir():
 			np := nodePrefix
 			if wrapper {
@@ -202,6 +206,12 @@ func (w *walker) dir(realRoot, full, rel, nodePrefix, prefix string, visit func(
 		}
 	}
 	return nil
+}
+
+// isIndexDir reports whether a folder is an index exlog built.
+func isIndexDir(dir string) bool {
+	_, err := os.Lstat(filepath.Join(dir, parse.IndexMarker))
+	return err == nil
 }
 
 // onlyFolder reports whether a directory holds one folder and nothing

@@ -840,3 +840,21 @@ func TestTarInsideZip(t *testing.T) {
 		}
 	}
 }
+
+// An index exlog built inside a bundle folder (an older exlog wrote it
+// there, or a user copied it in) is never read as input.
+func TestIndexFolderNotRead(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "NODE1", "a.log"), []byte("LINE 1\n"))
+	writeFile(t, filepath.Join(dir, "case.exlog", parse.IndexMarker), []byte("marker\n"))
+	writeFile(t, filepath.Join(dir, "case.exlog", "store", "x.log"), []byte("LINE x\n"))
+	res := runParse(t, []string{dir}, Options{})
+	for _, r := range res.reports {
+		if strings.HasPrefix(r.Path, "case.exlog/") {
+			t.Errorf("read %s from an index folder", r.Path)
+		}
+	}
+	if r := res.get(t, "case.exlog"); r.Status != parse.StatusRejected || !strings.Contains(r.Error, "exlog index") {
+		t.Errorf("case.exlog: %s %q", r.Status, r.Error)
+	}
+}
