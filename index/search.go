@@ -113,6 +113,10 @@ func openSettled(abs, shown string) (*Reader, error) {
 			r.Close()
 			err = fmt.Errorf("%s was replaced while it was being opened", shown)
 		}
+		// A swap that finished after the second look but before this one
+		// left no .old- folder behind: look at the path once more.
+		now, _ := os.Stat(abs)
+		changed = changed || (now == nil) != (after == nil)
 		if !(changed || beingReplaced(abs)) || time.Now().After(deadline) {
 			if _, serr := os.Stat(abs); errors.Is(serr, fs.ErrNotExist) {
 				return nil, fmt.Errorf("%w at %s (exlog triage BUNDLE writes <bundle>%s)", ErrNoIndex, shown, Suffix)
