@@ -48,9 +48,13 @@ triage does, or an index written by exlog triage (--index DIR).
 
 Every document has an ID made of the bundle's name, --case and the event's
 position, so a second export of the same bundle replaces the first in
-Elasticsearch and OpenSearch. (VictoriaLogs does not read _id; count distinct
-event.id there.) Findings are documents with event.kind "alert" whose
-evidence names the events' IDs.
+Elasticsearch and OpenSearch. VictoriaLogs does not read _id and keeps every
+copy, so for a URL ending in /insert/elasticsearch exlog first asks its
+LogsQL endpoint (/select/logsql/query on the same host) which IDs of the
+case and bundle it holds, and sends only the others; the summary counts
+them as already present. When that question fails, exlog says so and sends
+everything; --resend sends everything without asking. Findings are
+documents with event.kind "alert" whose evidence names the events' IDs.
 
 Requests are batched (--batch-docs, --batch-bytes), gzip-compressed, and
 retried with backoff on 429, 5xx and connection errors; documents the engine
@@ -81,6 +85,7 @@ To an engine (one must be listening there):
 		fs.IntVar(&o.retries, "retries", 8, "retries of one request after 429, 5xx or a connection error")
 		fs.DurationVar(&o.minBackoff, "backoff", 500*time.Millisecond, "first wait before a retry; it doubles up to 30s, or follows the engine's Retry-After")
 		fs.BoolVar(&o.noGzip, "no-gzip", false, "send request bodies uncompressed")
+		fs.BoolVar(&o.resend, "resend", false, "send every document, even those VictoriaLogs already holds (it then keeps two copies)")
 		fs.IntVar(&o.maxDocBytes, "max-doc-bytes", 256<<10, "cut the longest texts of a larger document, noting it in exlog.truncated (0: no limit; files are not cut unless this is given)")
 		fs.StringVar(&o.ca, "ca", "", "PEM file of certificate authorities to trust for --to https://")
 		fs.IntVar(&o.workers, "workers", 0, "files parsed at once (default: the number of CPUs)")
@@ -92,7 +97,7 @@ type exportOptions struct {
 	to, out, format, index, caseID, esIndex, ca string
 	batchDocs, batchBytes, concurrency, retries int
 	maxDocBytes                                 int
-	noGzip                                      bool
+	noGzip, resend                              bool
 	workers                                     int
 	minBackoff                                  time.Duration
 	fs                                          *pflag.FlagSet
@@ -167,9 +172,32 @@ func (o *exportOptions) run(ctx context.Context, e *env, args []string) error {
 	if o.out != "" && !o.fs.Changed("max-doc-bytes") {
 		limit = 0
 	}
+	// present holds the IDs of the case being exported that the engine
+	// already has (VictoriaLogs only, see ListsPresent): one case's IDs at
+	// a time, about 40 bytes each. It is set before the case's first
+	// document and only read while its documents are added.
+	var present *export.IDSet
+	var already atomic.Int64
+	askPresent := func(src export.Source) {
+		present = nil
+		if client == nil || o.resend || !client.ListsPresent() {
+			return
+		}
+		ids, err := client.PresentIDs(ctx, src)
+		if err != nil {
+			logf("cannot ask the engine which documents of %s it holds already, so every document is sent (VictoriaLogs then keeps a second copy of those it has): %v", sourceName(src), err)
+			return
+		}
+		present = ids
+	}
+
 	start := time.Now()
 	var events, findings, cut atomic.Int64
 	add := func(d *export.Document) error {
+		if present.Has(d.ID) {
+			already.Add(1)
+			return nil
+		}
 		if export.Fit(d, limit) {
 			cut.Add(1)
 		}
@@ -201,6 +229,7 @@ func (o *exportOptions) run(ctx context.Context, e *env, args []string) error {
 		var fs []detect.Finding
 		fs, readErr = indexEvents(ctx, o.index, func(meta *triage.Result) {
 			src = indexSource(meta, o.caseID)
+			askPresent(src)
 		}, func(ev *parse.Event) error {
 			events.Add(1)
 			return add(export.EventDoc(src, ev))
@@ -210,6 +239,7 @@ func (o *exportOptions) run(ctx context.Context, e *env, args []string) error {
 		}
 	} else {
 		for _, c := range exportCases(args, o.caseID) {
+			askPresent(c.src)
 			res, err := caseEvents(ctx, e, prog, c, o.workers, func(ev *parse.Event) error {
 				events.Add(1)
 				return add(export.EventDoc(c.src, ev))
@@ -256,8 +286,8 @@ func (o *exportOptions) run(ctx context.Context, e *env, args []string) error {
 
 	s := client.Stats()
 	rate := float64(s.Sent) / max(elapsed.Seconds(), 1e-3)
-	fmt.Fprintf(e.stderr, "exlog export: %d events and %d findings: %d sent, %d rejected, %d not sent, %d retried; %d requests, %.1f MB (%.1f MB on the wire) in %s, %.0f documents/s\n",
-		events.Load(), findings.Load(), s.Sent, s.Rejected, s.NotSent, s.Retried, s.Requests,
+	fmt.Fprintf(e.stderr, "exlog export: %d events and %d findings: %d sent, %d rejected, %d not sent, %d retried, %d already present; %d requests, %.1f MB (%.1f MB on the wire) in %s, %.0f documents/s\n",
+		events.Load(), findings.Load(), s.Sent, s.Rejected, s.NotSent, s.Retried, already.Load(), s.Requests,
 		float64(s.Bytes)/1e6, float64(s.WireBytes)/1e6, elapsed.Round(time.Millisecond), rate)
 	if s.Rejected > 0 {
 		_, byType := client.Rejections()
@@ -284,6 +314,14 @@ func (o *exportOptions) run(ctx context.Context, e *env, args []string) error {
 		return &exitError{code: exitIncomplete, err: fmt.Errorf("%d documents were rejected and %d not sent; see above", s.Rejected, s.NotSent)}
 	}
 	return nil
+}
+
+// sourceName names a case and bundle for messages.
+func sourceName(src export.Source) string {
+	if src.Case == "" {
+		return "bundle " + src.Bundle
+	}
+	return "case " + src.Case + " (bundle " + src.Bundle + ")"
 }
 
 // bundlesName names the bundles of a case as exlog triage names one

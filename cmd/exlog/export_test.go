@@ -364,6 +364,19 @@ func runExport(t *testing.T, args ...string) string {
 
 var summaryRE = regexp.MustCompile(`(\d+) sent, (\d+) rejected, (\d+) not sent, (\d+) retried`)
 
+var alreadyRE = regexp.MustCompile(`(\d+) already present`)
+
+// alreadyPresent reads the documents the summary says the engine held.
+func alreadyPresent(t *testing.T, stderr string) int {
+	t.Helper()
+	m := alreadyRE.FindStringSubmatch(stderr)
+	if m == nil {
+		t.Fatalf("no count of documents already present in:\n%s", stderr)
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
+
 func summary(t *testing.T, stderr string) (sent, rejected, notSent, retried int) {
 	t.Helper()
 	m := summaryRE.FindStringSubmatch(stderr)
@@ -429,17 +442,22 @@ func TestExportToVictoriaLogs(t *testing.T) {
 			t.Errorf("the corpus gave no EVTX or EVT event to check: %v", checked)
 		}
 
-		// VictoriaLogs keeps every entry it is sent and ignores _id, so a
-		// second export stores a second copy; the distinct event.id
-		// count, and the set of IDs, stay what they were. Elasticsearch
-		// and OpenSearch replace documents by _id instead (see the es-bulk
-		// test below).
-		runExport(t, "--to", vl, "--case", "corpus", dir)
-		x.checkEveryID(t, base, 2)
-		rows = logsQL(t, base, `exlog.case:=corpus | stats count() n, count_uniq(event.id) u`)
-		if len(rows) != 1 || rows[0]["n"] != strconv.Itoa(2*len(x.ids)) || rows[0]["u"] != strconv.Itoa(len(x.ids)) {
-			t.Errorf("after a second export: %v, want n=%d u=%d", rows, 2*len(x.ids), len(x.ids))
+		// VictoriaLogs keeps every entry it is sent and ignores _id, so
+		// exlog asks it first which documents it holds: a second export
+		// sends none and the engine's counts stay what they were.
+		// (Elasticsearch and OpenSearch replace documents by _id; see the
+		// es-bulk test below.)
+		stderr = runExport(t, "--to", vl, "--case", "corpus", dir)
+		sent, rejected, notSent, _ = summary(t, stderr)
+		if already := alreadyPresent(t, stderr); sent != 0 || rejected != 0 || notSent != 0 || already != len(x.ids) {
+			t.Errorf("second export: sent %d, rejected %d, not sent %d, already present %d; want all %d already present\n%s", sent, rejected, notSent, already, len(x.ids), stderr)
 		}
+		x.checkEveryID(t, base, 1)
+		rows = logsQL(t, base, `exlog.case:=corpus | stats count() n, count_uniq(event.id) u`)
+		if len(rows) != 1 || rows[0]["n"] != strconv.Itoa(len(x.ids)) || rows[0]["u"] != strconv.Itoa(len(x.ids)) {
+			t.Errorf("after a second export: %v, want n=u=%d", rows, len(x.ids))
+		}
+		x.checkCounts(t, base, false)
 	})
 
 	scenario := filepath.Join(fixtures.Dir(), "scenarios", "ex2003-rolling-upgrade-4node")
@@ -479,6 +497,11 @@ func TestExportToVictoriaLogs(t *testing.T) {
 		stderr := runExport(t, "--to", srv.URL+"/insert/elasticsearch", "--case", "faults",
 			"--batch-docs", "50", "--concurrency", "1", "--backoff", "1ms", scenario)
 		sent, rejected, notSent, retried := summary(t, stderr)
+		// The proxy refuses the question which documents the engine holds:
+		// exlog says so and sends everything.
+		if !strings.Contains(stderr, "cannot ask the engine which documents of case faults") || alreadyPresent(t, stderr) != 0 {
+			t.Errorf("no warning that the engine could not be asked, or documents skipped:\n%s", stderr)
+		}
 		if p.requests() < 6 {
 			t.Fatalf("the proxy saw %d requests; the faults were not all played", p.requests())
 		}
@@ -494,10 +517,96 @@ func TestExportToVictoriaLogs(t *testing.T) {
 		}
 		x.checkCounts(t, base, true)
 	})
+
+	t.Run("interrupted", func(t *testing.T) {
+		const first = 3 * 50 // documents the proxy lets through
+		x := expect(t, "resume", scenario)
+		if len(x.ids) <= first {
+			t.Fatalf("the scenario gives %d documents; the test needs more than %d", len(x.ids), first)
+		}
+		p := &cutProxy{target: base, bulks: first / 50}
+		srv := httptest.NewServer(p)
+		defer srv.Close()
+		code, _, stderr := exlogRun(t, "export", "--to", srv.URL+"/insert/elasticsearch", "--case", "resume",
+			"--batch-docs", "50", "--concurrency", "1", scenario)
+		sent, _, notSent, _ := summary(t, stderr)
+		if code == exitOK || sent != first || notSent == 0 || alreadyPresent(t, stderr) != 0 {
+			t.Fatalf("interrupted export: exit %d, sent %d, not sent %d; want a failure after %d sent\n%s", code, sent, notSent, first, stderr)
+		}
+		if n := logsQLCount(t, base, `exlog.case:=resume`); n != first {
+			t.Fatalf("%d documents in VictoriaLogs after the interrupted export, want %d", n, first)
+		}
+
+		// Run again: only the documents the engine lacks are sent.
+		stderr = runExport(t, "--to", vl, "--case", "resume", "--batch-docs", "50", scenario)
+		sent, rejected, notSent, _ := summary(t, stderr)
+		if already := alreadyPresent(t, stderr); sent != len(x.ids)-first || rejected != 0 || notSent != 0 || already != first {
+			t.Errorf("resumed export: sent %d, rejected %d, not sent %d, already present %d; want %d sent, %d already present\n%s",
+				sent, rejected, notSent, already, len(x.ids)-first, first, stderr)
+		}
+		x.checkEveryID(t, base, 1)
+		x.checkCounts(t, base, false)
+
+		// --resend does not ask, and VictoriaLogs keeps the second copies.
+		stderr = runExport(t, "--to", vl, "--case", "resume", "--resend", scenario)
+		if sent, _, _, _ := summary(t, stderr); sent != len(x.ids) || alreadyPresent(t, stderr) != 0 {
+			t.Errorf("--resend: sent %d, want %d\n%s", sent, len(x.ids), stderr)
+		}
+		x.checkEveryID(t, base, 2)
+	})
 }
 
-// faultProxy stands between the exporter and VictoriaLogs and plays, in
-// order: 429 with Retry-After, 503, a connection dropped without an
+// forward sends a request on to target and returns the answer.
+func forward(target string, r *http.Request, body []byte) (*http.Response, []byte, error) {
+	req, _ := http.NewRequest(r.Method, target+r.URL.RequestURI(), bytes.NewReader(body))
+	for _, h := range []string{"Content-Type", "Content-Encoding"} {
+		req.Header.Set(h, r.Header.Get(h))
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	return resp, out, err
+}
+
+// cutProxy forwards queries and the first bulks _bulk requests to
+// VictoriaLogs, then refuses every _bulk request as unauthorised, which
+// stops an export halfway.
+type cutProxy struct {
+	target string
+	bulks  int
+	mu     sync.Mutex
+	n      int
+}
+
+func (p *cutProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return
+	}
+	if strings.HasSuffix(r.URL.Path, "/_bulk") {
+		p.mu.Lock()
+		p.n++
+		n := p.n
+		p.mu.Unlock()
+		if n > p.bulks {
+			http.Error(w, "cut by the test proxy", http.StatusForbidden)
+			return
+		}
+	}
+	resp, out, err := forward(p.target, r, body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	w.WriteHeader(resp.StatusCode)
+	w.Write(out)
+}
+
+// faultProxy stands between the exporter and VictoriaLogs, refuses every
+// LogsQL query, and plays on _bulk requests, in order: 429 with Retry-After, 503, a connection dropped without an
 // answer, then a forwarded request whose first two items it reports as
 // refused with 429 (as a busy Elasticsearch does item by item), then it
 // forwards everything.
@@ -514,6 +623,10 @@ func (p *faultProxy) requests() int {
 }
 
 func (p *faultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !strings.HasSuffix(r.URL.Path, "/_bulk") {
+		http.Error(w, "the test proxy answers no queries", http.StatusForbidden)
+		return
+	}
 	p.mu.Lock()
 	p.n++
 	n := p.n
@@ -537,17 +650,11 @@ func (p *faultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	req, _ := http.NewRequest(r.Method, p.target+r.URL.RequestURI(), bytes.NewReader(body))
-	for _, h := range []string{"Content-Type", "Content-Encoding"} {
-		req.Header.Set(h, r.Header.Get(h))
-	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, out, err := forward(p.target, r, body)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)
 		return
 	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
 	if n == 4 && resp.StatusCode == 200 {
 		var res struct {
 			Took  int               `json:"took"`

@@ -93,6 +93,7 @@ type Client struct {
 	opt      ClientOptions
 	ctx      context.Context
 	endpoint string
+	queryURL string // VictoriaLogs' LogsQL endpoint, or ""
 	http     *http.Client
 
 	mu    sync.Mutex // guards cur and closed
@@ -178,6 +179,7 @@ func NewClient(ctx context.Context, opt ClientOptions) (*Client, error) {
 		opt:          opt,
 		ctx:          ctx,
 		endpoint:     endpoint,
+		queryURL:     queryURLFor(endpoint),
 		http:         &http.Client{Transport: tr, Timeout: opt.Timeout},
 		todo:         make(chan *batch),
 		done:         make(chan struct{}),
@@ -548,12 +550,7 @@ func (c *Client) post(b *batch) (*bulkResponse, time.Duration, error) {
 	if !c.opt.NoGzip {
 		req.Header.Set("Content-Encoding", "gzip")
 	}
-	switch {
-	case c.opt.APIKey != "":
-		req.Header.Set("Authorization", "ApiKey "+c.opt.APIKey)
-	case c.opt.Username != "":
-		req.SetBasicAuth(c.opt.Username, c.opt.Password)
-	}
+	c.authorize(req)
 	resp, err := c.http.Do(req)
 	if err != nil {
 		if c.ctx.Err() != nil {
@@ -593,6 +590,16 @@ func (c *Client) post(b *batch) (*bulkResponse, time.Duration, error) {
 		return nil, 0, fatalError{fmt.Errorf("export: %s answered something other than a bulk response: %v: %s", c.endpoint, err, snippet(data))}
 	}
 	return res, 0, nil
+}
+
+// authorize adds the credentials of the options to a request.
+func (c *Client) authorize(req *http.Request) {
+	switch {
+	case c.opt.APIKey != "":
+		req.Header.Set("Authorization", "ApiKey "+c.opt.APIKey)
+	case c.opt.Username != "":
+		req.SetBasicAuth(c.opt.Username, c.opt.Password)
+	}
 }
 
 func retryAfter(h string) time.Duration {
