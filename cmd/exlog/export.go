@@ -52,8 +52,9 @@ Elasticsearch and OpenSearch. VictoriaLogs does not read _id and keeps every
 copy, so for a URL ending in /insert/elasticsearch exlog first asks its
 LogsQL endpoint (/select/logsql/query on the same host) which IDs of the
 case and bundle it holds, and sends only the others; the summary counts
-them as already present. When that question fails, exlog says so and sends
-everything; --resend sends everything without asking. Findings are
+them as already present. (Documents sent in the last second or so may not
+be searchable yet and are sent again.) When that question fails, exlog
+says so and sends everything; --resend sends everything without asking. Findings are
 documents with event.kind "alert" whose evidence names the events' IDs.
 
 Requests are batched (--batch-docs, --batch-bytes), gzip-compressed, and
