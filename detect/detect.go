@@ -206,7 +206,7 @@ func (p *Pass) Report(f Finding) {
 	}
 	if !f.Start.IsZero() {
 		f.Start = f.Start.UTC()
-		f.TimeQuality = timeQualityOf(f.Evidence)
+		f.TimeQuality = f.StartQuality()
 		if f.TimeQuality == parse.TimeOfDayOnly {
 			const why = "its times come from a log that writes only the time of day; the dates are assumed from file times"
 			if f.ConfidenceReason == "" {
@@ -240,15 +240,56 @@ func When(t time.Time, q parse.TimeQuality) string {
 	return t.UTC().Format("2006-01-02 15:04:05") + " UTC"
 }
 
-// timeQualityOf is the worst time quality among timed evidence: a
-// finding is no surer of its times than its least sure line.
-func timeQualityOf(evs []Evidence) parse.TimeQuality {
-	rank := map[parse.TimeQuality]int{parse.TimeUTC: 1, parse.TimeLocalKnownOffset: 2, parse.TimeLocalUnknownOffset: 3, parse.TimeOfDayOnly: 4}
-	var worst parse.TimeQuality
-	for _, e := range evs {
-		if rank[e.TimeQuality] > rank[worst] {
-			worst = e.TimeQuality
+// StartQuality is how far a finding's start can be trusted: the quality
+// of the evidence timed at the start (the best of them, when several are),
+// else the least trustworthy quality of the evidence timed within the
+// finding's span, else of all its dated evidence; a start that only a
+// time of day gives (a 2003 setup progress log) is time-of-day-only. It is
+// "" when no evidence says.
+func (f Finding) StartQuality() parse.TimeQuality {
+	var atStart, inSpan, worst parse.TimeQuality
+	worse := func(a, b parse.TimeQuality) parse.TimeQuality {
+		if a == "" || b.Rank() > a.Rank() {
+			return b
 		}
+		return a
+	}
+	end := f.End
+	if end.IsZero() {
+		end = f.Start
+	}
+	clockOnly := false
+	for _, ev := range f.Evidence {
+		if ev.Time == "" {
+			if ev.Clock != "" {
+				clockOnly = true
+			}
+			continue
+		}
+		if ev.TimeQuality == "" {
+			continue
+		}
+		worst = worse(worst, ev.TimeQuality)
+		t, err := time.Parse(time.RFC3339Nano, ev.Time)
+		if err != nil {
+			continue
+		}
+		if t.Equal(f.Start) && (atStart == "" || ev.TimeQuality.Rank() < atStart.Rank()) {
+			atStart = ev.TimeQuality
+		}
+		if !t.Before(f.Start) && !t.After(end) {
+			inSpan = worse(inSpan, ev.TimeQuality)
+		}
+	}
+	switch {
+	case atStart != "":
+		return atStart
+	case clockOnly:
+		// No dated record is at the start, so a record with only a time
+		// of day gave it.
+		return parse.TimeOfDayOnly
+	case inSpan != "":
+		return inSpan
 	}
 	return worst
 }

@@ -50,6 +50,24 @@ func (q TimeQuality) DateKnown() bool {
 	return false
 }
 
+// Rank orders time qualities from best (0, UTC) to worst; an unknown
+// quality ranks between time-of-day-only and none.
+func (q TimeQuality) Rank() int {
+	switch q {
+	case TimeUTC:
+		return 0
+	case TimeLocalKnownOffset:
+		return 1
+	case TimeLocalUnknownOffset:
+		return 2
+	case TimeOfDayOnly:
+		return 3
+	case TimeNone:
+		return 5
+	}
+	return 4
+}
+
 // How an event's node was decided (Event.NodeFrom).
 const (
 	// NodeFromContent: the file itself names the computer (an EVTX

@@ -264,6 +264,9 @@ func printFindings(e *env, fs []detect.Finding, quality map[string]parse.TimeQua
 			e.para(w, pad+"- ", shown(where))
 			e.para(w, pad+"  ", shown(oneLine(displayMessage(ev.Text), 300)))
 		}
+		if f.Confidence != "" && f.Confidence != detect.ConfidenceHigh {
+			e.para(w, pad+"confidence: ", shown(render.ConfidenceText(f)))
+		}
 		if f.Remediation != "" {
 			e.para(w, pad+"fix: ", shown(f.Remediation))
 		}

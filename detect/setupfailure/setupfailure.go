@@ -176,8 +176,8 @@ func finding(r *diagnose.Run, d *diagnose.Diagnosis, retry *parse.Event) detect.
 	put("installed_release", builds.ReleaseName(installed))
 	put("mode", r.Field(parse.KeyMode))
 	put("installation_mode", r.Field(parse.KeyInstallationMode))
-	put("run_start", r.Field(parse.KeyStart))
-	put("run_end", r.Field(parse.KeyEnd))
+	put("run_start", stamp(r.Field(parse.KeyStart), r.Fact.TimeQuality))
+	put("run_end", stamp(r.Field(parse.KeyEnd), r.Fact.TimeQuality))
 	put("result", string(r.Fact.Outcome))
 	put("decided_by", fmt.Sprintf("line %d: %s", r.Fact.Decider.Line, r.Fact.Reason))
 	put("user", r.Field(parse.KeyUser))
@@ -190,7 +190,7 @@ func finding(r *diagnose.Run, d *diagnose.Diagnosis, retry *parse.Event) detect.
 	if retry != nil {
 		o := facts.SetupRunOf(retry)
 		put("retried", fmt.Sprintf("%s:%d", retry.File, retry.Line))
-		put("retried_at", timeText(o.Start))
+		put("retried_at", timeText(o.Start, o.TimeQuality))
 	}
 	for k, v := range d.Details {
 		det[k] = v
@@ -220,7 +220,8 @@ func finding(r *diagnose.Run, d *diagnose.Diagnosis, retry *parse.Event) detect.
 			f.Severity = detect.Info
 		}
 		o := facts.SetupRunOf(retry)
-		f.Summary += fmt.Sprintf(" (failed at %s, succeeded on retry at %s)", timeText(r.Fact.End), timeText(o.Start))
+		f.Summary += fmt.Sprintf(" (failed at %s, succeeded on retry at %s)",
+			timeText(r.Fact.End, r.Fact.TimeQuality), timeText(o.Start, o.TimeQuality))
 		f.Evidence = append(f.Evidence, detect.EvidenceOf(retry))
 	}
 	if s.Node != "" {
@@ -285,12 +286,20 @@ func sameBuild(r *diagnose.Run) string {
 	return fmt.Sprintf("setup build %s is the build already installed (%s) and the run is an upgrade: check that setup was started from the new build's media (in PowerShell as .\\setup.exe from the media root), not the setup.exe in the Exchange Bin folder", sv, iv)
 }
 
-// timeText prints a run's time, or "an unknown time".
-func timeText(t time.Time) string {
-	if t.IsZero() {
-		return "an unknown time"
+// stamp keeps an RFC 3339 time as it is when its date is known, and
+// writes only what is known otherwise ("00:00:05, date unknown").
+func stamp(rfc string, q parse.TimeQuality) string {
+	t, err := time.Parse(time.RFC3339Nano, rfc)
+	if err != nil || q.DateKnown() {
+		return rfc
 	}
-	return t.UTC().Format(time.RFC3339)
+	return detect.When(t, q)
+}
+
+// timeText prints a run's time as far as its quality allows (a date
+// assumed from a file time is not stated), or "an unknown time".
+func timeText(t time.Time, q parse.TimeQuality) string {
+	return detect.When(t, q)
 }
 
 // CauseIDs lists the causes a finding of this detector can name, in the

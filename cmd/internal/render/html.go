@@ -14,32 +14,33 @@ import (
 // no script, and it names no external resource, so it opens offline, can
 // be attached to a case as it is, and fetches nothing when opened.
 var page = template.Must(template.New("report").Funcs(template.FuncMap{
-	"upper":     strings.ToUpper,
-	"join":      strings.Join,
-	"time":      timeText,
-	"span":      spanText,
-	"duration":  func(a, b time.Time) string { return durationText(b.Sub(a)) },
-	"build":     buildText,
-	"status":    statusText,
-	"kind":      kindText,
-	"lanes":     entryNodes,
-	"sev":       sevName,
-	"sevclass":  func(s detect.Severity) string { return "sev-" + s.String() },
-	"evtime":    func(ev detect.Evidence) string { return EvidenceTime(ev, "") },
-	"when":      findingWhen,
-	"plural":    func(n int, one, many string) string { return plural(n, one, many) },
-	"msg":       func(s string) string { t, _ := MessageText(s); return t },
-	"entrytime": entryTime,
-	"where":     detect.Evidence.Where,
-	"quality":   qualityLabel,
-	"problems":  problemsText,
-	"uncertain": uncertain,
-	"details":   detailKeys,
-	"itoa":      itoa,
-	"clusters":  clusterNames,
-	"windows":   hasWindows,
-	"svg":       func(r *Report) template.HTML { return template.HTML(timelineSVG(r)) },
-	"story":     storyHTML,
+	"upper":      strings.ToUpper,
+	"join":       strings.Join,
+	"time":       timeText,
+	"span":       spanText,
+	"duration":   func(a, b time.Time) string { return durationText(b.Sub(a)) },
+	"build":      buildText,
+	"status":     statusText,
+	"kind":       kindText,
+	"lanes":      entryNodes,
+	"sev":        sevName,
+	"sevclass":   func(s detect.Severity) string { return "sev-" + s.String() },
+	"evtime":     func(ev detect.Evidence) string { return EvidenceTime(ev, "") },
+	"when":       findingWhen,
+	"plural":     func(n int, one, many string) string { return plural(n, one, many) },
+	"msg":        func(s string) string { t, _ := MessageText(s); return t },
+	"entrytime":  entryTime,
+	"where":      detect.Evidence.Where,
+	"confidence": ConfidenceText,
+	"quality":    qualityLabel,
+	"problems":   problemsText,
+	"uncertain":  uncertain,
+	"details":    detailKeys,
+	"itoa":       itoa,
+	"clusters":   clusterNames,
+	"windows":    hasWindows,
+	"svg":        func(r *Report) template.HTML { return template.HTML(timelineSVG(r)) },
+	"story":      storyHTML,
 	"paras": func(s string) []string {
 		var out []string
 		for _, p := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n\n") {
@@ -197,6 +198,7 @@ a { color: var(--info); }
 {{if .Nodes}}<dt>Nodes</dt><dd>{{join .Nodes ", "}}</dd>{{end}}
 {{if .Groups}}<dt>Groups</dt><dd>{{join .Groups ", "}}</dd>{{end}}
 {{if not .Start.IsZero}}<dt>When</dt><dd>{{when .Finding}}</dd>{{end}}
+<dt>Confidence</dt><dd>{{confidence .Finding}}</dd>
 {{$d := .Details}}{{range details .Details}}<dt>{{.}}</dt><dd>{{index $d .}}</dd>{{end}}
 </dl>
 {{range paras .Explanation}}<p>{{.}}</p>{{end}}

@@ -304,6 +304,7 @@ func mdFindings(m *mdw, r *Report) {
 		if !f.Start.IsZero() {
 			m.p("- **When:** %s\n", findingWhen(f.Finding))
 		}
+		m.p("- **Confidence:** %s\n", md(ConfidenceText(f.Finding)))
 		for _, k := range detailKeys(f.Details) {
 			m.p("- **%s:** %s\n", md(k), md(f.Details[k]))
 		}

@@ -378,7 +378,7 @@ func timeSummaries(ts []triage.TimeSource) []TimeSummary {
 		slices.Sort(s.Offsets)
 		out = append(out, *s)
 	}
-	slices.SortFunc(out, func(a, b TimeSummary) int { return triage.QualityRank(a.Quality) - triage.QualityRank(b.Quality) })
+	slices.SortFunc(out, func(a, b TimeSummary) int { return a.Quality.Rank() - b.Quality.Rank() })
 	return out
 }
 
@@ -660,7 +660,7 @@ func filesOf(reps []*parse.Report, ts []triage.TimeSource) Files {
 		if row.Times == nil {
 			row.Times = []parse.TimeQuality{}
 		}
-		slices.SortFunc(row.Times, func(a, b parse.TimeQuality) int { return triage.QualityRank(a) - triage.QualityRank(b) })
+		slices.SortFunc(row.Times, func(a, b parse.TimeQuality) int { return a.Rank() - b.Rank() })
 		fs.Total++
 		if r.Events > 0 {
 			fs.Read++

@@ -85,48 +85,14 @@ func EvidenceTime(ev detect.Evidence, fallback parse.TimeQuality) string {
 	return TimeLabel(t, q, layout)
 }
 
-// FindingQuality is how far a finding's start can be trusted: the quality
-// of the evidence timed at the start (the best of them, when several
-// are), else the least trustworthy quality of the evidence timed within
-// the finding's span, else of all its timed evidence. It is "" when no
-// evidence says.
+// FindingQuality is how far a finding's start can be trusted (see
+// detect.Finding.StartQuality); findings of older indexes, which did not
+// record it, are judged from their evidence here.
 func FindingQuality(f detect.Finding) parse.TimeQuality {
-	var atStart, inSpan, worst parse.TimeQuality
-	worse := func(a, b parse.TimeQuality) parse.TimeQuality {
-		if a == "" || triage.QualityRank(b) > triage.QualityRank(a) {
-			return b
-		}
-		return a
+	if f.TimeQuality != "" {
+		return f.TimeQuality
 	}
-	end := f.End
-	if end.IsZero() {
-		end = f.Start
-	}
-	for _, ev := range f.Evidence {
-		if ev.Time == "" || ev.TimeQuality == "" {
-			continue
-		}
-		worst = worse(worst, ev.TimeQuality)
-		t, err := time.Parse(time.RFC3339Nano, ev.Time)
-		if err != nil {
-			continue
-		}
-		if t.Equal(f.Start) && (atStart == "" || triage.QualityRank(ev.TimeQuality) < triage.QualityRank(atStart)) {
-			atStart = ev.TimeQuality
-		}
-		if !t.Before(f.Start) && !t.After(end) {
-			inSpan = worse(inSpan, ev.TimeQuality)
-		}
-	}
-	switch {
-	case atStart != "":
-		return atStart
-	case inSpan != "":
-		return inSpan
-	case worst != "":
-		return worst
-	}
-	return f.TimeQuality // evidence with a time of day only
+	return f.StartQuality()
 }
 
 // findingWhen prints when a finding happened, as far as its evidence's
@@ -166,4 +132,18 @@ func plural(n int, one string, many ...string) string {
 		return strconv.Itoa(n) + " " + many[0]
 	}
 	return strconv.Itoa(n) + " " + one + "s"
+}
+
+// ConfidenceText says how sure a finding is, in words, and why when it is
+// less than sure: "medium: the move rests on Windows 2003 [FM] wording".
+// Findings of older indexes carry no confidence and read as high.
+func ConfidenceText(f detect.Finding) string {
+	c := f.Confidence
+	if c == "" {
+		c = detect.ConfidenceHigh
+	}
+	if f.ConfidenceReason == "" {
+		return c
+	}
+	return c + ": " + f.ConfidenceReason
 }

@@ -186,26 +186,9 @@ func (c *Collector) Sources() []TimeSource {
 		if c := strings.Compare(a.File, b.File); c != 0 {
 			return c
 		}
-		return QualityRank(a.Quality) - QualityRank(b.Quality)
+		return a.Quality.Rank() - b.Quality.Rank()
 	})
 	return out
-}
-
-// QualityRank orders time qualities from best to worst.
-func QualityRank(q parse.TimeQuality) int {
-	switch q {
-	case parse.TimeUTC:
-		return 0
-	case parse.TimeLocalKnownOffset:
-		return 1
-	case parse.TimeLocalUnknownOffset:
-		return 2
-	case parse.TimeOfDayOnly:
-		return 3
-	case parse.TimeNone:
-		return 5
-	}
-	return 4
 }
 
 // ClusterSummary is the cluster as the bundle shows it.
