@@ -2,7 +2,7 @@ package pipeline
 
 import (
 	"encoding/binary"
-	"hash/fnv"
+	"hash/maphash"
 	"slices"
 	"strings"
 	"sync"
@@ -18,6 +18,7 @@ import (
 type Copies struct {
 	mu    sync.Mutex
 	files map[string][]digest
+	seed  maphash.Seed // digests are compared within one run only
 }
 
 type digest struct {
@@ -30,31 +31,36 @@ func (c *Copies) Add(e *parse.Event) error {
 	if e.Kind != "" {
 		return nil // derived from many records; a cut copy derives others
 	}
-	h := fnv.New64a()
-	var b [8]byte
 	// A node the layout gave is no part of the record: the same log
 	// copied into another folder is still the same log.
 	node := e.Node
 	if e.NodeFrom != parse.NodeFromContent {
 		node = ""
 	}
-	for _, s := range []string{e.Source, e.Provider, node, e.Message} {
-		h.Write([]byte(s))
-		h.Write([]byte{0})
-	}
-	binary.LittleEndian.PutUint64(b[:], uint64(e.Time.UnixNano())^uint64(e.EventID)<<48)
-	h.Write(b[:])
 	pos := uint64(e.Line)
 	if pos == 0 {
 		pos = e.Record
 	}
-	binary.LittleEndian.PutUint64(b[:], pos)
-	h.Write(b[:])
 	c.mu.Lock()
 	if c.files == nil {
 		c.files = map[string][]digest{}
+		c.seed = maphash.MakeSeed()
 	}
-	c.files[e.File] = append(c.files[e.File], digest{pos, h.Sum64()})
+	seed := c.seed
+	c.mu.Unlock()
+	var h maphash.Hash
+	h.SetSeed(seed)
+	for _, s := range [...]string{e.Source, e.Provider, node, e.Message} {
+		h.WriteString(s)
+		h.WriteByte(0)
+	}
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[:8], uint64(e.Time.UnixNano())^uint64(e.EventID)<<48)
+	binary.LittleEndian.PutUint64(b[8:], pos)
+	h.Write(b[:])
+	sum := h.Sum64()
+	c.mu.Lock()
+	c.files[e.File] = append(c.files[e.File], digest{pos, sum})
 	c.mu.Unlock()
 	return nil
 }
