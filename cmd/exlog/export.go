@@ -410,20 +410,9 @@ func caseEvents(ctx context.Context, e *env, prog *progress, c exportCase, worke
 	for _, w := range res.Warnings {
 		fmt.Fprintf(e.stderr, "exlog: warning: %s\n", w)
 	}
-	// Files that copy another are not exported twice, as they are not
-	// indexed twice: their records are counted once, at the original.
-	skip := map[string]string{}
-	for _, r := range res.Files {
-		if r.DuplicateOf != "" {
-			skip[r.Path] = r.DuplicateOf
-		}
-	}
-	popt := pipeline.Options{Parsers: opt.Parsers, Bundle: opt.Bundle, Nodes: pipeline.Nodes(res.Files), Skip: skip}
-	reps, err := pipeline.Run(ctx, c.bundles, popt, pipeline.SinkFunc(emit))
-	if err == nil && len(reps) != len(res.Files) {
-		err = fmt.Errorf("the bundle changed while it was read: %d files, then %d", len(res.Files), len(reps))
-	}
-	return res, err
+	// The second pass settles nodes and copies as the index pass does.
+	opt.Progress = nil
+	return res, triage.Replay(ctx, opt, res, pipeline.SinkFunc(emit))
 }
 
 // indexPage is how many stored events one search returns while reading an

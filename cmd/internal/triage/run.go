@@ -108,14 +108,7 @@ func duplicates(reps []*parse.Report) map[string]string {
 // another are not indexed twice. On error w is
 // aborted, leaving no half index.
 func Index(ctx context.Context, opt Options, res *Result, w *index.Writer) error {
-	sinks := []pipeline.Sink{pipeline.SinkFunc(func(e *parse.Event) error { w.Add(e); return nil })}
-	if opt.Progress != nil {
-		sinks = append(sinks, opt.Progress)
-	}
-	reps, err := pipeline.Run(ctx, opt.Bundles, opt.pipeline(pipeline.Nodes(res.Files), duplicates(res.Files)), sinks...)
-	if err == nil && len(reps) != len(res.Files) {
-		err = fmt.Errorf("the bundle changed while it was read: %d files, then %d", len(res.Files), len(reps))
-	}
+	err := Replay(ctx, opt, res, pipeline.SinkFunc(func(e *parse.Event) error { w.Add(e); return nil }))
 	if err == nil {
 		err = w.AddFindings(res.Findings)
 	}
@@ -127,6 +120,22 @@ func Index(ctx context.Context, opt Options, res *Result, w *index.Writer) error
 		return err
 	}
 	return w.Close()
+}
+
+// Replay reads the case of res again and hands every event to the sinks
+// (and to opt.Progress) as the first pass settled it: each event carries
+// its file's node, and files that copy another are left out, so that an
+// index or an export holds each record once. It fails when the bundle
+// changed in between.
+func Replay(ctx context.Context, opt Options, res *Result, sinks ...pipeline.Sink) error {
+	if opt.Progress != nil {
+		sinks = append(sinks, opt.Progress)
+	}
+	reps, err := pipeline.Run(ctx, opt.Bundles, opt.pipeline(pipeline.Nodes(res.Files), duplicates(res.Files)), sinks...)
+	if err == nil && len(reps) != len(res.Files) {
+		err = fmt.Errorf("the bundle changed while it was read: %d files, then %d", len(res.Files), len(reps))
+	}
+	return err
 }
 
 // SummarizeNodes folds each node's build observations into inventory rows.
