@@ -164,7 +164,9 @@ func (l *Lines) Next() bool {
 	}
 	l.n++
 	b := bytes.TrimSuffix(l.line, []byte{'\n'})
-	b = bytes.TrimSuffix(b, []byte{'\r'})
+	// A log converted to CRLF twice on its way (an ASCII-mode transfer of
+	// a file that already had CRLF) ends its lines in CR CR LF.
+	b = bytes.TrimRight(b, "\r")
 	if utf8.Valid(b) {
 		l.text = string(b)
 	} else {

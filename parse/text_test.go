@@ -45,6 +45,7 @@ func TestLinesEncodings(t *testing.T) {
 		"utf16le bom":           utf16le(text, true),
 		"utf16le bare":          utf16le(text, false),
 		"utf8 trailing newline": []byte(text + "\n"),
+		"utf8 cr cr lf":         []byte(strings.ReplaceAll(text, "\r\n", "\r\r\n")),
 	}
 	for name, data := range cases {
 		t.Run(name, func(t *testing.T) {
