@@ -419,6 +419,17 @@ func runSafely(d *Detector, p *Pass) (err error) {
 	return nil
 }
 
+// TimeOrder compares two times for sorting, untimed (zero) ones last.
+func TimeOrder(a, b time.Time) int {
+	if a.IsZero() != b.IsZero() {
+		if a.IsZero() {
+			return 1
+		}
+		return -1
+	}
+	return a.Compare(b)
+}
+
 // SortEvents orders events by time; events without a time go last. Ties
 // keep file order so output is deterministic.
 func SortEvents(evs []*parse.Event) {

@@ -2,7 +2,6 @@ package detect
 
 import (
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -128,13 +127,7 @@ func DeriveFacts(events []*parse.Event) *Facts {
 	}
 	f.finishCluster()
 	for _, n := range nodes {
-		sort.SliceStable(n.Builds, func(i, j int) bool {
-			a, b := n.Builds[i].Time, n.Builds[j].Time
-			if a.IsZero() != b.IsZero() {
-				return b.IsZero()
-			}
-			return a.Before(b)
-		})
+		slices.SortStableFunc(n.Builds, func(a, b BuildObs) int { return TimeOrder(a.Time, b.Time) })
 		f.Nodes = append(f.Nodes, n)
 	}
 	slices.SortFunc(f.Nodes, func(a, b *Node) int { return strings.Compare(a.Name, b.Name) })

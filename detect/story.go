@@ -596,13 +596,7 @@ func stepRank(k string) int {
 // evidence.
 func sortSteps(ss []Step) {
 	slices.SortStableFunc(ss, func(a, b Step) int {
-		if a.Time.IsZero() != b.Time.IsZero() {
-			if a.Time.IsZero() {
-				return 1
-			}
-			return -1
-		}
-		if c := a.Time.Compare(b.Time); c != 0 {
+		if c := TimeOrder(a.Time, b.Time); c != 0 {
 			return c
 		}
 		if c := stepRank(a.Kind) - stepRank(b.Kind); c != 0 {

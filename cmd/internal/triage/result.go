@@ -608,13 +608,7 @@ func kindRank(k string) int {
 // the same order.
 func SortEntries(es []Entry) {
 	slices.SortStableFunc(es, func(a, b Entry) int {
-		if a.Time.IsZero() != b.Time.IsZero() {
-			if a.Time.IsZero() {
-				return 1
-			}
-			return -1
-		}
-		if c := a.Time.Compare(b.Time); c != 0 {
+		if c := detect.TimeOrder(a.Time, b.Time); c != 0 {
 			return c
 		}
 		if c := kindRank(a.Kind) - kindRank(b.Kind); c != 0 {
