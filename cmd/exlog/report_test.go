@@ -1,11 +1,9 @@
 package main
 
 import (
-	"archive/zip"
 	"bytes"
 	"encoding/json"
 	"flag"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/exlog/exlog/cmd/internal/render"
 	"github.com/exlog/exlog/fixtures"
+	"github.com/exlog/exlog/parse/parsetest"
 )
 
 var updateReports = flag.Bool("update", false, "rewrite the golden reports fixtures/scenarios/<name>.report.golden.{md,json} (and the README screenshot)")
@@ -111,7 +110,7 @@ func TestReportDeterministic(t *testing.T) {
 	if code, _, errOut := exlogRun(t, "triage", "--index", idx, "--format", "json", dir); code != exitOK && code != exitFindings {
 		t.Fatalf("triage: exit %d %s", code, errOut)
 	}
-	zipped := zipFolder(t, dir)
+	zipped := parsetest.ZipDir(t, dir)
 	for _, format := range []string{"md", "json"} {
 		first := reportOf(t, exitOK, "--format", format, dir)
 		if again := reportOf(t, exitOK, "--format", format, dir); again != first {
@@ -274,39 +273,4 @@ func TestReportUsageErrors(t *testing.T) {
 	if code != exitNothing || !strings.Contains(out, "no parser recognised the content") {
 		t.Errorf("unreadable bundle: exit %d\n%s", code, out)
 	}
-}
-
-// zipFolder writes a folder bundle as a zip, the way a customer sends it.
-func zipFolder(t *testing.T, dir string) string {
-	t.Helper()
-	out := filepath.Join(t.TempDir(), filepath.Base(dir)+".zip")
-	f, err := os.Create(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zw := zip.NewWriter(f)
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		w, err := zw.Create(filepath.ToSlash(rel))
-		if err != nil {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		_, err = w.Write(b)
-		return err
-	})
-	if err == nil {
-		err = zw.Close()
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/exlog/exlog/detect"
 	"github.com/exlog/exlog/fixtures"
+	"github.com/exlog/exlog/parse/parsetest"
 )
 
 // check is one expectation on a scenario's findings.
@@ -29,13 +30,16 @@ func (c check) matches(f detect.Finding) bool {
 		has(f.Groups, c.group) && (c.severity == detect.SevNone || f.Severity == c.severity)
 }
 
+// scenarioCheck is what one scenario's findings must hold.
+type scenarioCheck struct {
+	fire, silent []check
+	details      map[string]string // detector/key -> value of the fired finding
+}
+
 // scenarioChecks are the must-fire and must-stay-silent checks of the
 // scenarios written in real cluster wording. fire: exactly one finding
 // matches each; silent: no finding matches.
-var scenarioChecks = map[string]struct {
-	fire, silent []check
-	details      map[string]string // detector/key -> value of the fired finding
-}{
+var scenarioChecks = map[string]scenarioCheck{
 	"ex2003-real-4node-5018": {
 		fire: []check{
 			{detector: "error-5018", cause: "evs-per-node-limit", node: "EXNODE2", group: "EVS2", severity: detect.Error},
@@ -73,7 +77,7 @@ var scenarioChecks = map[string]struct {
 // every cluster log beside it.
 func variants(t *testing.T, dir string) map[string]string {
 	t.Helper()
-	out := map[string]string{"folder": dir, "zip": zipDir(t, dir)}
+	out := map[string]string{"folder": dir, "zip": parsetest.ZipDir(t, dir)}
 	nested := filepath.Join(t.TempDir(), "CASE-99999", "upload")
 	if err := os.CopyFS(nested, os.DirFS(dir)); err != nil {
 		t.Fatal(err)
@@ -94,45 +98,50 @@ func variants(t *testing.T, dir string) map[string]string {
 	return out
 }
 
-func TestScenarioChecks(t *testing.T) {
+// eachVariant runs fn on the findings of every re-packed variant of
+// each scenario of cases, named by its folder in fixtures/scenarios.
+func eachVariant[C any](t *testing.T, cases map[string]C, fn func(t *testing.T, c C, fs []detect.Finding)) {
 	root := filepath.Join(fixtures.Dir(), "scenarios")
-	for name, c := range scenarioChecks {
+	for name, c := range cases {
 		dir := filepath.Join(root, name)
 		if _, err := os.Stat(dir); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 		for variant, path := range variants(t, dir) {
-			t.Run(name+"/"+variant, func(t *testing.T) {
-				fs := runBundle(t, path)
-				for _, want := range c.fire {
-					var hit []detect.Finding
-					for _, f := range fs {
-						if want.matches(f) {
-							hit = append(hit, f)
-						}
-					}
-					if len(hit) != 1 {
-						t.Errorf("want exactly one finding %+v, got %d", want, len(hit))
-						continue
-					}
-					if hit[0].Confidence == "" {
-						t.Errorf("%s finding has no confidence", want.detector)
-					}
-					for k, v := range c.details {
-						det, key, _ := strings.Cut(k, "/")
-						if det == want.detector && hit[0].Details[key] != v {
-							t.Errorf("%s details[%s] = %q, want %q", det, key, hit[0].Details[key], v)
-						}
-					}
-				}
-				for _, not := range c.silent {
-					for _, f := range fs {
-						if not.matches(f) {
-							t.Errorf("must stay silent %+v, got: %s %s %v %v %s", not, f.Detector, f.Cause, f.Nodes, f.Groups, f.Summary)
-						}
-					}
-				}
-			})
+			t.Run(name+"/"+variant, func(t *testing.T) { fn(t, c, runBundle(t, path)) })
 		}
 	}
+}
+
+func TestScenarioChecks(t *testing.T) {
+	eachVariant(t, scenarioChecks, func(t *testing.T, c scenarioCheck, fs []detect.Finding) {
+		for _, want := range c.fire {
+			var hit []detect.Finding
+			for _, f := range fs {
+				if want.matches(f) {
+					hit = append(hit, f)
+				}
+			}
+			if len(hit) != 1 {
+				t.Errorf("want exactly one finding %+v, got %d", want, len(hit))
+				continue
+			}
+			if hit[0].Confidence == "" {
+				t.Errorf("%s finding has no confidence", want.detector)
+			}
+			for k, v := range c.details {
+				det, key, _ := strings.Cut(k, "/")
+				if det == want.detector && hit[0].Details[key] != v {
+					t.Errorf("%s details[%s] = %q, want %q", det, key, hit[0].Details[key], v)
+				}
+			}
+		}
+		for _, not := range c.silent {
+			for _, f := range fs {
+				if not.matches(f) {
+					t.Errorf("must stay silent %+v, got: %s %s %v %v %s", not, f.Detector, f.Cause, f.Nodes, f.Groups, f.Summary)
+				}
+			}
+		}
+	})
 }

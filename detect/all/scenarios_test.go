@@ -1,46 +1,32 @@
 package all_test
 
 import (
-	"archive/zip"
 	"bytes"
-	"context"
 	"encoding/json"
 	"flag"
-	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/exlog/exlog/detect"
 	"github.com/exlog/exlog/detect/all"
+	"github.com/exlog/exlog/detect/detecttest"
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
-	"github.com/exlog/exlog/parse/bundle"
-	"github.com/exlog/exlog/parse/formats"
+	"github.com/exlog/exlog/parse/parsetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden findings of fixtures/scenarios")
 
-// runBundle parses a bundle and runs every detector, as triage does.
+// runBundle parses a bundle and runs every detector, as triage does, and
+// fails the test for a file that could not be read.
 func runBundle(t *testing.T, path string) []detect.Finding {
 	t.Helper()
-	eng := detect.NewEngine(all.Detectors())
-	reports, err := bundle.Parse(context.Background(), []string{path}, formats.All(), bundle.Options{}, func(e *parse.Event) error {
-		eng.Add(e)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res, reports := detecttest.Result(t, all.Detectors(), path)
 	for _, r := range reports {
 		if r.Status != parse.StatusOK && r.Status != parse.StatusPartial {
 			t.Errorf("%s: %s %s", r.Path, r.Status, r.Error)
 		}
-	}
-	res, err := eng.Run(context.Background())
-	if err != nil {
-		t.Fatal(err)
 	}
 	if res.Findings == nil {
 		return []detect.Finding{}
@@ -58,42 +44,6 @@ func marshal(t *testing.T, fs []detect.Finding) []byte {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
-}
-
-// zipDir writes a folder bundle as a zip, the way a customer would send it.
-func zipDir(t *testing.T, dir string) string {
-	t.Helper()
-	out := filepath.Join(t.TempDir(), filepath.Base(dir)+".zip")
-	f, err := os.Create(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	zw := zip.NewWriter(f)
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		w, err := zw.Create(filepath.ToSlash(rel))
-		if err != nil {
-			return err
-		}
-		src, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		defer src.Close()
-		_, err = io.Copy(w, src)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	return out
 }
 
 // TestScenarios runs every detector over each scenario bundle of
@@ -128,7 +78,7 @@ func TestScenarios(t *testing.T) {
 			if !bytes.Equal(got, want) {
 				t.Errorf("findings differ from %s:\n%s", golden, got)
 			}
-			if zipped := marshal(t, runBundle(t, zipDir(t, dir))); !bytes.Equal(zipped, want) {
+			if zipped := marshal(t, runBundle(t, parsetest.ZipDir(t, dir))); !bytes.Equal(zipped, want) {
 				t.Errorf("zipped bundle: findings differ from %s:\n%s", golden, zipped)
 			}
 			if len(name) > 8 && name[:8] == "healthy-" {

@@ -1,12 +1,9 @@
 package all_test
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/exlog/exlog/detect"
-	"github.com/exlog/exlog/fixtures"
 )
 
 // storyChecks are the must-fire and must-stay-silent checks of the
@@ -28,34 +25,24 @@ var storyChecks = map[string]check{
 }
 
 func TestStoryScenarioChecks(t *testing.T) {
-	root := filepath.Join(fixtures.Dir(), "scenarios")
-	for name, want := range storyChecks {
-		dir := filepath.Join(root, name)
-		if _, err := os.Stat(dir); err != nil {
-			t.Fatalf("%s: %v", name, err)
+	eachVariant(t, storyChecks, func(t *testing.T, want check, fs []detect.Finding) {
+		if want.detector == "" {
+			for _, f := range fs {
+				t.Errorf("must stay silent, got: %s %s %v %v %s", f.Detector, f.Cause, f.Nodes, f.Groups, f.Summary)
+			}
+			return
 		}
-		for variant, path := range variants(t, dir) {
-			t.Run(name+"/"+variant, func(t *testing.T) {
-				fs := runBundle(t, path)
-				if want.detector == "" {
-					for _, f := range fs {
-						t.Errorf("must stay silent, got: %s %s %v %v %s", f.Detector, f.Cause, f.Nodes, f.Groups, f.Summary)
-					}
-					return
-				}
-				if len(fs) != 1 || !want.matches(fs[0]) {
-					for _, f := range fs {
-						t.Logf("got: %s %s %s %v %v %s", f.Severity, f.Detector, f.Cause, f.Nodes, f.Groups, f.Summary)
-					}
-					t.Fatalf("want exactly one finding %+v", want)
-				}
-				if fs[0].Confidence == "" {
-					t.Errorf("finding without a confidence")
-				}
-				if want.detector == detect.StoryDetector && fs[0].Details["expected_step"] == "" {
-					t.Errorf("finding does not name the expected step: %v", fs[0].Details)
-				}
-			})
+		if len(fs) != 1 || !want.matches(fs[0]) {
+			for _, f := range fs {
+				t.Logf("got: %s %s %s %v %v %s", f.Severity, f.Detector, f.Cause, f.Nodes, f.Groups, f.Summary)
+			}
+			t.Fatalf("want exactly one finding %+v", want)
 		}
-	}
+		if fs[0].Confidence == "" {
+			t.Errorf("finding without a confidence")
+		}
+		if want.detector == detect.StoryDetector && fs[0].Details["expected_step"] == "" {
+			t.Errorf("finding does not name the expected step: %v", fs[0].Details)
+		}
+	})
 }

@@ -1,13 +1,13 @@
 package all_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/exlog/exlog/detect"
 	"github.com/exlog/exlog/detect/all"
+	"github.com/exlog/exlog/detect/detecttest"
 	"github.com/exlog/exlog/parse"
 )
 
@@ -47,22 +47,15 @@ func TestOneFindingPerIncident(t *testing.T) {
 		ev(parse.SourceSetupLog, "N1", -20, "The Exchange Virtual Server has been upgraded successfully."),
 		move(0, "N1", "N2"), fail,
 	}
-	eng := detect.NewEngine(all.Detectors())
-	for _, e := range evs {
-		eng.Add(e)
-	}
-	res, err := eng.Run(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	findings := detecttest.Detect(t, evs, all.Detectors()...)
 	var got []string
 	var vm *detect.Finding
-	for i, f := range res.Findings {
+	for i, f := range findings {
 		if f.Severity >= detect.Error {
 			got = append(got, f.Detector+"/"+f.Cause)
 		}
 		if f.Detector == "version-mismatch" && f.Cause == "moved-to-older-node" {
-			vm = &res.Findings[i]
+			vm = &findings[i]
 		}
 	}
 	if strings.Join(got, ",") != "version-mismatch/moved-to-older-node" || vm == nil {

@@ -33,6 +33,7 @@ import (
 
 	"github.com/exlog/exlog/detect"
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/bundle"
 	"github.com/exlog/exlog/parse/formats"
 	"github.com/exlog/exlog/parse/parsetest"
 	"github.com/exlog/exlog/parse/pipeline"
@@ -71,6 +72,27 @@ func Findings(t testing.TB, dets []*detect.Detector, bundle string) []detect.Fin
 		t.Fatalf("%s: %v", bundle, err)
 	}
 	return res.Findings
+}
+
+// Result reads the bundle at path with every format parser through the
+// bundle reader and runs dets over its events, as triage's first pass
+// does (no node or copy settling), and returns the engine's result with
+// the files' reports.
+func Result(t testing.TB, dets []*detect.Detector, path string) (*detect.Result, []*parse.Report) {
+	t.Helper()
+	eng := detect.NewEngine(dets)
+	reps, err := bundle.Parse(context.Background(), []string{path}, formats.All(), bundle.Options{}, func(e *parse.Event) error {
+		eng.Add(e)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := eng.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, reps
 }
 
 // Run checks every case of dir (normally "testdata") against its .want

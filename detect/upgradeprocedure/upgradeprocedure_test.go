@@ -1,7 +1,6 @@
 package upgradeprocedure_test
 
 import (
-	"context"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -10,27 +9,14 @@ import (
 
 	"github.com/exlog/exlog/detect"
 	"github.com/exlog/exlog/detect/all"
+	"github.com/exlog/exlog/detect/detecttest"
 	"github.com/exlog/exlog/fixtures"
-	"github.com/exlog/exlog/parse"
-	"github.com/exlog/exlog/parse/bundle"
-	"github.com/exlog/exlog/parse/formats"
 )
 
 // run parses a bundle and runs every detector, as triage does.
 func run(t *testing.T, path string) *detect.Result {
 	t.Helper()
-	eng := detect.NewEngine(all.Detectors())
-	_, err := bundle.Parse(context.Background(), []string{path}, formats.All(), bundle.Options{}, func(e *parse.Event) error {
-		eng.Add(e)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := eng.Run(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	res, _ := detecttest.Result(t, all.Detectors(), path)
 	return res
 }
 

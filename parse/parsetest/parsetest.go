@@ -5,6 +5,7 @@
 package parsetest
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -12,6 +13,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -343,4 +345,45 @@ func CheckCancel(t testing.TB, p parse.Parser, in *parse.Input, max int) int {
 		t.Errorf("%s: err %v after %d events; want context.Canceled after at most %d", in.Path, err, n, max)
 	}
 	return n
+}
+
+// ZipDir writes the folder dir as a zip in a temporary folder, named after
+// dir, the way a customer sends a bundle, and returns the zip's path.
+// Tests compare what exlog reads from it with what it reads from dir.
+func ZipDir(t testing.TB, dir string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), filepath.Base(dir)+".zip")
+	f, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zw := zip.NewWriter(f)
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		w, err := zw.Create(filepath.ToSlash(rel))
+		if err != nil {
+			return err
+		}
+		src, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer src.Close()
+		_, err = io.Copy(w, src)
+		return err
+	})
+	if err == nil {
+		err = zw.Close()
+	}
+	if err == nil {
+		err = f.Close()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
