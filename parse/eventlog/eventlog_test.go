@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/parsetest"
 )
 
 func ins(vals ...string) []Insert {
@@ -158,11 +159,7 @@ func TestCatalogue(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			e := ToEvent(&c.rec, &parse.Input{Path: "x.evtx"}, parse.SourceEVTX)
-			for k, want := range c.fields {
-				if got := e.Field(k); got != want {
-					t.Errorf("%s = %q, want %q", k, got, want)
-				}
-			}
+			parsetest.CheckFields(t, e, c.fields)
 			if c.message != "" && !strings.Contains(e.Message, c.message) {
 				t.Errorf("message %q does not contain %q", e.Message, c.message)
 			}
@@ -191,11 +188,7 @@ func TestToEventCommonFields(t *testing.T) {
 		"data.1": "a", "data.2": "", "data.3": "c", "data.Named": "n", "data.Named.2": "n2", "user.Root.Item": "u",
 		"qualifiers": "49152", "channel": "System", "user_sid": "S-1-5-18", "binary_bytes": "1034",
 	}
-	for k, v := range want {
-		if got := e.Field(k); got != v {
-			t.Errorf("%s = %q, want %q", k, got, v)
-		}
-	}
+	parsetest.CheckFields(t, e, want)
 	if got := len(e.Field("binary")); got != 2*MaxBinary {
 		t.Errorf("binary is %d hex digits, want %d", got, 2*MaxBinary)
 	}

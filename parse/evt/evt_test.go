@@ -84,11 +84,7 @@ func TestTestLogValues(t *testing.T) {
 	e := evs[3]
 	want := map[string]string{"computer": "POPSICKL-79ADD4", "task": "99", "audit": "failure", "data.1": "Test log entry, failure audit",
 		"event_id_full": "0x0000fffe", "qualifiers": "0"}
-	for k, v := range want {
-		if e.Field(k) != v {
-			t.Errorf("%s = %q, want %q", k, e.Field(k), v)
-		}
-	}
+	parsetest.CheckFields(t, e, want)
 	if e.Record != 4 || e.EventID != 65534 || e.Provider != "TestApp" || e.Level != parse.LevelInfo ||
 		!e.Time.Equal(time.Date(2021, 7, 21, 3, 11, 38, 0, time.UTC)) || e.Node != "POPSICKL-79ADD4" {
 		t.Errorf("record 4 = %d id %d provider %q level %s time %v node %s", e.Record, e.EventID, e.Provider, e.Level, e.Time, e.Node)

@@ -84,11 +84,7 @@ func TestValues(t *testing.T) {
 			if e == nil {
 				t.Fatalf("record %d not read", c.record)
 			}
-			for k, v := range c.want {
-				if got := e.Field(k); got != v {
-					t.Errorf("%s = %q, want %q", k, got, v)
-				}
-			}
+			parsetest.CheckFields(t, e, c.want)
 			if c.id != 0 && e.EventID != c.id {
 				t.Errorf("event ID %d, want %d", e.EventID, c.id)
 			}
@@ -119,11 +115,7 @@ func TestCatalogueEndToEnd(t *testing.T) {
 	moved := evs[1]
 	want := map[string]string{"action": "role-moved", "group": "CMS1", "from_node": "NODE1", "to_node": "NODE2",
 		"provider_family": "failover-clustering", "channel": "Microsoft-Windows-FailoverClustering/Operational"}
-	for k, v := range want {
-		if moved.Field(k) != v {
-			t.Errorf("1641: %s = %q, want %q", k, moved.Field(k), v)
-		}
-	}
+	parsetest.CheckFields(t, moved, want)
 	if moved.EventID != 1641 || moved.Node != "NODE1" {
 		t.Errorf("1641: id %d node %s", moved.EventID, moved.Node)
 	}

@@ -113,11 +113,7 @@ func TestFixtures(t *testing.T) {
 				if e.Line != w.line {
 					t.Errorf("event %d at line %d, want %d", i, e.Line, w.line)
 				}
-				for k, v := range w.fields {
-					if e.Field(k) != v {
-						t.Errorf("line %d: %s = %q, want %q", e.Line, k, e.Field(k), v)
-					}
-				}
+				parsetest.CheckFields(t, e, w.fields)
 				if e.Node != "NODE1" {
 					t.Errorf("line %d: node %q", e.Line, e.Node)
 				}

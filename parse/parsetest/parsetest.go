@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -289,6 +290,22 @@ func CheckLines(t testing.TB, data []byte, evs []*parse.Event, rep *parse.Report
 	}
 	if rep.Events != len(evs) {
 		t.Fatalf("report counts %d events, %d emitted", rep.Events, len(evs))
+	}
+}
+
+// CheckFields fails the test, without stopping it, for every field of
+// want that e does not hold with that value; a field e lacks reads as "",
+// so want can also say that a field is absent or empty.
+func CheckFields(t testing.TB, e *parse.Event, want map[string]string) {
+	t.Helper()
+	where := fmt.Sprintf("line %d", e.Line)
+	if e.Line == 0 {
+		where = fmt.Sprintf("record %d", e.Record)
+	}
+	for _, k := range slices.Sorted(maps.Keys(want)) {
+		if got := e.Field(k); got != want[k] {
+			t.Errorf("%s %s: %s = %q, want %q", e.File, where, k, got, want[k])
+		}
 	}
 }
 

@@ -94,11 +94,7 @@ func TestAllValueTypes(t *testing.T) {
 				t.Fatalf("no event at line %d", c.line)
 			}
 			want := map[string]string{"key": base, "value_name": c.name, "value_type": c.typ, "value": c.value, "value_hex": c.hex}
-			for k, v := range want {
-				if e.Field(k) != v {
-					t.Errorf("%s = %q, want %q", k, e.Field(k), v)
-				}
-			}
+			parsetest.CheckFields(t, e, want)
 			if e.Node != "NODE9" || e.Field("deleted") != "" {
 				t.Errorf("node %q deleted %q", e.Node, e.Field("deleted"))
 			}
@@ -163,11 +159,7 @@ func TestClusterHive(t *testing.T) {
 			t.Errorf("no event at line %d", c.line)
 			continue
 		}
-		for k, v := range c.fields {
-			if e.Field(k) != v {
-				t.Errorf("line %d: %s = %q, want %q", c.line, k, e.Field(k), v)
-			}
-		}
+		parsetest.CheckFields(t, e, c.fields)
 	}
 }
 
