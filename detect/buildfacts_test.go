@@ -256,8 +256,7 @@ func TestCompareBuilds(t *testing.T) {
 // TestScenarioVersionFacts reads the committed scenario bundles: the
 // clustered servers' builds, the Windows builds and cluster names.
 func TestScenarioVersionFacts(t *testing.T) {
-	root := filepath.Join(fixtures.Dir(), "scenarios")
-	f := DeriveFacts(parseAll(t, filepath.Join(root, "ex2003-rolling-upgrade-4node")))
+	f := DeriveFacts(parseAll(t, fixtures.Scenario("ex2003-rolling-upgrade-4node")))
 	evs := f.Versions.Servers["EVS1"]
 	if len(evs) != 1 || evs[0].Kind != ServerEVSUpgraded || evs[0].Node != "NODE2" || evs[0].Build != "6.5.7638" ||
 		!evs[0].Time.Equal(at("2007-06-12T09:06:41Z")) {
@@ -276,7 +275,7 @@ func TestScenarioVersionFacts(t *testing.T) {
 		}
 	}
 
-	f = DeriveFacts(parseAll(t, filepath.Join(root, "healthy-ex2007-ccr-sp1")))
+	f = DeriveFacts(parseAll(t, fixtures.Scenario("healthy-ex2007-ccr-sp1")))
 	list := f.Versions.Servers["E2K7CCR"]
 	if len(list) != 3 || list[0].Kind != ServerCMSUpgraded || list[0].Node != "NODE2" || list[0].Build != "8.1.240.6" ||
 		!list[0].Time.Equal(at("2008-01-19T08:25:03Z")) || list[1].Kind != ServerCMSRegistry || list[2].Kind != ServerCMSRegistry {
@@ -288,7 +287,7 @@ func TestScenarioVersionFacts(t *testing.T) {
 		}
 	}
 
-	f = DeriveFacts(parseAll(t, filepath.Join(root, "ws2016-nodedown-pingpong")))
+	f = DeriveFacts(parseAll(t, fixtures.Scenario("ws2016-nodedown-pingpong")))
 	for _, n := range []string{"NODE1", "NODE2", "NODE3"} {
 		ws := f.Versions.Windows[n]
 		if len(ws) == 0 {

@@ -460,7 +460,7 @@ func TestExportToVictoriaLogs(t *testing.T) {
 		x.checkCounts(t, base, false)
 	})
 
-	scenario := filepath.Join(fixtures.Dir(), "scenarios", "ex2003-rolling-upgrade-4node")
+	scenario := fixtures.Scenario("ex2003-rolling-upgrade-4node")
 
 	t.Run("scenario", func(t *testing.T) {
 		x := expect(t, "scenario", scenario)
@@ -677,7 +677,7 @@ func (p *faultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // exlog triage wrote for it, carry the same _id set; the two bundle
 // exports carry the same documents under each _id.
 func TestExportIDsAreStable(t *testing.T) {
-	scenario := filepath.Join(fixtures.Dir(), "scenarios", "ex2003-rolling-upgrade-4node")
+	scenario := fixtures.Scenario("ex2003-rolling-upgrade-4node")
 	dir := t.TempDir()
 	a, b, c := filepath.Join(dir, "a.bulk"), filepath.Join(dir, "b.bulk"), filepath.Join(dir, "c.bulk")
 	runExport(t, "--out", a, "--case", "42", scenario)
@@ -753,7 +753,7 @@ func readBulk(t *testing.T, path string) map[string]string {
 }
 
 func TestExportUsage(t *testing.T) {
-	scenario := filepath.Join(fixtures.Dir(), "scenarios", "healthy-single-restart")
+	scenario := fixtures.Scenario("healthy-single-restart")
 	for _, args := range [][]string{
 		{"export", scenario},
 		{"export", "--to", "http://127.0.0.1:1", "--out", "x", scenario},
@@ -852,7 +852,7 @@ func TestExportReportsRejections(t *testing.T) {
 		fmt.Fprintf(w, `{"errors":true,"items":[%s]}`, strings.Join(items, ","))
 	}))
 	defer srv.Close()
-	scenario := filepath.Join(fixtures.Dir(), "scenarios", "ex2003-rolling-upgrade-4node")
+	scenario := fixtures.Scenario("ex2003-rolling-upgrade-4node")
 	code, _, stderr := exlogRun(t, "export", "--to", srv.URL, "--no-gzip", "--batch-docs", "40", scenario)
 	if code != exitIncomplete {
 		t.Fatalf("exit %d, want %d\n%s", code, exitIncomplete, stderr)

@@ -16,28 +16,6 @@ import (
 
 var updateReports = flag.Bool("update", false, "rewrite the golden reports fixtures/scenarios/<name>.report.golden.{md,json} (and the README screenshot)")
 
-// scenarios lists the scenario bundles of fixtures/scenarios.
-func scenarios(t *testing.T) []string {
-	t.Helper()
-	root := filepath.Join(fixtures.Dir(), "scenarios")
-	ents, err := os.ReadDir(root)
-	if err != nil {
-		t.Skipf("no scenario bundles: %v", err)
-	}
-	var out []string
-	for _, e := range ents {
-		if e.IsDir() && e.Name() != "gen" {
-			out = append(out, e.Name())
-		}
-	}
-	if len(out) == 0 {
-		t.Skip("no scenario bundles in fixtures/scenarios yet")
-	}
-	return out
-}
-
-func scenarioDir(name string) string { return filepath.Join(fixtures.Dir(), "scenarios", name) }
-
 // reportOf runs `exlog report` in-process and returns stdout; the exit
 // code must be want.
 func reportOf(t *testing.T, want int, args ...string) string {
@@ -58,11 +36,11 @@ func reportOf(t *testing.T, want int, args ...string) string {
 //
 // and read the diff before committing it.
 func TestReportGolden(t *testing.T) {
-	for _, name := range scenarios(t) {
+	for _, name := range fixtures.Scenarios(t) {
 		t.Run(name, func(t *testing.T) {
 			for _, format := range []string{"md", "json"} {
-				got := reportOf(t, exitOK, "--format", format, scenarioDir(name))
-				golden := filepath.Join(fixtures.Dir(), "scenarios", name+".report.golden."+format)
+				got := reportOf(t, exitOK, "--format", format, fixtures.Scenario(name))
+				golden := fixtures.Scenario(name + ".report.golden." + format)
 				if *updateReports {
 					if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
 						t.Fatal(err)
@@ -104,8 +82,8 @@ func itoaTest(n int) string { b, _ := json.Marshal(n); return string(b) }
 // The report is the same from the bundle, from the same bundle zipped, and
 // from the index triage wrote: byte for byte, in Markdown and JSON.
 func TestReportDeterministic(t *testing.T) {
-	name := scenarios(t)[0]
-	dir := scenarioDir(name)
+	name := fixtures.Scenarios(t)[0]
+	dir := fixtures.Scenario(name)
 	idx := filepath.Join(t.TempDir(), name+".exlog")
 	if code, _, errOut := exlogRun(t, "triage", "--index", idx, "--format", "json", dir); code != exitOK && code != exitFindings {
 		t.Fatalf("triage: exit %d %s", code, errOut)
@@ -133,8 +111,8 @@ func TestReportDeterministic(t *testing.T) {
 // The JSON report carries its schema and the documented top-level keys,
 // in the documented order.
 func TestReportJSONSchema(t *testing.T) {
-	name := scenarios(t)[0]
-	out := reportOf(t, exitOK, "--format", "json", scenarioDir(name))
+	name := fixtures.Scenarios(t)[0]
+	out := reportOf(t, exitOK, "--format", "json", fixtures.Scenario(name))
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(out), &m); err != nil {
 		t.Fatal(err)
@@ -169,7 +147,7 @@ func TestReportJSONSchema(t *testing.T) {
 // --fail-on: exit 1 when a finding is at that severity or above, in
 // report and in triage, after the report is written.
 func TestFailOn(t *testing.T) {
-	all := scenarios(t)
+	all := fixtures.Scenarios(t)
 	var failing, healthy string
 	for _, n := range all {
 		switch {
@@ -184,7 +162,7 @@ func TestFailOn(t *testing.T) {
 	}
 	// The highest severity of the failing scenario, read from its report.
 	var r render.Report
-	if err := json.Unmarshal([]byte(reportOf(t, exitOK, "--format", "json", scenarioDir(failing))), &r); err != nil {
+	if err := json.Unmarshal([]byte(reportOf(t, exitOK, "--format", "json", fixtures.Scenario(failing))), &r); err != nil {
 		t.Fatal(err)
 	}
 	high := r.Verdict.Highest
@@ -203,21 +181,21 @@ func TestFailOn(t *testing.T) {
 	}
 	for _, tc := range tests {
 		out := filepath.Join(t.TempDir(), "r.json")
-		code, _, errOut := exlogRun(t, "report", "--fail-on", tc.failOn, "--out", out, scenarioDir(tc.bundle))
+		code, _, errOut := exlogRun(t, "report", "--fail-on", tc.failOn, "--out", out, fixtures.Scenario(tc.bundle))
 		if code != tc.want {
 			t.Errorf("report --fail-on %s %s: exit %d, want %d (%s)", tc.failOn, tc.bundle, code, tc.want, errOut)
 		}
 		if b, err := os.ReadFile(out); err != nil || !bytes.Contains(b, []byte(`"schema": "exlog.report/v1"`)) {
 			t.Errorf("report --fail-on %s %s: no JSON report written before exiting (%v)", tc.failOn, tc.bundle, err)
 		}
-		code, _, errOut = exlogRun(t, "triage", "--no-index", "--format", "json", "--fail-on", tc.failOn, scenarioDir(tc.bundle))
+		code, _, errOut = exlogRun(t, "triage", "--no-index", "--format", "json", "--fail-on", tc.failOn, fixtures.Scenario(tc.bundle))
 		if code != tc.want {
 			t.Errorf("triage --fail-on %s %s: exit %d, want %d (%s)", tc.failOn, tc.bundle, code, tc.want, errOut)
 		}
 	}
 	// From an index, too.
 	idx := filepath.Join(t.TempDir(), "f.exlog")
-	if code, _, errOut := exlogRun(t, "triage", "--index", idx, "--format", "json", scenarioDir(failing)); code != exitOK {
+	if code, _, errOut := exlogRun(t, "triage", "--index", idx, "--format", "json", fixtures.Scenario(failing)); code != exitOK {
 		t.Fatalf("triage: exit %d %s", code, errOut)
 	}
 	reportOf(t, exitFindings, "--index", idx, "--fail-on", "error")
@@ -227,11 +205,11 @@ func TestFailOn(t *testing.T) {
 // triage --report writes the report in the format its extension names,
 // the same bytes as exlog report.
 func TestTriageReportFlag(t *testing.T) {
-	name := scenarios(t)[0]
+	name := fixtures.Scenarios(t)[0]
 	dir := t.TempDir()
 	for _, ext := range []string{"md", "html", "json"} {
 		path := filepath.Join(dir, "case."+ext)
-		code, _, errOut := exlogRun(t, "triage", "--no-index", "--report", path, scenarioDir(name))
+		code, _, errOut := exlogRun(t, "triage", "--no-index", "--report", path, fixtures.Scenario(name))
 		if code != exitOK {
 			t.Fatalf("triage --report %s: exit %d %s", path, code, errOut)
 		}
@@ -239,7 +217,7 @@ func TestTriageReportFlag(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := reportOf(t, exitOK, "--format", ext, scenarioDir(name)); string(got) != want {
+		if want := reportOf(t, exitOK, "--format", ext, fixtures.Scenario(name)); string(got) != want {
 			t.Errorf("triage --report %s differs from exlog report --format %s: %s", path, ext, firstDifference(string(got), want))
 		}
 	}

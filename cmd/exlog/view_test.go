@@ -379,7 +379,7 @@ func TestInterrupted(t *testing.T) {
 // the user's path in errors.
 func TestOutSafety(t *testing.T) {
 	dir := caseDir(t)
-	scenario := filepath.Join(fixtures.Dir(), "scenarios", "ws2016-nodedown-pingpong")
+	scenario := fixtures.Scenario("ws2016-nodedown-pingpong")
 	report := func(args ...string) (int, string, string) {
 		return runIn(context.Background(), 0, append([]string{"report", "--format", "md"}, append(args, scenario)...)...)
 	}
@@ -510,7 +510,7 @@ func TestSearchMessagesContextOrder(t *testing.T) {
 // Every time of the triage text output carries its quality; a date
 // assumed from a file time is never printed.
 func TestTimesWithQuality(t *testing.T) {
-	scenario := filepath.Join(fixtures.Dir(), "scenarios", "ex2003-rolling-upgrade-4node")
+	scenario := fixtures.Scenario("ex2003-rolling-upgrade-4node")
 	code, out, errOut := runIn(context.Background(), 120, "triage", "--no-index", scenario)
 	if code != exitOK {
 		t.Fatalf("exit %d %s", code, errOut)

@@ -101,9 +101,8 @@ func variants(t *testing.T, dir string) map[string]string {
 // eachVariant runs fn on the findings of every re-packed variant of
 // each scenario of cases, named by its folder in fixtures/scenarios.
 func eachVariant[C any](t *testing.T, cases map[string]C, fn func(t *testing.T, c C, fs []detect.Finding)) {
-	root := filepath.Join(fixtures.Dir(), "scenarios")
 	for name, c := range cases {
-		dir := filepath.Join(root, name)
+		dir := fixtures.Scenario(name)
 		if _, err := os.Stat(dir); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

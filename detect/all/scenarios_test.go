@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/exlog/exlog/detect"
@@ -52,20 +51,11 @@ func marshal(t *testing.T, fs []detect.Finding) []byte {
 // folder zipped. Healthy scenarios (name starting "healthy-") must yield
 // no warning, error or critical finding at all.
 func TestScenarios(t *testing.T) {
-	root := filepath.Join(fixtures.Dir(), "scenarios")
-	ents, err := os.ReadDir(root)
-	if err != nil {
-		t.Skipf("no scenarios yet: %v", err)
-	}
-	for _, ent := range ents {
-		if !ent.IsDir() || ent.Name() == "gen" { // gen holds the generator of the binary logs
-			continue
-		}
-		name := ent.Name()
+	for _, name := range fixtures.Scenarios(t) {
 		t.Run(name, func(t *testing.T) {
-			dir := filepath.Join(root, name)
+			dir := fixtures.Scenario(name)
 			got := marshal(t, runBundle(t, dir))
-			golden := filepath.Join(root, name+".golden.json")
+			golden := fixtures.Scenario(name + ".golden.json")
 			if *update {
 				if err := os.WriteFile(golden, got, 0o644); err != nil {
 					t.Fatal(err)

@@ -44,7 +44,7 @@ func TestCheck(t *testing.T) {
 // TestFindingsOnScenario runs the harness on a shipped scenario, as a
 // detector's test would, and checks the Describe line round-trips.
 func TestFindingsOnScenario(t *testing.T) {
-	dir := filepath.Join(fixtures.Dir(), "scenarios", "ws2016-nodedown-pingpong")
+	dir := fixtures.Scenario("ws2016-nodedown-pingpong")
 	got := Findings(t, all.Detectors(), dir)
 	if len(got) == 0 {
 		t.Fatal("no findings on a scenario that has some")

@@ -1,7 +1,6 @@
 package upgradecms_test
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -208,8 +207,7 @@ func TestUpgradeCMSWatermark(t *testing.T) {
 
 // TestScenarios checks the detector alone on the scenario bundles.
 func TestScenarios(t *testing.T) {
-	root := filepath.Join(fixtures.Dir(), "scenarios")
-	fs := runDetector(t, detecttest.Bundle(t, filepath.Join(root, "ex2007-scc-standby-upgradecms-failed")))
+	fs := runDetector(t, detecttest.Bundle(t, fixtures.Scenario("ex2007-scc-standby-upgradecms-failed")))
 	if len(fs) != 2 {
 		t.Fatalf("standby scenario: %d findings", len(fs))
 	}
@@ -233,7 +231,7 @@ func TestScenarios(t *testing.T) {
 	}
 	for _, name := range []string{"healthy-ex2007-ccr-sp1", "healthy-rolling-upgrade-2003", "ex2003-rolling-upgrade-4node",
 		"healthy-manual-moves", "healthy-single-restart", "ws2016-nodedown-pingpong"} {
-		if fs := runDetector(t, detecttest.Bundle(t, filepath.Join(root, name))); len(fs) != 0 {
+		if fs := runDetector(t, detecttest.Bundle(t, fixtures.Scenario(name))); len(fs) != 0 {
 			t.Errorf("%s: %d findings, first %s", name, len(fs), fs[0].Summary)
 		}
 	}

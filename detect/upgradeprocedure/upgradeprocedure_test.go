@@ -20,14 +20,12 @@ func run(t *testing.T, path string) *detect.Result {
 	return res
 }
 
-func scenario(name string) string { return filepath.Join(fixtures.Dir(), "scenarios", name) }
-
 // The correct procedures give a story with its setup and virtual-server
 // steps and no departure, and no detector reports anything.
 func TestCorrectUpgrades(t *testing.T) {
 	for _, name := range []string{"healthy-story-ex2003-4node", "healthy-story-ex2007-ccr", "healthy-ex2007-ccr-sp1", "healthy-rolling-upgrade-2003"} {
 		t.Run(name, func(t *testing.T) {
-			res := run(t, scenario(name))
+			res := run(t, fixtures.Scenario(name))
 			if len(res.Findings) != 0 {
 				for _, f := range res.Findings {
 					t.Errorf("finding %s %s: %s", f.Detector, f.Cause, f.Summary)
@@ -70,7 +68,7 @@ func TestDepartures(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.scenario, func(t *testing.T) {
-			res := run(t, scenario(c.scenario))
+			res := run(t, fixtures.Scenario(c.scenario))
 			if len(res.Findings) != 1 {
 				for _, f := range res.Findings {
 					t.Logf("finding %s %s: %s", f.Detector, f.Cause, f.Summary)
@@ -171,7 +169,7 @@ func copyWithout(t *testing.T, src string, drop func(rel string) bool) string {
 // Without NODE2's System log the bundle cannot show whether NODE2 was
 // rebooted: the check is not evidenced, and nothing is reported.
 func TestRebootNotEvidenced(t *testing.T) {
-	dir := copyWithout(t, scenario("story-ex2003-no-reboot"), func(rel string) bool { return rel == "NODE2/System.evt" })
+	dir := copyWithout(t, fixtures.Scenario("story-ex2003-no-reboot"), func(rel string) bool { return rel == "NODE2/System.evt" })
 	res := run(t, dir)
 	for _, f := range res.Findings {
 		t.Errorf("finding without the System log: %s %s", f.Detector, f.Summary)
@@ -191,7 +189,7 @@ func TestRebootNotEvidenced(t *testing.T) {
 // Without the cluster logs nothing places EVS1 on a node when NODE1's
 // binaries were upgraded: the active-node check is not evidenced.
 func TestActiveNodeNotEvidenced(t *testing.T) {
-	dir := copyWithout(t, scenario("story-ex2003-active-node-first"), func(rel string) bool { return strings.HasSuffix(rel, "_cluster.log") })
+	dir := copyWithout(t, fixtures.Scenario("story-ex2003-active-node-first"), func(rel string) bool { return strings.HasSuffix(rel, "_cluster.log") })
 	res := run(t, dir)
 	for _, f := range res.Findings {
 		if f.Detector == detect.StoryDetector {
@@ -209,7 +207,7 @@ func TestActiveNodeNotEvidenced(t *testing.T) {
 
 // A bundle without an upgrade (no setup run) tells no story.
 func TestNoUpgradeNoStory(t *testing.T) {
-	res := run(t, scenario("healthy-manual-moves"))
+	res := run(t, fixtures.Scenario("healthy-manual-moves"))
 	if len(res.Facts.Stories) != 0 {
 		t.Errorf("stories of a bundle without setup runs: %+v", res.Facts.Stories[0])
 	}

@@ -278,8 +278,7 @@ func TestEndOfBundleAndWindows(t *testing.T) {
 // documented failure in the four-node rolling upgrade, silence on the
 // correct upgrades.
 func TestScenarios(t *testing.T) {
-	root := filepath.Join(fixtures.Dir(), "scenarios")
-	got := runDetector(t, detecttest.Bundle(t, filepath.Join(root, "ex2003-rolling-upgrade-4node")))
+	got := runDetector(t, detecttest.Bundle(t, fixtures.Scenario("ex2003-rolling-upgrade-4node")))
 	if len(got) != 1 {
 		t.Fatalf("4-node rolling upgrade: %d findings", len(got))
 	}
@@ -300,7 +299,7 @@ func TestScenarios(t *testing.T) {
 	}
 	for _, name := range []string{"healthy-rolling-upgrade-2003", "healthy-ex2007-ccr-sp1", "ex2007-scc-standby-upgradecms-failed",
 		"healthy-manual-moves", "healthy-single-restart", "ws2016-nodedown-pingpong"} {
-		if got := runDetector(t, detecttest.Bundle(t, filepath.Join(root, name))); len(got) != 0 {
+		if got := runDetector(t, detecttest.Bundle(t, fixtures.Scenario(name))); len(got) != 0 {
 			t.Errorf("%s: %d findings, first %s", name, len(got), got[0].Summary)
 		}
 	}

@@ -171,7 +171,7 @@ func TestImplausibleTimeStaysOutOfTimestamp(t *testing.T) {
 }
 
 func TestFindingDocs(t *testing.T) {
-	dir := filepath.Join(fixtures.Dir(), "scenarios", "ex2003-rolling-upgrade-4node")
+	dir := fixtures.Scenario("ex2003-rolling-upgrade-4node")
 	evs, fs := readBundle(t, dir)
 	if len(fs) == 0 {
 		t.Fatal("the scenario gave no findings")

@@ -430,7 +430,7 @@ func checkMarkdownTables(t *testing.T, md string) {
 // (written by the cmd/exlog golden test) back into reports.
 func goldenReports(t *testing.T) map[string]*Report {
 	t.Helper()
-	paths, _ := filepath.Glob(filepath.Join(fixtures.Dir(), "scenarios", "*.report.golden.json"))
+	paths, _ := filepath.Glob(fixtures.Scenario("*.report.golden.json"))
 	out := map[string]*Report{}
 	for _, p := range paths {
 		b, err := os.ReadFile(p)
@@ -451,7 +451,7 @@ func goldenReports(t *testing.T) map[string]*Report {
 }
 
 func TestGoldenMarkdownTables(t *testing.T) {
-	paths, _ := filepath.Glob(filepath.Join(fixtures.Dir(), "scenarios", "*.report.golden.md"))
+	paths, _ := filepath.Glob(fixtures.Scenario("*.report.golden.md"))
 	for _, p := range paths {
 		b, err := os.ReadFile(p)
 		if err != nil {

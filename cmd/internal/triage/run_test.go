@@ -16,7 +16,7 @@ import (
 // node ran it; the inventory must show that name as a clustered server,
 // not as one more physical node.
 func TestClusteredServerIsNoNode(t *testing.T) {
-	src := filepath.Join(fixtures.Dir(), "scenarios", "ex2003-rolling-upgrade-4node")
+	src := fixtures.Scenario("ex2003-rolling-upgrade-4node")
 	files := readTree(t, src)
 	progress := "[10:05:12] Entering ScSetupMain\n[10:05:13] Setup is checking the Exchange virtual server\n[10:41:37] Setup completed\n"
 	files = append(files, file{rel: "EVS1/Exchange Server Setup Progress.log", data: []byte(progress), mod: time.Date(2007, 6, 12, 11, 0, 0, 0, time.UTC)})

@@ -471,20 +471,11 @@ func triageOf(t *testing.T, bundle string, now time.Time) *triage.Result {
 // TestRepackedScenarios runs every scenario of fixtures/scenarios through
 // every variant. A new scenario gets all of them for free.
 func TestRepackedScenarios(t *testing.T) {
-	root := filepath.Join(fixtures.Dir(), "scenarios")
-	ents, err := os.ReadDir(root)
-	if err != nil {
-		t.Skipf("no scenarios: %v", err)
-	}
 	now := time.Now().AddDate(3, 0, 0) // the shifted variant is "in the future"
-	for _, ent := range ents {
-		if !ent.IsDir() || ent.Name() == "gen" {
-			continue
-		}
-		name := ent.Name()
+	for _, name := range fixtures.Scenarios(t) {
 		t.Run(name, func(t *testing.T) {
-			files := readTree(t, filepath.Join(root, name))
-			base := triageOf(t, filepath.Join(root, name), now)
+			files := readTree(t, fixtures.Scenario(name))
+			base := triageOf(t, fixtures.Scenario(name), now)
 			for _, v := range variants {
 				t.Run(v.name, func(t *testing.T) {
 					bundle := v.make(t, name, files, t.TempDir(), base)
