@@ -28,11 +28,7 @@ func FuzzParse(f *testing.F) {
 	parsetest.AddSeeds(f, 16<<10, parsetest.CorpusFiles("setuplogs", "*.log", 3)...)
 	fuzzopt.QuickMinimize()
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var p Parser
-		p.Sniff(data[:min(len(data), parse.SniffSize)])
-		evs, rep, err := parsetest.Collect(p, input("fuzz.txt", data, "N"))
-		parsetest.CheckLines(t, data, evs, rep, err)
-		for _, e := range evs {
+		for _, e := range parsetest.FuzzLines(t, Parser{}, input("fuzz.txt", data, "N"), data) {
 			if e.Field(FieldInventory) == "" {
 				t.Fatalf("event without inventory: %+v", e)
 			}

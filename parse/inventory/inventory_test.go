@@ -27,8 +27,7 @@ func input(path string, data []byte, node string) *parse.Input {
 // events in file order with a line, a kind and a message, all counted.
 func parseBytes(t testing.TB, path string, data []byte, node string) ([]*parse.Event, *parse.Report, error) {
 	t.Helper()
-	evs, rep, err := parsetest.Collect(Parser{}, input(path, data, node))
-	parsetest.CheckLines(t, data, evs, rep, err)
+	evs, rep, err := parsetest.CollectLines(t, Parser{}, input(path, data, node), data)
 	for _, e := range evs {
 		if e.Source != parse.SourceInventory || e.TimeQuality != parse.TimeNone || e.Field(FieldInventory) == "" || e.Message == "" {
 			t.Fatalf("bad event: %+v", e)

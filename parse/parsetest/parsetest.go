@@ -309,6 +309,25 @@ func CheckFields(t testing.TB, e *parse.Event, want map[string]string) {
 	}
 }
 
+// CollectLines is Collect for a line parser, failing the test unless the
+// run kept what CheckLines checks; data is what in holds.
+func CollectLines(t testing.TB, p parse.Parser, in *parse.Input, data []byte) ([]*parse.Event, *parse.Report, error) {
+	t.Helper()
+	evs, rep, err := Collect(p, in)
+	CheckLines(t, data, evs, rep, err)
+	return evs, rep, err
+}
+
+// FuzzLines is the body of a line parser's fuzz target: it sniffs the
+// head of data, parses all of data as in with CollectLines and returns
+// the events for the target's own checks.
+func FuzzLines(t testing.TB, p parse.Parser, in *parse.Input, data []byte) []*parse.Event {
+	t.Helper()
+	p.Sniff(data[:min(len(data), parse.SniffSize)])
+	evs, _, _ := CollectLines(t, p, in, data)
+	return evs
+}
+
 // HasProblem reports whether one of the report's problems gives a reason
 // containing word.
 func HasProblem(rep *parse.Report, word string) bool {

@@ -49,11 +49,7 @@ func FuzzParse(f *testing.F) {
 	corpusSeeds(f)
 	fuzzopt.QuickMinimize()
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var p Parser
-		p.Sniff(data[:min(len(data), parse.SniffSize)])
-		evs, rep, err := parsetest.Collect(p, input("fuzz.reg", data, "N"))
-		parsetest.CheckLines(t, data, evs, rep, err)
-		for _, e := range evs {
+		for _, e := range parsetest.FuzzLines(t, Parser{}, input("fuzz.reg", data, "N"), data) {
 			if e.Field("key") == "" {
 				t.Fatalf("event without key: %+v", e)
 			}

@@ -30,8 +30,7 @@ func input(path string, data []byte, node string) *parse.Input {
 // keep: events in file order, each with a line, counted in the report.
 func parseBytes(t testing.TB, path string, data []byte, node string) ([]*parse.Event, *parse.Report, error) {
 	t.Helper()
-	evs, rep, err := parsetest.Collect(Parser{}, input(path, data, node))
-	parsetest.CheckLines(t, data, evs, rep, err)
+	evs, rep, err := parsetest.CollectLines(t, Parser{}, input(path, data, node), data)
 	for _, e := range evs {
 		if e.Source != parse.SourceRegistry || e.TimeQuality != parse.TimeNone || !e.Time.IsZero() || e.File != path {
 			t.Fatalf("bad event header: %+v", e)
