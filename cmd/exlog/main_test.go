@@ -25,6 +25,17 @@ func exlogRun(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errb.String()
 }
 
+// exlogWant runs exlog with args as exlogRun does and fails the test,
+// showing what exlog wrote to stderr, unless it exits with want.
+func exlogWant(t *testing.T, want int, args ...string) (stdout, stderr string) {
+	t.Helper()
+	code, stdout, stderr := exlogRun(t, args...)
+	if code != want {
+		t.Fatalf("exlog %q: exit %d, want %d\n%s", args, code, want, stderr)
+	}
+	return stdout, stderr
+}
+
 func TestHelpAndUsageErrors(t *testing.T) {
 	code, out, _ := exlogRun(t, "help")
 	if code != exitOK || !strings.Contains(out, "triage") || !strings.Contains(out, "Exit codes") {
@@ -73,10 +84,7 @@ type triageJSON struct {
 
 func triageToJSON(t *testing.T, args ...string) (triageJSON, string) {
 	t.Helper()
-	code, out, errOut := exlogRun(t, append([]string{"triage", "--format", "json"}, args...)...)
-	if code != exitOK {
-		t.Fatalf("triage %v: exit %d\n%s", args, code, errOut)
-	}
+	out, _ := exlogWant(t, exitOK, append([]string{"triage", "--format", "json"}, args...)...)
 	var res triageJSON
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatalf("triage JSON: %v\n%s", err, out)
@@ -109,10 +117,7 @@ func TestTriageFixtureBundleThenSearch(t *testing.T) {
 		t.Fatalf("the 2003 node from the bundle path is missing: %v", builds)
 	}
 
-	code, out, errOut := exlogRun(t, "search", "--index", idx, "--format", "ndjson", "+level:error +source:setuplog")
-	if code != exitOK {
-		t.Fatalf("search: exit %d %s", code, errOut)
-	}
+	out, _ := exlogWant(t, exitOK, "search", "--index", idx, "--format", "ndjson", "+level:error +source:setuplog")
 	if !strings.Contains(out, "Exchange Server Setup Progress.log") {
 		t.Fatalf("search did not find the 2003 run's error:\n%s", out)
 	}
@@ -181,10 +186,7 @@ func TestTriageCorpusSetupLogs(t *testing.T) {
 func TestParseNDJSONCorpus(t *testing.T) {
 	dir := fixtures.Corpus(t, "setuplogs")
 	file := filepath.Join(dir, "e2016cu18-upgrade-fips-access-denied.log")
-	code, out, errOut := exlogRun(t, "parse", "--format", "ndjson", file)
-	if code != exitOK {
-		t.Fatalf("exit %d: %s", code, errOut)
-	}
+	out, _ := exlogWant(t, exitOK, "parse", "--format", "ndjson", file)
 	sc := bufio.NewScanner(strings.NewReader(out))
 	sc.Buffer(nil, 4<<20)
 	lines, errors := 0, 0

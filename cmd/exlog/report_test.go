@@ -20,10 +20,7 @@ var updateReports = flag.Bool("update", false, "rewrite the golden reports fixtu
 // code must be want.
 func reportOf(t *testing.T, want int, args ...string) string {
 	t.Helper()
-	code, out, errOut := exlogRun(t, append([]string{"report"}, args...)...)
-	if code != want {
-		t.Fatalf("exlog report %q: exit %d, want %d\n%s", args, code, want, errOut)
-	}
+	out, _ := exlogWant(t, want, append([]string{"report"}, args...)...)
 	return out
 }
 
@@ -195,9 +192,7 @@ func TestFailOn(t *testing.T) {
 	}
 	// From an index, too.
 	idx := filepath.Join(t.TempDir(), "f.exlog")
-	if code, _, errOut := exlogRun(t, "triage", "--index", idx, "--format", "json", fixtures.Scenario(failing)); code != exitOK {
-		t.Fatalf("triage: exit %d %s", code, errOut)
-	}
+	exlogWant(t, exitOK, "triage", "--index", idx, "--format", "json", fixtures.Scenario(failing))
 	reportOf(t, exitFindings, "--index", idx, "--fail-on", "error")
 	reportOf(t, exitOK, "--index", idx, "--fail-on", "critical")
 }
@@ -209,10 +204,7 @@ func TestTriageReportFlag(t *testing.T) {
 	dir := t.TempDir()
 	for _, ext := range []string{"md", "html", "json"} {
 		path := filepath.Join(dir, "case."+ext)
-		code, _, errOut := exlogRun(t, "triage", "--no-index", "--report", path, fixtures.Scenario(name))
-		if code != exitOK {
-			t.Fatalf("triage --report %s: exit %d %s", path, code, errOut)
-		}
+		exlogWant(t, exitOK, "triage", "--no-index", "--report", path, fixtures.Scenario(name))
 		got, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)

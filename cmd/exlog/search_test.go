@@ -165,10 +165,7 @@ func searchWide(t *testing.T, width int, args ...string) string {
 
 func searchOK(t *testing.T, args ...string) string {
 	t.Helper()
-	code, out, errOut := exlogRun(t, append([]string{"search"}, args...)...)
-	if code != exitOK {
-		t.Fatalf("exlog search %q: exit %d\n%s", args, code, errOut)
-	}
+	out, _ := exlogWant(t, exitOK, append([]string{"search"}, args...)...)
 	return out
 }
 
@@ -370,10 +367,7 @@ func TestSearchHighlight(t *testing.T) {
 func TestSearchContext(t *testing.T) {
 	_, case1, _ := caseIndexes(t)
 	// The setup log's error on line 12, with two lines either side.
-	code, out, errOut := exlogRun(t, "search", "--index", case1, "--format", "ndjson", "-C", "2", "+source:setuplog +level:error")
-	if code != exitOK {
-		t.Fatalf("exit %d %s", code, errOut)
-	}
+	out, _ := exlogWant(t, exitOK, "search", "--index", case1, "--format", "ndjson", "-C", "2", "+source:setuplog +level:error")
 	var got []string
 	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
 		var h hitJSON
@@ -612,10 +606,7 @@ func TestMarked(t *testing.T) {
 func TestSearchFixtureBundle(t *testing.T) {
 	idx := filepath.Join(t.TempDir(), "setup-collector.exlog")
 	bundle := filepath.Join(fixtures.Dir(), "bundles", "setup-collector.zip")
-	code, out, errOut := exlogRun(t, "triage", "--format", "json", "--index", idx, bundle)
-	if code != exitOK {
-		t.Fatalf("triage: exit %d %s", code, errOut)
-	}
+	out, _ := exlogWant(t, exitOK, "triage", "--format", "json", "--index", idx, bundle)
 	var tri struct {
 		Nodes []struct {
 			Name   string         `json:"name"`

@@ -226,12 +226,18 @@ func TestRenderStable(t *testing.T) {
 	}
 }
 
-func TestMarkdownContent(t *testing.T) {
-	b, err := Render(New(upgradeTriage()), Markdown)
+// markdown renders the report of r as Markdown.
+func markdown(t *testing.T, r *triage.Result) string {
+	t.Helper()
+	b, err := Render(New(r), Markdown)
 	if err != nil {
 		t.Fatal(err)
 	}
-	md := string(b)
+	return string(b)
+}
+
+func TestMarkdownContent(t *testing.T) {
+	md := markdown(t, upgradeTriage())
 	for _, want := range []string{
 		"# exlog report: case-1\n",
 		"**Verdict: FAIL.** The upgrade needs fixing: 1 error, 1 warning findings.",
@@ -376,11 +382,7 @@ func TestHTMLSelfContained(t *testing.T) {
 
 // Markdown tables keep their shape whatever the cells hold.
 func TestMarkdownTablesHold(t *testing.T) {
-	b, err := Render(New(hostileTriage()), Markdown)
-	if err != nil {
-		t.Fatal(err)
-	}
-	md := string(b)
+	md := markdown(t, hostileTriage())
 	checkMarkdownTables(t, md)
 	// Outside code, markup is escaped.
 	for _, want := range []string{
