@@ -16,8 +16,7 @@ import (
 // (26 logs, 5.1 MB) through the engine, as triage runs it: bytes are the logs' sizes, so MB/s compares with the
 // parser's own benchmark.
 func BenchmarkDetectCorpus(b *testing.B) {
-	dir := fixtures.Corpus(b, "setuplogs")
-	files, _ := filepath.Glob(filepath.Join(dir, "*.log"))
+	files := fixtures.CorpusGlob(b, "setuplogs", "*.log")
 	var evs []*parse.Event
 	var size int64
 	for _, f := range files {

@@ -17,7 +17,7 @@ import (
 // the same file in another archive, a copy cut short) changes no finding,
 // for every corpus log and every fixture log.
 func TestCopiesChangeNothing(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join(fixtures.Corpus(t, "setuplogs"), "*.log"))
+	files := fixtures.CorpusGlob(t, "setuplogs", "*.log")
 	more, _ := filepath.Glob("testdata/*.log")
 	files = append(files, more...)
 	if len(files) < 27 {

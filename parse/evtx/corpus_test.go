@@ -78,14 +78,13 @@ var corpusMinimums = []struct {
 }
 
 func TestCorpusCounts(t *testing.T) {
-	dir := fixtures.Corpus(t, "evtx")
-	files, _ := filepath.Glob(filepath.Join(dir, "*.evtx"))
+	files := fixtures.CorpusGlob(t, "evtx", "*.evtx")
 	if len(files) != len(corpusMinimums) {
 		t.Errorf("corpus holds %d .evtx files, the table %d", len(files), len(corpusMinimums))
 	}
 	for _, c := range corpusMinimums {
 		t.Run(c.file, func(t *testing.T) {
-			evs, rep, err := parseAll(t, &Parser{}, fileInput(filepath.Join(dir, c.file)))
+			evs, rep, err := parseAll(t, &Parser{}, fileInput(corpusPath(t, c.file)))
 			if err != nil {
 				t.Fatalf("parse stopped: %v", err)
 			}

@@ -332,8 +332,7 @@ func TestSniffRejectsOtherFormats(t *testing.T) {
 		check(f)
 	}
 	for _, sub := range []string{"clusterlogs", "setuplogs", "evtx", "evt"} {
-		files, _ := filepath.Glob(filepath.Join(fixtures.Corpus(t, sub), "*"))
-		for _, f := range files {
+		for _, f := range fixtures.CorpusGlob(t, sub, "*") {
 			check(f)
 		}
 	}

@@ -440,9 +440,7 @@ func TestSniffRejectsOtherFormats(t *testing.T) {
 		check(f)
 	}
 	for _, sub := range []string{"clusterlogs", "setuplogs", "evtx", "evt"} {
-		dir := fixtures.Corpus(t, sub)
-		files, _ := filepath.Glob(filepath.Join(dir, "*"))
-		for _, f := range files {
+		for _, f := range fixtures.CorpusGlob(t, sub, "*") {
 			check(f)
 		}
 	}

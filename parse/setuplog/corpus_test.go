@@ -13,11 +13,7 @@ import (
 )
 
 func corpusFiles(t testing.TB) []string {
-	dir := fixtures.Corpus(t, "setuplogs")
-	files, err := filepath.Glob(filepath.Join(dir, "*.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := fixtures.CorpusGlob(t, "setuplogs", "*.log")
 	if len(files) != 26 {
 		t.Fatalf("%d corpus logs, want 26", len(files))
 	}
