@@ -33,6 +33,7 @@ import (
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/index/export"
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/parsetest"
 )
 
 // victoriaLogsModule is the engine the integration test runs.
@@ -787,10 +788,7 @@ func TestExportTimesketchFile(t *testing.T) {
 	if written+untimed != events+findings || untimed == 0 {
 		t.Errorf("written %d + untimed %d != %d events + %d findings", written, untimed, events, findings)
 	}
-	b, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := parsetest.ReadFile(t, out)
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 	if len(lines) != written {
 		t.Fatalf("%d lines, %d written", len(lines), written)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/parsetest"
 )
 
 // exlogRun runs one invocation in-process and returns its exit code and
@@ -141,10 +142,7 @@ func TestTriageCorpusSetupLogs(t *testing.T) {
 	want := map[string]bool{}
 	logs, _ := filepath.Glob(filepath.Join(dir, "*.log"))
 	for _, p := range logs {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
+		b := parsetest.ReadFile(t, p)
 		for _, m := range setupVersionRe.FindAllSubmatch(b, -1) {
 			want[string(m[1])] = true
 		}

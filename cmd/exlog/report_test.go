@@ -205,10 +205,7 @@ func TestTriageReportFlag(t *testing.T) {
 	for _, ext := range []string{"md", "html", "json"} {
 		path := filepath.Join(dir, "case."+ext)
 		exlogWant(t, exitOK, "triage", "--no-index", "--report", path, fixtures.Scenario(name))
-		got, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
+		got := parsetest.ReadFile(t, path)
 		if want := reportOf(t, exitOK, "--format", ext, fixtures.Scenario(name)); string(got) != want {
 			t.Errorf("triage --report %s differs from exlog report --format %s: %s", path, ext, firstDifference(string(got), want))
 		}

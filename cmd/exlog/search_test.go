@@ -6,7 +6,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/index"
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/parsetest"
 )
 
 var case1Start = time.Date(2024, 6, 11, 9, 0, 0, 0, time.UTC)
@@ -617,10 +617,7 @@ func TestSearchFixtureBundle(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := func(name, substr string) int {
-		b, err := os.ReadFile(filepath.Join(fixtures.Dir(), "setuplogs", name))
-		if err != nil {
-			t.Fatal(err)
-		}
+		b := parsetest.ReadFile(t, filepath.Join(fixtures.Dir(), "setuplogs", name))
 		return strings.Count(string(b), substr)
 	}
 	// The bundle holds ex2013-success.log once and the 2007 log twice (the

@@ -17,6 +17,7 @@ import (
 	"github.com/exlog/exlog/detect"
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/parsetest"
 )
 
 var updateOutput = flag.Bool("update-output", false, "rewrite cmd/exlog/testdata/*.golden and docs-quickstart.md's output block")
@@ -251,10 +252,7 @@ func docExamples(doc string) []string {
 // order, from the module root, and prints something.
 func TestQuickStartDocument(t *testing.T) {
 	path := quickStartDoc(t)
-	doc, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := parsetest.ReadFile(t, path)
 	caseDir(t)
 	code, out, errOut := runIn(context.Background(), 80, "triage", quickStart)
 	if code != exitOK {

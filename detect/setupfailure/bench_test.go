@@ -2,7 +2,6 @@ package setupfailure
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/exlog/exlog/detect"
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/parsetest"
 )
 
 // BenchmarkDetectCorpus measures the detector alone over the parsed corpus
@@ -20,10 +20,7 @@ func BenchmarkDetectCorpus(b *testing.B) {
 	var evs []*parse.Event
 	var size int64
 	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			b.Fatal(err)
-		}
+		data := parsetest.ReadFile(b, f)
 		size += int64(len(data))
 		evs = append(evs, parseBytes(b, filepath.Base(f), data, time.Time{})...)
 	}

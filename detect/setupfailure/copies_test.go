@@ -2,7 +2,6 @@ package setupfailure
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 	"github.com/exlog/exlog/detect"
 	"github.com/exlog/exlog/detect/detecttest"
 	"github.com/exlog/exlog/fixtures"
+	"github.com/exlog/exlog/parse/parsetest"
 )
 
 // TestCopiesChangeNothing: a second copy of a log in the bundle (a .bak,
@@ -25,10 +25,7 @@ func TestCopiesChangeNothing(t *testing.T) {
 	}
 	mod := time.Date(2024, 3, 21, 12, 0, 0, 0, time.UTC)
 	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
+		data := parsetest.ReadFile(t, f)
 		name := "SRV1/ExchangeSetupLogs/" + filepath.Base(f)
 		one := parseBytes(t, name, data, mod)
 		want, _ := json.Marshal(findingsOf(t, one))

@@ -1,7 +1,6 @@
 package setupfailure
 
 import (
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"github.com/exlog/exlog/detect"
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/parsetest"
 )
 
 func causesOf(fs []detect.Finding) []string {
@@ -204,10 +204,7 @@ func TestSameBuild(t *testing.T) {
 
 func readFixture(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := parsetest.ReadFile(t, filepath.Join("testdata", name))
 	return b
 }
 
@@ -397,10 +394,7 @@ func TestSharedFixtures(t *testing.T) {
 		{"ex2007-sp1-upgrade-success.log", modTime, nil},
 		{"ex2013-success.log", modTime, nil},
 	} {
-		data, err := os.ReadFile(filepath.Join(fixtures.Dir(), "setuplogs", tt.name))
-		if err != nil {
-			t.Fatal(err)
-		}
+		data := parsetest.ReadFile(t, filepath.Join(fixtures.Dir(), "setuplogs", tt.name))
 		fs := findingsOf(t, parseBytes(t, "NODE1/"+tt.name, data, tt.mod))
 		if got := causesOf(fs); !slices.Equal(got, tt.want) {
 			t.Errorf("%s: findings %v, want %v", tt.name, got, tt.want)

@@ -3,7 +3,6 @@ package clusterlog
 import (
 	"bytes"
 	"context"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -46,10 +45,7 @@ func BenchmarkParseChatty(b *testing.B) {
 }
 
 func benchFile(b *testing.B, path string) {
-	one, err := os.ReadFile(path)
-	if err != nil {
-		b.Fatal(err)
-	}
+	one := parsetest.ReadFile(b, path)
 	benchData(b, bytes.Repeat(one, (8<<20)/len(one)+1))
 }
 

@@ -291,10 +291,7 @@ func TestFixtures(t *testing.T) {
 
 // The UTF-16 fixture must stay the generated twin of its UTF-8 source.
 func TestUTF16FixtureMatchesSource(t *testing.T) {
-	src, err := os.ReadFile("testdata/w2019-utf16.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
+	src := parsetest.ReadFile(t, "testdata/w2019-utf16.txt")
 	f, err := os.Open("testdata/w2019-utf16.log")
 	if err != nil {
 		t.Fatal(err)
@@ -347,10 +344,7 @@ func TestSniff(t *testing.T) {
 		filepath.Join(fixtures.Dir(), "clusterlogs", "node1-2016-cluster.log"),
 	}
 	for _, p := range yes {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
+		data := parsetest.ReadFile(t, p)
 		if len(data) > parse.SniffSize {
 			data = data[:parse.SniffSize]
 		}
@@ -434,10 +428,7 @@ func TestSetStatus(t *testing.T) {
 // A damaged file: binary junk between records, an impossible date and a
 // last line cut in the middle of its header. Nothing may be lost.
 func TestDamagedFile(t *testing.T) {
-	src, err := os.ReadFile("testdata/w2008r2.log")
-	if err != nil {
-		t.Fatal(err)
-	}
+	src := parsetest.ReadFile(t, "testdata/w2008r2.log")
 	lines := strings.Split(strings.TrimSuffix(string(src), "\r\n"), "\r\n")
 	junk := "\x00\x01\xff\xfe\x80garbage\x00\x00\x9d"
 	bad := "00000b3c.00000c10::2010/13/45-14:00:00.120 INFO  [RCM] Res X: Online -> Failed( StateUnknown )"

@@ -2,11 +2,11 @@ package evtx
 
 import (
 	"encoding/binary"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/parsetest"
 )
 
 // cycleRecord is a record at chunk offset at whose template definition
@@ -41,10 +41,7 @@ func cycleRecord(at int, id uint64) []byte {
 // the second record using the same definition fails from the cache, not
 // by running the library away again (which cost up to a minute).
 func TestTemplateCycleAmongGoodRecords(t *testing.T) {
-	file, err := os.ReadFile(fixtureLog("node1-system-2008.evtx"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	file := parsetest.ReadFile(t, fixtureLog("node1-system-2008.evtx"))
 	chunk := append([]byte(nil), file[headerBlock:headerBlock+chunkSize]...)
 	plain := decodeChunk(chunkJob{data: chunk}, &parse.Input{Path: "plain"}, false)
 	if len(plain.events) == 0 {

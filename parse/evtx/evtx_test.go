@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -175,10 +174,7 @@ func TestEmitErrorAndCancel(t *testing.T) {
 // Cutting the project's own sample at various points: never a panic, every
 // complete record still read, and the cut reported.
 func TestTruncated(t *testing.T) {
-	b, err := os.ReadFile(fixtureLog("node1-system-2008.evtx"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := parsetest.ReadFile(t, fixtureLog("node1-system-2008.evtx"))
 	full, _, _ := parseAll(t, &Parser{}, parsetest.Bytes("full.evtx", b))
 	cases := []struct {
 		cut     int

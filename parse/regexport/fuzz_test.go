@@ -33,10 +33,7 @@ func corpusSeeds(f *testing.F) {
 
 func FuzzParse(f *testing.F) {
 	for _, name := range []string{"node1-cluster-hive.reg", "node1-exchange-v8.reg", "all-value-types.reg"} {
-		b, err := os.ReadFile(fixture(name))
-		if err != nil {
-			f.Fatal(err)
-		}
+		b := parsetest.ReadFile(f, fixture(name))
 		f.Add(b)
 	}
 	for _, s := range []string{

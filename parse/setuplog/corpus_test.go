@@ -2,7 +2,6 @@ package setuplog
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
+	"github.com/exlog/exlog/parse/parsetest"
 )
 
 func corpusFiles(t testing.TB) []string {
@@ -25,10 +25,7 @@ func corpusFiles(t testing.TB) []string {
 func TestCorpusInvariants(t *testing.T) {
 	for _, f := range corpusFiles(t) {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
+			data := parsetest.ReadFile(t, f)
 			if !(Parser{}).Sniff(data[:min(len(data), parse.SniffSize)]) {
 				t.Error("Sniff rejects it")
 			}
@@ -181,10 +178,7 @@ func BenchmarkParseCorpus(b *testing.B) {
 	var all [][]byte
 	var size int64
 	for _, f := range corpusFiles(b) {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			b.Fatal(err)
-		}
+		data := parsetest.ReadFile(b, f)
 		all = append(all, data)
 		size += int64(len(data))
 	}

@@ -3,7 +3,6 @@ package setuplog
 import (
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -30,10 +29,7 @@ func FuzzParse(f *testing.F) {
 	// minimisation slow without reaching more code.
 	const cut = 2048
 	for _, s := range seeds {
-		data, err := os.ReadFile(s)
-		if err != nil {
-			f.Fatal(err)
-		}
+		data := parsetest.ReadFile(f, s)
 		f.Add(data[:min(len(data), cut)])
 		f.Add(data[max(0, len(data)-cut):])
 	}

@@ -2,7 +2,6 @@ package setuplog
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/exlog/exlog/parse"
 	"github.com/exlog/exlog/parse/facts"
+	"github.com/exlog/exlog/parse/parsetest"
 )
 
 func runFacts(t testing.TB, p parsed) []*facts.SetupRun {
@@ -49,10 +49,7 @@ func TestCorpusOutcomes(t *testing.T) {
 	for _, f := range corpusFiles(t) {
 		name := filepath.Base(f)
 		t.Run(name, func(t *testing.T) {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
+			data := parsetest.ReadFile(t, f)
 			p := parseData(t, name, data, "", time.Time{})
 			runs := runFacts(t, p)
 			for i, r := range runs {
@@ -88,10 +85,7 @@ func TestCorpusOutcomes(t *testing.T) {
 func TestCorpusFailedRuleOrErrorNeverSucceeds(t *testing.T) {
 	files := append(corpusFiles(t), fixtureLogs(t)...)
 	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
+		data := parsetest.ReadFile(t, f)
 		p := parseData(t, filepath.Base(f), data, "", time.Time{})
 		lines := strings.Split(string(data), "\n")
 		for _, r := range runFacts(t, p) {
@@ -127,10 +121,7 @@ func TestCutNeverSucceeds(t *testing.T) {
 	files := append(fixtureLogs(t), corpusFiles(t)...)
 	succeeded := 0
 	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
+		data := parsetest.ReadFile(t, f)
 		name := filepath.Base(f)
 		if strings.Contains(name, "utf16") {
 			continue // cutting UTF-16 at a byte offset of a UTF-8 line is meaningless
@@ -203,10 +194,7 @@ func cutAt(t *testing.T, data []byte, s string) []byte {
 func TestIssueShapes(t *testing.T) {
 	dir := filepath.Dir(corpusFiles(t)[0])
 	t.Run("fatal MSI 1603 without an end", func(t *testing.T) {
-		data, err := os.ReadFile(filepath.Join(dir, "e2013cu23-upgrade-msi-install-source-missing.log"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		data := parsetest.ReadFile(t, filepath.Join(dir, "e2013cu23-upgrade-msi-install-source-missing.log"))
 		// The real run up to its first [ERROR], an earlier CurrentResult 0
 		// of one task, then the installer's fatal error and nothing more:
 		// setup was killed or the log was collected there.
@@ -232,10 +220,7 @@ func TestIssueShapes(t *testing.T) {
 		}
 	})
 	t.Run("failed prerequisite with CurrentResult 0", func(t *testing.T) {
-		data, err := os.ReadFile(filepath.Join(dir, "e2019cu10-install-prereq-domainprep-required.log"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		data := parsetest.ReadFile(t, filepath.Join(dir, "e2019cu10-install-prereq-domainprep-required.log"))
 		head := cutAt(t, data, "The Exchange Server setup operation didn't complete")
 		log := string(head) +
 			"[12/01/2022 00:49:52.0457] [0] CurrentResult setupbase.maincore:396: 0\n" +

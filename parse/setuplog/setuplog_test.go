@@ -324,14 +324,8 @@ func TestFixtures(t *testing.T) {
 // The shared fixtures for bundle tests must stay the files tested here.
 func TestSharedFixturesMatch(t *testing.T) {
 	for _, name := range []string{"ex2003-node1-progress.log", "ex2007-sp1-upgrade-success.log", "ex2013-success.log"} {
-		a, err := os.ReadFile(filepath.Join("testdata", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := os.ReadFile(filepath.Join(fixtures.Dir(), "setuplogs", name))
-		if err != nil {
-			t.Fatal(err)
-		}
+		a := parsetest.ReadFile(t, filepath.Join("testdata", name))
+		b := parsetest.ReadFile(t, filepath.Join(fixtures.Dir(), "setuplogs", name))
 		if !bytes.Equal(a, b) {
 			t.Errorf("fixtures/setuplogs/%s differs from parse/setuplog/testdata/%s", name, name)
 		}
@@ -389,10 +383,7 @@ func TestSniff(t *testing.T) {
 	yes := map[string][]byte{}
 	for _, name := range []string{"ex2003-node1-progress.log", "ex2007-ccr-upgradecms.log", "ex2007-de-cp1252.log",
 		"ex2013-success.log", "ex2013-success-utf16le.log", "ex2019-cut-watermark.log"} {
-		data, err := os.ReadFile(filepath.Join("testdata", name))
-		if err != nil {
-			t.Fatal(err)
-		}
+		data := parsetest.ReadFile(t, filepath.Join("testdata", name))
 		yes[name] = data
 	}
 	yes["one 2003 line"] = []byte("[09:15:00] Setup completed\r\n")

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/exlog/exlog/cmd/internal/triage"
+	"github.com/exlog/exlog/parse/parsetest"
 
 	"github.com/exlog/exlog/detect"
 	"github.com/exlog/exlog/fixtures"
@@ -435,10 +435,7 @@ func goldenReports(t *testing.T) map[string]*Report {
 	paths, _ := filepath.Glob(fixtures.Scenario("*.report.golden.json"))
 	out := map[string]*Report{}
 	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
+		b := parsetest.ReadFile(t, p)
 		var r Report
 		if err := json.Unmarshal(b, &r); err != nil {
 			t.Fatalf("%s: %v", p, err)
@@ -455,10 +452,7 @@ func goldenReports(t *testing.T) map[string]*Report {
 func TestGoldenMarkdownTables(t *testing.T) {
 	paths, _ := filepath.Glob(fixtures.Scenario("*.report.golden.md"))
 	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
+		b := parsetest.ReadFile(t, p)
 		checkMarkdownTables(t, string(b))
 	}
 }
