@@ -1,13 +1,12 @@
 package failoverstorm
 
 import (
-	"context"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/exlog/exlog/detect"
+	"github.com/exlog/exlog/detect/detecttest"
 	"github.com/exlog/exlog/detect/error5018"
 	"github.com/exlog/exlog/parse"
 )
@@ -27,7 +26,7 @@ func FuzzDetectors(f *testing.F) {
 	f.Add("failover-attempt|G|A|A|A|0|\nrole-moved|G||B|B|0|\ngroup-state|G|||B|-5|new_state=Failed\n|||||x|value_name=FailoverThreshold,value=0\n")
 	base := time.Date(2021, 3, 9, 10, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, in string) {
-		eng := detect.NewEngine([]*detect.Detector{Detector, error5018.Detector})
+		var evs []*parse.Event
 		for i, l := range strings.Split(in, "\n") {
 			if i >= 200 {
 				break
@@ -57,11 +56,9 @@ func FuzzDetectors(f *testing.F) {
 					e.SetField(k, v)
 				}
 			}
-			eng.Add(e)
+			evs = append(evs, e)
 		}
-		if _, err := eng.Run(context.Background()); err != nil {
-			t.Fatal(err)
-		}
+		detecttest.Detect(t, evs, Detector, error5018.Detector)
 	})
 }
 
@@ -101,12 +98,6 @@ func BenchmarkDetectors(b *testing.B) {
 	}
 	b.ResetTimer()
 	for range b.N {
-		eng := detect.NewEngine([]*detect.Detector{Detector, error5018.Detector})
-		for _, e := range evs {
-			eng.Add(e)
-		}
-		if _, err := eng.Run(context.Background()); err != nil {
-			b.Fatal(err)
-		}
+		detecttest.Detect(b, evs, Detector, error5018.Detector)
 	}
 }

@@ -1,12 +1,11 @@
 package setupfailure
 
 import (
-	"context"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/exlog/exlog/detect"
+	"github.com/exlog/exlog/detect/detecttest"
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
 	"github.com/exlog/exlog/parse/parsetest"
@@ -28,12 +27,6 @@ func BenchmarkDetectCorpus(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		eng := detect.NewEngine([]*detect.Detector{Detector})
-		for _, e := range evs {
-			eng.Add(e)
-		}
-		if _, err := eng.Run(context.Background()); err != nil {
-			b.Fatal(err)
-		}
+		detecttest.Detect(b, evs, Detector)
 	}
 }

@@ -1,12 +1,10 @@
 package versionmismatch_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/exlog/exlog/detect"
 	"github.com/exlog/exlog/detect/detecttest"
 	"github.com/exlog/exlog/detect/upgradecms"
 	"github.com/exlog/exlog/detect/versionmismatch"
@@ -36,12 +34,6 @@ func BenchmarkDetectors(b *testing.B) {
 	b.SetBytes(size)
 	b.ResetTimer()
 	for range b.N {
-		eng := detect.NewEngine([]*detect.Detector{versionmismatch.Detector, upgradecms.Detector})
-		for _, e := range evs {
-			eng.Add(e)
-		}
-		if _, err := eng.Run(context.Background()); err != nil {
-			b.Fatal(err)
-		}
+		detecttest.Detect(b, evs, versionmismatch.Detector, upgradecms.Detector)
 	}
 }

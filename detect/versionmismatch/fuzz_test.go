@@ -1,10 +1,9 @@
 package versionmismatch_test
 
 import (
-	"context"
 	"testing"
 
-	"github.com/exlog/exlog/detect"
+	"github.com/exlog/exlog/detect/detecttest"
 	"github.com/exlog/exlog/detect/upgradecms"
 	"github.com/exlog/exlog/detect/versionmismatch"
 	"github.com/exlog/exlog/parse"
@@ -34,15 +33,7 @@ func FuzzDetectors(f *testing.F) {
 		}
 		evs[1].Provider = "MSExchangeCluster"
 		evs = append(evs, hiveNode(node, group, value, node, 6, 0, len(value), msg)...)
-		eng := detect.NewEngine([]*detect.Detector{versionmismatch.Detector, upgradecms.Detector})
-		for _, e := range evs {
-			eng.Add(e)
-		}
-		res, err := eng.Run(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, fd := range res.Findings {
+		for _, fd := range detecttest.Detect(t, evs, versionmismatch.Detector, upgradecms.Detector) {
 			if len(fd.Evidence) == 0 {
 				t.Errorf("%s finding without evidence: %s", fd.Cause, fd.Summary)
 			}
