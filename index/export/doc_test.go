@@ -1,44 +1,28 @@
 package export
 
 import (
-	"context"
 	"encoding/json"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"github.com/exlog/exlog/detect"
 	"github.com/exlog/exlog/detect/all"
+	"github.com/exlog/exlog/detect/detecttest"
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
 	"github.com/exlog/exlog/parse/formats"
+	"github.com/exlog/exlog/parse/parsetest"
 	"github.com/exlog/exlog/parse/pipeline"
 )
 
 // readBundle parses a bundle and runs the detectors, as exlog export does.
 func readBundle(t testing.TB, path string) ([]*parse.Event, []detect.Finding) {
 	t.Helper()
-	eng := detect.NewEngine(all.Detectors())
-	var mu sync.Mutex
-	var evs []*parse.Event
-	_, err := pipeline.Run(context.Background(), []string{path}, pipeline.Options{Parsers: formats.All()}, pipeline.SinkFunc(func(ev *parse.Event) error {
-		eng.Add(ev)
-		mu.Lock()
-		evs = append(evs, ev)
-		mu.Unlock()
-		return nil
-	}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := eng.Run(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return evs, res.Findings
+	evs, _ := parsetest.Pipeline(t, pipeline.Options{Parsers: formats.All()}, path)
+	return evs, detecttest.Detect(t, evs, all.Detectors()...)
 }
 
 // asMap is the document's nested JSON decoded generically.

@@ -41,24 +41,39 @@ var Now = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 // a bundle, and returns its events in file order and its report.
 func Parse(t testing.TB, p parse.Parser, path string) ([]*parse.Event, *parse.Report) {
 	t.Helper()
-	var mu sync.Mutex
-	var evs []*parse.Event
-	reps, err := pipeline.Run(context.Background(), []string{path},
-		pipeline.Options{Parsers: []parse.Parser{p}, Now: Now},
-		pipeline.SinkFunc(func(e *parse.Event) error {
-			mu.Lock()
-			evs = append(evs, e)
-			mu.Unlock()
-			return nil
-		}))
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
+	evs, reps := Pipeline(t, pipeline.Options{Parsers: []parse.Parser{p}, Now: Now}, path)
 	if len(reps) != 1 {
 		t.Fatalf("%s: %d reports, want 1", path, len(reps))
 	}
 	SortByPosition(evs)
 	return evs, reps[0]
+}
+
+// Pipeline reads the bundles at paths through the pipeline with opt, as
+// exlog does, and returns every event, in no fixed order since parse
+// workers emit concurrently, with the files' reports.
+func Pipeline(t testing.TB, opt pipeline.Options, paths ...string) ([]*parse.Event, []*parse.Report) {
+	t.Helper()
+	var c collector
+	reps, err := pipeline.Run(context.Background(), paths, opt, &c)
+	if err != nil {
+		t.Fatalf("%s: %v", strings.Join(paths, ", "), err)
+	}
+	return c.evs, reps
+}
+
+// collector gathers the events that parse workers emit concurrently.
+type collector struct {
+	mu  sync.Mutex
+	evs []*parse.Event
+}
+
+// Add keeps e; it is a pipeline.Sink and a bundle.Parse emit.
+func (c *collector) Add(e *parse.Event) error {
+	c.mu.Lock()
+	c.evs = append(c.evs, e)
+	c.mu.Unlock()
+	return nil
 }
 
 // SortByPosition orders events as they stand in their files: by file,
@@ -246,18 +261,12 @@ func AddSeeds(f *testing.F, max int, paths ...string) {
 // files' reports.
 func Bundle(t testing.TB, ps []parse.Parser, paths ...string) ([]*parse.Event, []*parse.Report) {
 	t.Helper()
-	var evs []*parse.Event
-	var mu sync.Mutex
-	reps, err := bundle.Parse(context.Background(), paths, ps, bundle.Options{}, func(e *parse.Event) error {
-		mu.Lock()
-		evs = append(evs, e)
-		mu.Unlock()
-		return nil
-	})
+	var c collector
+	reps, err := bundle.Parse(context.Background(), paths, ps, bundle.Options{}, c.Add)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return evs, reps
+	return c.evs, reps
 }
 
 // File is an input over the file at path, named by its base name, of
