@@ -2,8 +2,6 @@ package inventory
 
 import (
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -314,28 +312,8 @@ func TestSniff(t *testing.T) {
 // TestSniffRejectsOtherFormats runs Sniff over the project's registry
 // fixtures and the shared corpus of real logs.
 func TestSniffRejectsOtherFormats(t *testing.T) {
-	var p Parser
-	check := func(path string) {
-		f, err := os.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		head := make([]byte, parse.SniffSize)
-		n, _ := io.ReadFull(f, head)
-		if p.Sniff(head[:n]) {
-			t.Errorf("Sniff claims %s", path)
-		}
-	}
 	reg, _ := filepath.Glob(filepath.Join(fixtures.Dir(), "registry", "*.reg"))
-	for _, f := range reg {
-		check(f)
-	}
-	for _, sub := range []string{"clusterlogs", "setuplogs", "evtx", "evt"} {
-		for _, f := range fixtures.CorpusGlob(t, sub, "*") {
-			check(f)
-		}
-	}
+	parsetest.CheckSniffRejects(t, Parser{}, reg...)
 }
 
 func TestEmitErrorIsReturned(t *testing.T) {

@@ -337,6 +337,34 @@ func FuzzLines(t testing.TB, p parse.Parser, in *parse.Input, data []byte) []*pa
 	return evs
 }
 
+// CheckSniffRejects fails the test for every file of paths, then of the
+// shared corpus's cluster logs, setup logs and event logs, whose head p's
+// Sniff claims: a format must leave the others' files alone. Without the
+// corpus the test skips once paths are checked.
+func CheckSniffRejects(t testing.TB, p parse.Parser, paths ...string) {
+	t.Helper()
+	check := func(path string) {
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		head := make([]byte, parse.SniffSize)
+		n, _ := io.ReadFull(f, head)
+		if p.Sniff(head[:n]) {
+			t.Errorf("Sniff claims %s", path)
+		}
+	}
+	for _, path := range paths {
+		check(path)
+	}
+	for _, sub := range []string{"clusterlogs", "setuplogs", "evtx", "evt"} {
+		for _, path := range fixtures.CorpusGlob(t, sub, "*") {
+			check(path)
+		}
+	}
+}
+
 // HasProblem reports whether one of the report's problems gives a reason
 // containing word.
 func HasProblem(rep *parse.Report, word string) bool {

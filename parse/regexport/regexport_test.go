@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -419,31 +417,11 @@ func TestSniff(t *testing.T) {
 // TestSniffRejectsOtherFormats runs Sniff over the project's other
 // fixtures and the shared corpus of real logs.
 func TestSniffRejectsOtherFormats(t *testing.T) {
-	var p Parser
-	check := func(path string) {
-		f, err := os.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		head := make([]byte, parse.SniffSize)
-		n, _ := io.ReadFull(f, head)
-		if p.Sniff(head[:n]) {
-			t.Errorf("Sniff claims %s", path)
-		}
-	}
 	inv, _ := filepath.Glob(filepath.Join(fixtures.Dir(), "inventory", "*.txt"))
 	if len(inv) == 0 {
 		t.Log("no inventory fixtures to check")
 	}
-	for _, f := range inv {
-		check(f)
-	}
-	for _, sub := range []string{"clusterlogs", "setuplogs", "evtx", "evt"} {
-		for _, f := range fixtures.CorpusGlob(t, sub, "*") {
-			check(f)
-		}
-	}
+	parsetest.CheckSniffRejects(t, Parser{}, inv...)
 }
 
 func TestTypeName(t *testing.T) {
