@@ -1,9 +1,8 @@
 package upgradeprocedure_test
 
 import (
-	"io/fs"
-	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -11,6 +10,7 @@ import (
 	"github.com/exlog/exlog/detect/all"
 	"github.com/exlog/exlog/detect/detecttest"
 	"github.com/exlog/exlog/fixtures"
+	"github.com/exlog/exlog/parse/parsetest"
 )
 
 // run parses a bundle and runs every detector, as triage does.
@@ -130,40 +130,12 @@ func contains(s []string, v string) bool {
 	return false
 }
 
-// copyWithout copies a scenario folder, leaving out the files for which
-// drop is true.
+// copyWithout copies a scenario folder, with its files' times, leaving
+// out the files for which drop is true.
 func copyWithout(t *testing.T, src string, drop func(rel string) bool) string {
 	t.Helper()
-	dst := filepath.Join(t.TempDir(), filepath.Base(src))
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if drop(filepath.ToSlash(rel)) {
-			return nil
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		out := filepath.Join(dst, rel)
-		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(out, b, 0o644); err != nil {
-			return err
-		}
-		return os.Chtimes(out, info.ModTime(), info.ModTime())
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dst
+	files := slices.DeleteFunc(parsetest.ReadTree(t, src), func(f parsetest.TreeFile) bool { return drop(f.Rel) })
+	return parsetest.WriteTree(t, filepath.Join(t.TempDir(), filepath.Base(src)), files)
 }
 
 // Without NODE2's System log the bundle cannot show whether NODE2 was

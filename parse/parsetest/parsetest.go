@@ -420,6 +420,63 @@ func CheckCancel(t testing.TB, p parse.Parser, in *parse.Input, max int) int {
 	return n
 }
 
+// TreeFile is one file of a folder bundle: its path below the folder, with
+// forward slashes, its bytes and its modification time (the setup-log
+// parser dates lines by it).
+type TreeFile struct {
+	Rel  string
+	Data []byte
+	Mod  time.Time
+}
+
+// ReadTree reads every file below dir, for tests that copy or re-pack a
+// bundle.
+func ReadTree(t testing.TB, dir string) []TreeFile {
+	t.Helper()
+	var out []TreeFile
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		out = append(out, TreeFile{Rel: filepath.ToSlash(rel), Data: b, Mod: fi.ModTime()})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// WriteTree writes files below dir with their modification times (unless
+// zero) and returns dir.
+func WriteTree(t testing.TB, dir string, files []TreeFile) string {
+	t.Helper()
+	for _, f := range files {
+		p := filepath.Join(dir, filepath.FromSlash(f.Rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if !f.Mod.IsZero() {
+			if err := os.Chtimes(p, f.Mod, f.Mod); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return dir
+}
+
 // ZipDir writes the folder dir as a zip in a temporary folder, named after
 // dir, the way a customer sends a bundle, and returns the zip's path.
 // Tests compare what exlog reads from it with what it reads from dir.

@@ -10,6 +10,7 @@ import (
 	"github.com/exlog/exlog/detect/all"
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse/formats"
+	"github.com/exlog/exlog/parse/parsetest"
 )
 
 // A folder named after an Exchange virtual server holds logs of whichever
@@ -17,10 +18,10 @@ import (
 // not as one more physical node.
 func TestClusteredServerIsNoNode(t *testing.T) {
 	src := fixtures.Scenario("ex2003-rolling-upgrade-4node")
-	files := readTree(t, src)
+	files := parsetest.ReadTree(t, src)
 	progress := "[10:05:12] Entering ScSetupMain\n[10:05:13] Setup is checking the Exchange virtual server\n[10:41:37] Setup completed\n"
-	files = append(files, file{rel: "EVS1/Exchange Server Setup Progress.log", data: []byte(progress), mod: time.Date(2007, 6, 12, 11, 0, 0, 0, time.UTC)})
-	dir := writeTree(t, filepath.Join(t.TempDir(), "case"), files)
+	files = append(files, file{Rel: "EVS1/Exchange Server Setup Progress.log", Data: []byte(progress), Mod: time.Date(2007, 6, 12, 11, 0, 0, 0, time.UTC)})
+	dir := parsetest.WriteTree(t, filepath.Join(t.TempDir(), "case"), files)
 	res, err := triage.Run(context.Background(), triage.Options{Name: "case", Bundles: []string{dir},
 		Parsers: formats.All(), Detectors: all.Detectors(), Now: time.Now()})
 	if err != nil {

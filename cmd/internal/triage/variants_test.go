@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
-	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -29,6 +28,7 @@ import (
 	"github.com/exlog/exlog/fixtures"
 	"github.com/exlog/exlog/parse"
 	"github.com/exlog/exlog/parse/formats"
+	"github.com/exlog/exlog/parse/parsetest"
 )
 
 // The metamorphic test: a bundle re-packed the ways customers pack them
@@ -38,67 +38,19 @@ import (
 // shifted variant also on their times.
 
 // file is one file of a scenario, path relative to the scenario folder.
-type file struct {
-	rel  string
-	data []byte
-	mod  time.Time
-}
-
-func readTree(t *testing.T, dir string) []file {
-	t.Helper()
-	var out []file
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		fi, err := d.Info()
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		out = append(out, file{rel: filepath.ToSlash(rel), data: b, mod: fi.ModTime()})
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-func writeTree(t *testing.T, dir string, files []file) string {
-	t.Helper()
-	for _, f := range files {
-		p := filepath.Join(dir, filepath.FromSlash(f.rel))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, f.data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if !f.mod.IsZero() {
-			if err := os.Chtimes(p, f.mod, f.mod); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	return dir
-}
+type file = parsetest.TreeFile
 
 func zipOf(t *testing.T, files []file, prefix string) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	for _, f := range files {
-		h := &zip.FileHeader{Name: prefix + f.rel, Method: zip.Deflate, Modified: f.mod}
+		h := &zip.FileHeader{Name: prefix + f.Rel, Method: zip.Deflate, Modified: f.Mod}
 		w, err := zw.CreateHeader(h)
 		if err != nil {
 			t.Fatal(err)
 		}
-		w.Write(f.data)
+		w.Write(f.Data)
 	}
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
@@ -112,11 +64,11 @@ func tgzOf(t *testing.T, files []file, prefix string) []byte {
 	gz := gzip.NewWriter(&buf)
 	tw := tar.NewWriter(gz)
 	for _, f := range files {
-		h := &tar.Header{Name: prefix + f.rel, Mode: 0o644, Size: int64(len(f.data)), ModTime: f.mod, Typeflag: tar.TypeReg}
+		h := &tar.Header{Name: prefix + f.Rel, Mode: 0o644, Size: int64(len(f.Data)), ModTime: f.Mod, Typeflag: tar.TypeReg}
 		if err := tw.WriteHeader(h); err != nil {
 			t.Fatal(err)
 		}
-		tw.Write(f.data)
+		tw.Write(f.Data)
 	}
 	if err := tw.Close(); err != nil {
 		t.Fatal(err)
@@ -145,7 +97,7 @@ func unzip(t *testing.T, b []byte) []file {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, file{rel: zf.Name, data: data, mod: zf.Modified})
+		out = append(out, file{Rel: zf.Name, Data: data, Mod: zf.Modified})
 	}
 	return out
 }
@@ -155,10 +107,10 @@ func unzip(t *testing.T, b []byte) []file {
 func mapFiles(t *testing.T, files []file, fn func(file) file) []file {
 	out := make([]file, 0, len(files))
 	for _, f := range files {
-		if strings.EqualFold(path.Ext(f.rel), ".zip") {
-			inner := mapFiles(t, unzip(t, f.data), fn)
-			f.data = zipOf(t, inner, "")
-			f.mod = fn(file{rel: f.rel, mod: f.mod}).mod
+		if strings.EqualFold(path.Ext(f.Rel), ".zip") {
+			inner := mapFiles(t, unzip(t, f.Data), fn)
+			f.Data = zipOf(t, inner, "")
+			f.Mod = fn(file{Rel: f.Rel, Mod: f.Mod}).Mod
 			out = append(out, f)
 			continue
 		}
@@ -170,11 +122,11 @@ func mapFiles(t *testing.T, files []file, fn func(file) file) []file {
 // textLog reports whether a file is a UTF-8 text log the variants may
 // re-encode, whatever its name (a .log.bak copy is one too).
 func textLog(f file) bool {
-	switch strings.ToLower(path.Ext(f.rel)) {
+	switch strings.ToLower(path.Ext(f.Rel)) {
 	case ".zip", ".evt", ".evtx", ".gz", ".tar":
 		return false
 	}
-	return len(f.data) > 0 && utf8.Valid(f.data) && !bytes.ContainsRune(f.data, 0)
+	return len(f.Data) > 0 && utf8.Valid(f.Data) && !bytes.ContainsRune(f.Data, 0)
 }
 
 func toCRLF(b []byte) []byte {
@@ -298,8 +250,8 @@ type variant struct {
 func serverFolders(files []file) []string {
 	var out []string
 	for _, f := range files {
-		if i := strings.IndexByte(f.rel, '/'); i > 0 && !slices.Contains(out, f.rel[:i]) {
-			out = append(out, f.rel[:i])
+		if i := strings.IndexByte(f.Rel, '/'); i > 0 && !slices.Contains(out, f.Rel[:i]) {
+			out = append(out, f.Rel[:i])
 		}
 	}
 	slices.Sort(out)
@@ -317,14 +269,14 @@ var variants = []variant{
 		for _, srv := range serverFolders(files) {
 			var inner []file
 			for _, f := range files {
-				if rest, ok := strings.CutPrefix(f.rel, srv+"/"); ok {
-					inner = append(inner, file{rel: rest, data: f.data, mod: f.mod})
+				if rest, ok := strings.CutPrefix(f.Rel, srv+"/"); ok {
+					inner = append(inner, file{Rel: rest, Data: f.Data, Mod: f.Mod})
 				}
 			}
-			outer = append(outer, file{rel: srv + ".zip", data: zipOf(t, inner, ""), mod: time.Now()})
+			outer = append(outer, file{Rel: srv + ".zip", Data: zipOf(t, inner, ""), Mod: time.Now()})
 		}
 		for _, f := range files {
-			if !strings.Contains(f.rel, "/") {
+			if !strings.Contains(f.Rel, "/") {
 				outer = append(outer, f)
 			}
 		}
@@ -338,17 +290,17 @@ var variants = []variant{
 		return p
 	}},
 	{name: "crlf-lf", make: func(t *testing.T, name string, files []file, dir string, base *triage.Result) string {
-		return writeTree(t, filepath.Join(dir, name), mapFiles(t, files, func(f file) file {
+		return parsetest.WriteTree(t, filepath.Join(dir, name), mapFiles(t, files, func(f file) file {
 			if textLog(f) {
-				f.data = toCRLF(f.data)
+				f.Data = toCRLF(f.Data)
 			}
 			return f
 		}))
 	}},
 	{name: "utf16", make: func(t *testing.T, name string, files []file, dir string, base *triage.Result) string {
-		return writeTree(t, filepath.Join(dir, name), mapFiles(t, files, func(f file) file {
+		return parsetest.WriteTree(t, filepath.Join(dir, name), mapFiles(t, files, func(f file) file {
 			if textLog(f) {
-				f.data = toUTF16(f.data)
+				f.Data = toUTF16(f.Data)
 			}
 			return f
 		}))
@@ -377,11 +329,11 @@ var variants = []variant{
 		}
 		out := slices.Clone(files)
 		for i, f := range out {
-			if j := strings.IndexByte(f.rel, '/'); j > 0 {
-				out[i].rel = rename[f.rel[:j]] + f.rel[j:]
+			if j := strings.IndexByte(f.Rel, '/'); j > 0 {
+				out[i].Rel = rename[f.Rel[:j]] + f.Rel[j:]
 			}
 		}
-		return writeTree(t, filepath.Join(dir, name), out)
+		return parsetest.WriteTree(t, filepath.Join(dir, name), out)
 	}},
 	{name: "renamed-and-reordered", make: func(t *testing.T, name string, files []file, dir string, base *triage.Result) string {
 		// Windows file systems ignore case, so customers' tools change it;
@@ -389,9 +341,9 @@ var variants = []variant{
 		out := slices.Clone(files)
 		slices.Reverse(out)
 		for i, f := range out {
-			d, b := path.Split(f.rel)
+			d, b := path.Split(f.Rel)
 			ext := path.Ext(b)
-			out[i].rel = d + strings.ToLower(strings.TrimSuffix(b, ext)) + strings.ToUpper(ext)
+			out[i].Rel = d + strings.ToLower(strings.TrimSuffix(b, ext)) + strings.ToUpper(ext)
 		}
 		p := filepath.Join(dir, name+".zip")
 		os.WriteFile(p, zipOf(t, out, ""), 0o644)
@@ -399,23 +351,23 @@ var variants = []variant{
 	}},
 	{name: "file-times-today", make: func(t *testing.T, name string, files []file, dir string, base *triage.Result) string {
 		now := time.Now()
-		return writeTree(t, filepath.Join(dir, name), mapFiles(t, files, func(f file) file {
-			f.mod = now
+		return parsetest.WriteTree(t, filepath.Join(dir, name), mapFiles(t, files, func(f file) file {
+			f.Mod = now
 			return f
 		}))
 	}},
 	{name: "shifted-3-years", years: 3, make: func(t *testing.T, name string, files []file, dir string, base *triage.Result) string {
-		return writeTree(t, filepath.Join(dir, name), mapFiles(t, files, func(f file) file {
-			switch ext := strings.ToLower(path.Ext(f.rel)); {
+		return parsetest.WriteTree(t, filepath.Join(dir, name), mapFiles(t, files, func(f file) file {
+			switch ext := strings.ToLower(path.Ext(f.Rel)); {
 			case textLog(f):
-				f.data = shiftText(f.data, 3)
+				f.Data = shiftText(f.Data, 3)
 			case ext == ".evt":
-				f.data = shiftEVT(t, f.data, 3)
+				f.Data = shiftEVT(t, f.Data, 3)
 			case ext == ".evtx":
-				f.data = shiftEVTX(t, f.data, 3)
+				f.Data = shiftEVTX(t, f.Data, 3)
 			}
-			if !f.mod.IsZero() {
-				f.mod = f.mod.AddDate(3, 0, 0)
+			if !f.Mod.IsZero() {
+				f.Mod = f.Mod.AddDate(3, 0, 0)
 			}
 			return f
 		}))
@@ -423,12 +375,12 @@ var variants = []variant{
 	{name: "bak-copy", make: func(t *testing.T, name string, files []file, dir string, base *triage.Result) string {
 		out := slices.Clone(files)
 		for _, f := range files {
-			if strings.HasSuffix(strings.ToLower(f.rel), ".log") {
-				out = append(out, file{rel: f.rel + ".bak", data: f.data, mod: f.mod})
+			if strings.HasSuffix(strings.ToLower(f.Rel), ".log") {
+				out = append(out, file{Rel: f.Rel + ".bak", Data: f.Data, Mod: f.Mod})
 				break
 			}
 		}
-		return writeTree(t, filepath.Join(dir, name), out)
+		return parsetest.WriteTree(t, filepath.Join(dir, name), out)
 	}},
 }
 
@@ -474,7 +426,7 @@ func TestRepackedScenarios(t *testing.T) {
 	now := time.Now().AddDate(3, 0, 0) // the shifted variant is "in the future"
 	for _, name := range fixtures.Scenarios(t) {
 		t.Run(name, func(t *testing.T) {
-			files := readTree(t, fixtures.Scenario(name))
+			files := parsetest.ReadTree(t, fixtures.Scenario(name))
 			base := triageOf(t, fixtures.Scenario(name), now)
 			for _, v := range variants {
 				t.Run(v.name, func(t *testing.T) {
