@@ -180,30 +180,31 @@ func lineOffsets(data []byte) []int {
 	return out
 }
 
-// cutAt returns the lines of a log before the first line containing s.
-func cutAt(t *testing.T, data []byte, s string) []byte {
+// cutRun parses, as name on EXSVR1, the lines of the corpus log file
+// before the first line containing s, followed by tail; it returns the
+// parse, its first run's facts and the text parsed.
+func cutRun(t *testing.T, file, s, tail, name string) (parsed, *facts.SetupRun, string) {
 	t.Helper()
+	data := parsetest.ReadFile(t, filepath.Join(filepath.Dir(corpusFiles(t)[0]), file))
 	i := bytes.Index(data, []byte(s))
 	if i < 0 {
-		t.Fatalf("%q not in the log", s)
+		t.Fatalf("%q not in %s", s, file)
 	}
-	return data[:bytes.LastIndexByte(data[:i], '\n')+1]
+	log := string(data[:bytes.LastIndexByte(data[:i], '\n')+1]) + tail
+	p := parseData(t, name, []byte(log), "EXSVR1", time.Time{})
+	return p, runFacts(t, p)[0], log
 }
 
 // TestIssueShapes: the two shapes that were once reported as succeeded.
 func TestIssueShapes(t *testing.T) {
-	dir := filepath.Dir(corpusFiles(t)[0])
 	t.Run("fatal MSI 1603 without an end", func(t *testing.T) {
-		data := parsetest.ReadFile(t, filepath.Join(dir, "e2013cu23-upgrade-msi-install-source-missing.log"))
 		// The real run up to its first [ERROR], an earlier CurrentResult 0
 		// of one task, then the installer's fatal error and nothing more:
 		// setup was killed or the log was collected there.
-		head := cutAt(t, data, "] [ERROR]")
-		log := string(head) +
-			"[03/08/2021 17:14:40.0001] [0] CurrentResult launcherbase.maincore:90: 0\n" +
-			"[03/08/2021 17:14:47.0931] [1] [ERROR] Installing product C:\\ExchangeSetup\\exchangeserver.msi failed. Fatal error during installation. Error code is 1603. Last error reported by the MSI package is 'Fatal error during installation. '.\n"
-		p := parseData(t, "msi1603.log", []byte(log), "EXSVR1", time.Time{})
-		r := runFacts(t, p)[0]
+		p, r, log := cutRun(t, "e2013cu23-upgrade-msi-install-source-missing.log", "] [ERROR]",
+			"[03/08/2021 17:14:40.0001] [0] CurrentResult launcherbase.maincore:90: 0\n"+
+				"[03/08/2021 17:14:47.0931] [1] [ERROR] Installing product C:\\ExchangeSetup\\exchangeserver.msi failed. Fatal error during installation. Error code is 1603. Last error reported by the MSI package is 'Fatal error during installation. '.\n",
+			"msi1603.log")
 		if r.Outcome != facts.Failed || r.FirstFailure == nil || !strings.Contains(r.FirstFailure.Cause, "1603") {
 			t.Fatalf("outcome %s (%s), first failure %+v", r.Outcome, r.Reason, r.FirstFailure)
 		}
@@ -220,13 +221,10 @@ func TestIssueShapes(t *testing.T) {
 		}
 	})
 	t.Run("failed prerequisite with CurrentResult 0", func(t *testing.T) {
-		data := parsetest.ReadFile(t, filepath.Join(dir, "e2019cu10-install-prereq-domainprep-required.log"))
-		head := cutAt(t, data, "The Exchange Server setup operation didn't complete")
-		log := string(head) +
-			"[12/01/2022 00:49:52.0457] [0] CurrentResult setupbase.maincore:396: 0\n" +
-			"[12/01/2022 00:49:52.0457] [0] End of Setup\n"
-		p := parseData(t, "prereq.log", []byte(log), "EXSVR1", time.Time{})
-		r := runFacts(t, p)[0]
+		p, r, _ := cutRun(t, "e2019cu10-install-prereq-domainprep-required.log", "The Exchange Server setup operation didn't complete",
+			"[12/01/2022 00:49:52.0457] [0] CurrentResult setupbase.maincore:396: 0\n"+
+				"[12/01/2022 00:49:52.0457] [0] End of Setup\n",
+			"prereq.log")
 		if r.Outcome != facts.Failed || r.FirstFailure == nil || r.FirstFailure.Rule != "DomainPrepRequired" {
 			t.Fatalf("outcome %s (%s), first failure %+v", r.Outcome, r.Reason, r.FirstFailure)
 		}
