@@ -140,7 +140,7 @@ type episode struct {
 func targetNode(f *detect.Facts, e *parse.Event, server, named string) (node, why string) {
 	logged := parse.ShortNode(e.Node)
 	if server != "" && !e.Time.IsZero() {
-		if oc, ok := lastMoveBefore(f, server, e.Time); ok && !strings.HasPrefix(oc.To, "#") {
+		if oc, ok := f.LastMove(server, e.Time, lookBack); ok && !strings.HasPrefix(oc.To, "#") {
 			why = fmt.Sprintf("%s is the target of the move of %s at %s (move timeline)", oc.To, server, clock(oc.Time, oc.Evidence.TimeQuality))
 			if oc.To != logged {
 				why += "; the line itself was logged on " + logged
@@ -159,23 +159,6 @@ func targetNode(f *detect.Facts, e *parse.Event, server, named string) (node, wh
 		return "", ""
 	}
 	return logged, logged + " is the node whose log holds the line; no move of the server shortly before it was found"
-}
-
-// lastMoveBefore returns the server's latest move at or before t within
-// lookBack.
-func lastMoveBefore(f *detect.Facts, server string, t time.Time) (detect.OwnerChange, bool) {
-	var best detect.OwnerChange
-	found := false
-	for _, oc := range f.Owners[server] {
-		if oc.Time.After(t) {
-			break
-		}
-		best, found = oc, true
-	}
-	if !found || t.Sub(best.Time) > lookBack {
-		return detect.OwnerChange{}, false
-	}
-	return best, true
 }
 
 func (ep *episode) add(t time.Time) {
@@ -355,7 +338,7 @@ func serverOf(f *detect.Facts, e *parse.Event, named string) string {
 		if g == "" {
 			continue
 		}
-		if oc, ok := lastMoveBefore(f, g, e.Time); ok && oc.Time.After(bestT) {
+		if oc, ok := f.LastMove(g, e.Time, lookBack); ok && oc.Time.After(bestT) {
 			best, bestT = g, oc.Time
 		}
 	}
