@@ -116,6 +116,22 @@ func EvidenceOf(e *parse.Event) Evidence {
 }
 
 // Finding is one conclusion of a detector. Its JSON form is a contract
+// DedupeEvidence drops evidence repeated with the same document and
+// text, keeping the first of each.
+func DedupeEvidence(ev []Evidence) []Evidence {
+	seen := map[string]bool{}
+	out := ev[:0:0]
+	for _, e := range ev {
+		k := e.DocID + "|" + e.Text
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, e)
+	}
+	return out
+}
+
 // that scripts rely on; add fields, never rename them.
 type Finding struct {
 	Detector string   `json:"detector"`

@@ -420,7 +420,7 @@ func (b *bundle) failedFinding(n string, runs []*parse.Event, used map[*parse.Ev
 		Severity: detect.Error, Cause: "upgradecms-failed",
 		Nodes: []string{n}, Groups: groups, Start: start, End: end,
 		Summary: summary, Explanation: s.String(), Remediation: rem,
-		References: refs, Evidence: dedupe(ev), Details: d,
+		References: refs, Evidence: detect.DedupeEvidence(ev), Details: d,
 	}
 }
 
@@ -429,21 +429,6 @@ func attemptsText(n int) string {
 		return "once"
 	}
 	return strconv.Itoa(n) + " times"
-}
-
-// dedupe drops repeated evidence, keeping the first of each.
-func dedupe(ev []detect.Evidence) []detect.Evidence {
-	seen := map[string]bool{}
-	out := ev[:0:0]
-	for _, e := range ev {
-		k := e.DocID + "|" + e.Text
-		if seen[k] {
-			continue
-		}
-		seen[k] = true
-		out = append(out, e)
-	}
-	return out
 }
 
 // installWatermarks reports 2013+ setup runs that found a watermark of an
@@ -518,7 +503,7 @@ func (b *bundle) installWatermarks(used map[*parse.Event]bool) []detect.Finding 
 			Nodes: []string{n}, Groups: []string{}, Start: r.Time, End: runEnd(r),
 			Summary:     fmt.Sprintf("setup on %s stopped on a watermark left by an unfinished setup of %s", n, roleText),
 			Explanation: expl, Remediation: rem, References: []string{refWatermarks, refSetupAssist},
-			Evidence: dedupe(ev), Details: d,
+			Evidence: detect.DedupeEvidence(ev), Details: d,
 		})
 	}
 	return out
@@ -622,7 +607,7 @@ func (b *bundle) registryWatermarks(used map[*parse.Event]bool) []detect.Finding
 			Severity: detect.Error, Cause: "watermark",
 			Nodes: []string{k.node}, Groups: []string{},
 			Summary: summary, Explanation: expl, Remediation: rem, References: refs,
-			Evidence: dedupe(ev), Details: d,
+			Evidence: detect.DedupeEvidence(ev), Details: d,
 		})
 	}
 	return out
@@ -740,7 +725,7 @@ func (b *bundle) cmsNotUpgraded() []detect.Finding {
 			Nodes: behind, Groups: groups, Start: start, End: end,
 			Summary: summary, Explanation: expl, Remediation: rem,
 			References: []string{refUpgradeCMS, refStandby},
-			Evidence:   dedupe(ev), Details: d,
+			Evidence:   detect.DedupeEvidence(ev), Details: d,
 		})
 	}
 	return out

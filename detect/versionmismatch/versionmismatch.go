@@ -566,7 +566,7 @@ func (ep *episode) finding(f *detect.Facts) detect.Finding {
 		Severity: detect.Error, Cause: "moved-to-older-node",
 		Nodes: []string{ep.node}, Groups: groups, Start: ep.start, End: ep.end,
 		Summary: summary, Explanation: expl, Remediation: rem, References: refs,
-		Evidence: dedupe(ev), Details: d,
+		Evidence: detect.DedupeEvidence(ev), Details: d,
 	}
 }
 
@@ -609,21 +609,6 @@ func sourceText(b detect.BuildObs) string {
 		s += ", " + clock(b.Time, b.TimeQuality)
 	}
 	return s
-}
-
-// dedupe drops repeated evidence, keeping the first of each.
-func dedupe(ev []detect.Evidence) []detect.Evidence {
-	seen := map[string]bool{}
-	out := ev[:0:0]
-	for _, e := range ev {
-		k := e.DocID + "|" + e.Text
-		if seen[k] {
-			continue
-		}
-		seen[k] = true
-		out = append(out, e)
-	}
-	return out
 }
 
 // endDifferences reports clusters whose nodes are on different Exchange
@@ -706,7 +691,7 @@ func endDifferences(f *detect.Facts) []detect.Finding {
 			Nodes: nodes, Groups: []string{}, Start: start, End: end,
 			Summary: fmt.Sprintf("Cluster nodes end on different Exchange builds: %s behind %s (%s)",
 				strings.Join(behind, ", "), strings.Join(ahead, ", "), describe(newest)),
-			Explanation: expl, Remediation: rem, Evidence: dedupe(ev), Details: d,
+			Explanation: expl, Remediation: rem, Evidence: detect.DedupeEvidence(ev), Details: d,
 			References: []string{refRollingUpgrade, refCCRUpgrade},
 		})
 	}
@@ -826,7 +811,7 @@ func windowsDifferences(p *detect.Pass) []detect.Finding {
 			Confidence: detect.ConfidenceHigh,
 			Severity:   detect.Warning, Cause: "windows-builds-differ",
 			Nodes: nodes, Groups: []string{}, Start: start, End: end,
-			Summary: summary, Explanation: expl, Remediation: rem, Evidence: dedupe(ev), Details: d,
+			Summary: summary, Explanation: expl, Remediation: rem, Evidence: detect.DedupeEvidence(ev), Details: d,
 			References: []string{refOSMismatch},
 		})
 	}
