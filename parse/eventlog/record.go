@@ -207,32 +207,23 @@ func genericMessage(r *Record) string {
 		return clip(b.String(), maxMessage)
 	}
 	sep := ": "
-	for _, in := range r.Inserts {
-		v := oneLine(in.Value)
-		if v == "" {
-			continue
-		}
-		b.WriteString(sep)
-		sep = "; "
-		if in.Name != "" {
-			b.WriteString(in.Name)
-			b.WriteString("=")
-		}
-		b.WriteString(v)
-		if b.Len() > maxMessage {
+	// UserData's values stand in only when no insertion string was
+	// written; their names (XML element paths) are never empty.
+	for _, list := range [][]Insert{r.Inserts, r.User} {
+		if sep != ": " {
 			break
 		}
-	}
-	if sep == ": " {
-		for _, u := range r.User {
-			v := oneLine(u.Value)
+		for _, in := range list {
+			v := oneLine(in.Value)
 			if v == "" {
 				continue
 			}
 			b.WriteString(sep)
 			sep = "; "
-			b.WriteString(u.Name)
-			b.WriteString("=")
+			if in.Name != "" {
+				b.WriteString(in.Name)
+				b.WriteString("=")
+			}
 			b.WriteString(v)
 			if b.Len() > maxMessage {
 				break
