@@ -203,16 +203,6 @@ func firstLine(s string) string {
 	return strings.TrimSpace(s)
 }
 
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n] + "…"
-}
-
 // cmsName names the clustered mailbox server of a run on node n at t.
 func (b *bundle) cmsName(r *parse.Event) string {
 	if v := r.Field(parse.KeyParamCMSName); v != "" && v != "true" {
@@ -301,7 +291,7 @@ func (b *bundle) failedFinding(n string, runs []*parse.Event, used map[*parse.Ev
 	errText := ""
 	if errRec != nil {
 		errText = strings.TrimSpace(strings.TrimPrefix(firstLine(errRec.Message), "[ERROR]"))
-		d["first_error"] = clip(errText, 500)
+		d["first_error"] = parse.Clip(errText, 500, "…")
 		d["first_error_line"] = strconv.Itoa(errRec.Line)
 		ev = append(ev, detect.EvidenceOf(errRec))
 		texts = append(texts, errRec.Message)
@@ -360,11 +350,11 @@ func (b *bundle) failedFinding(n string, runs []*parse.Event, used map[*parse.Ev
 	var s strings.Builder
 	fmt.Fprintf(&s, "setup /upgradeCMS ran on %s %s and did not complete (%s", n, attemptsText(len(runs)), last.Field(parse.KeyResult))
 	if t := last.Field(parse.KeyResultText); t != "" {
-		s.WriteString(": \"" + clip(t, 200) + "\"")
+		s.WriteString(": \"" + parse.Clip(t, 200, "…") + "\"")
 	}
 	s.WriteString("), and no later /upgradeCMS in the bundle succeeded. ")
 	if errText != "" {
-		s.WriteString("Its first error was: \"" + clip(errText, 600) + "\". ")
+		s.WriteString("Its first error was: \"" + parse.Clip(errText, 600, "…") + "\". ")
 	}
 	if resLines > 0 {
 		fmt.Fprintf(&s, "While it ran, %s logged %d cluster resource failure(s)", n, resLines)
@@ -406,7 +396,7 @@ func (b *bundle) failedFinding(n string, runs []*parse.Event, used map[*parse.Ev
 	case kind != "":
 		summary += fmt.Sprintf(": a %s resource could not come online", kind)
 	case errText != "":
-		summary += ": " + clip(errText, 160)
+		summary += ": " + parse.Clip(errText, 160, "…")
 	}
 	refs := []string{refUpgradeCMS, refExBPACMS}
 	if kind != "" {

@@ -204,7 +204,7 @@ func genericMessage(r *Record) string {
 	if r.Rendered != "" {
 		b.WriteString(": ")
 		b.WriteString(oneLine(r.Rendered))
-		return clip(b.String(), maxMessage)
+		return parse.Clip(b.String(), maxMessage, "…")
 	}
 	sep := ": "
 	// UserData's values stand in only when no insertion string was
@@ -230,7 +230,7 @@ func genericMessage(r *Record) string {
 			}
 		}
 	}
-	return clip(b.String(), maxMessage)
+	return parse.Clip(b.String(), maxMessage, "…")
 }
 
 // oneLine folds runs of whitespace (including line breaks inside inserts)
@@ -241,16 +241,3 @@ func oneLine(s string) string {
 	}
 	return strings.Join(strings.Fields(s), " ")
 }
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n
-	for cut > 0 && !isRuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
-}
-
-func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
