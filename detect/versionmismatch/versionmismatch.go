@@ -584,25 +584,21 @@ func nodeShort(nb *detect.BuildObs) string {
 	return "the older " + describe(nb.Build)
 }
 
-// sourceText says where a build observation came from.
+// sourceTexts say where a build observation came from, by its kind.
+var sourceTexts = map[string]string{
+	detect.BuildSetupSucceeded:      "setup completed",
+	detect.BuildPrevious:            "the build a later setup run started from",
+	detect.BuildInstalled:           "setup's locally installed version",
+	detect.BuildRegistry:            "registry ConfiguredVersion",
+	detect.BuildEvent:               "engine version in an event",
+	detect.BuildBanner:              "version banner",
+	detect.BuildSetupEventSucceeded: "MSExchangeSetup 1001",
+}
+
+// sourceText says where a build observation came from, and when.
 func sourceText(b detect.BuildObs) string {
-	var s string
-	switch b.Kind {
-	case detect.BuildSetupSucceeded:
-		s = "setup completed"
-	case detect.BuildPrevious:
-		s = "the build a later setup run started from"
-	case detect.BuildInstalled:
-		s = "setup's locally installed version"
-	case detect.BuildRegistry:
-		s = "registry ConfiguredVersion"
-	case detect.BuildEvent:
-		s = "engine version in an event"
-	case detect.BuildBanner:
-		s = "version banner"
-	case detect.BuildSetupEventSucceeded:
-		s = "MSExchangeSetup 1001"
-	default:
+	s, ok := sourceTexts[b.Kind]
+	if !ok {
 		s = b.Kind
 	}
 	if !b.Time.IsZero() {
