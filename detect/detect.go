@@ -10,6 +10,7 @@
 package detect
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -474,21 +475,10 @@ func SortEvents(evs []*parse.Event) {
 // SortFindings orders findings most severe first, then by time, detector
 // and summary, so that output is the same on every run.
 func SortFindings(fs []Finding) {
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := fs[i], fs[j]
-		if a.Severity != b.Severity {
-			return a.Severity > b.Severity
-		}
-		if !a.Start.Equal(b.Start) {
-			return a.Start.Before(b.Start)
-		}
-		if a.Detector != b.Detector {
-			return a.Detector < b.Detector
-		}
-		if a.Summary != b.Summary {
-			return a.Summary < b.Summary
-		}
-		return firstEvidence(a) < firstEvidence(b)
+	slices.SortStableFunc(fs, func(a, b Finding) int {
+		return cmp.Or(cmp.Compare(b.Severity, a.Severity), a.Start.Compare(b.Start),
+			cmp.Compare(a.Detector, b.Detector), cmp.Compare(a.Summary, b.Summary),
+			cmp.Compare(firstEvidence(a), firstEvidence(b)))
 	})
 }
 
