@@ -10,6 +10,7 @@
 package detect
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -116,6 +117,22 @@ func EvidenceOf(e *parse.Event) Evidence {
 }
 
 // Finding is one conclusion of a detector. Its JSON form is a contract
+// DedupeEvidence drops evidence repeated with the same document and
+// text, keeping the first of each.
+func DedupeEvidence(ev []Evidence) []Evidence {
+	seen := map[string]bool{}
+	out := ev[:0:0]
+	for _, e := range ev {
+		k := e.DocID + "|" + e.Text
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, e)
+	}
+	return out
+}
+
 // that scripts rely on; add fields, never rename them.
 type Finding struct {
 	Detector string   `json:"detector"`
@@ -458,21 +475,10 @@ func SortEvents(evs []*parse.Event) {
 // SortFindings orders findings most severe first, then by time, detector
 // and summary, so that output is the same on every run.
 func SortFindings(fs []Finding) {
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := fs[i], fs[j]
-		if a.Severity != b.Severity {
-			return a.Severity > b.Severity
-		}
-		if !a.Start.Equal(b.Start) {
-			return a.Start.Before(b.Start)
-		}
-		if a.Detector != b.Detector {
-			return a.Detector < b.Detector
-		}
-		if a.Summary != b.Summary {
-			return a.Summary < b.Summary
-		}
-		return firstEvidence(a) < firstEvidence(b)
+	slices.SortStableFunc(fs, func(a, b Finding) int {
+		return cmp.Or(cmp.Compare(b.Severity, a.Severity), a.Start.Compare(b.Start),
+			cmp.Compare(a.Detector, b.Detector), cmp.Compare(a.Summary, b.Summary),
+			cmp.Compare(firstEvidence(a), firstEvidence(b)))
 	})
 }
 

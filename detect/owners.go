@@ -831,6 +831,24 @@ func (f *Facts) ownerAt(group string, t time.Time) (string, time.Time) {
 	return owner, since
 }
 
+// LastMove returns the latest owner change of group at or before t, if
+// it came no more than within before t. The group is looked up as
+// spelled.
+func (f *Facts) LastMove(group string, t time.Time, within time.Duration) (OwnerChange, bool) {
+	var last OwnerChange
+	found := false
+	for _, oc := range f.Owners[group] {
+		if oc.Time.After(t) {
+			break
+		}
+		last, found = oc, true
+	}
+	if !found || t.Sub(last.Time) > within {
+		return OwnerChange{}, false
+	}
+	return last, true
+}
+
 // LastMoveTo returns the latest owner change of group onto node at or
 // before t, if any.
 func (f *Facts) LastMoveTo(group, node string, t time.Time) (OwnerChange, bool) {

@@ -108,8 +108,9 @@ type Departure struct {
 	Evidence         []Evidence `json:"evidence"`
 }
 
-// Story is one cluster's upgrade.
-type Story struct {
+// StoryHead is what a story says about the upgrade as a whole; the case
+// model shows it as it is, beside its own view of the steps.
+type StoryHead struct {
 	// Cluster is the cluster's name where the bundle says it.
 	Cluster string `json:"cluster,omitempty"`
 	// Generation is "Exchange 2000/2003", "Exchange 2007" or the release
@@ -119,9 +120,14 @@ type Story struct {
 	Nodes      []string `json:"nodes"`
 	Servers    []string `json:"servers,omitempty"`
 	// From and To are the builds the upgrade left and reached.
-	From       string      `json:"from,omitempty"`
-	To         string      `json:"to"`
-	ToRelease  string      `json:"to_release,omitempty"`
+	From      string `json:"from,omitempty"`
+	To        string `json:"to"`
+	ToRelease string `json:"to_release,omitempty"`
+}
+
+// Story is one cluster's upgrade.
+type Story struct {
+	StoryHead
 	Steps      []Step      `json:"steps"`
 	Departures []Departure `json:"departures"`
 	// NotEvidenced lists the checks the bundle cannot decide, and why.
@@ -442,7 +448,7 @@ func (b *storyBuilder) story(cluster string, nodes []string) *Story {
 	for _, n := range nodes {
 		in[n] = true
 	}
-	s := &Story{Cluster: cluster, Nodes: slices.Clone(nodes), Departures: []Departure{}}
+	s := &Story{StoryHead: StoryHead{Cluster: cluster, Nodes: slices.Clone(nodes)}, Departures: []Departure{}}
 	for _, st := range b.steps {
 		if !in[st.Node] {
 			continue

@@ -172,3 +172,12 @@ type PanicError struct {
 func (e *PanicError) Error() string {
 	return fmt.Sprintf("internal error in %s near line %d: %v", e.Parser, e.Line, e.Value)
 }
+
+// RecoverPanic, deferred by a parser's Parse, turns a panic in the
+// parser's own code into a PanicError in *err naming the parser and the
+// line it was reading (*line at the time of the panic).
+func RecoverPanic(err *error, parser string, line *int) {
+	if v := recover(); v != nil {
+		*err = &PanicError{Parser: parser, Line: *line, Value: v}
+	}
+}

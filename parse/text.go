@@ -191,3 +191,15 @@ func (l *Lines) Err() error {
 	}
 	return l.err
 }
+
+// Clip shortens s to at most n bytes without splitting a UTF-8 character,
+// and ends it with mark where it cut.
+func Clip(s string, n int, mark string) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n] + mark
+}

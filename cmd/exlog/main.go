@@ -22,6 +22,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/pflag"
+
+	"github.com/exlog/exlog/detect"
 )
 
 // Exit codes; see the package comment and the README.
@@ -45,6 +47,33 @@ func (e *exitError) Unwrap() error { return e.err }
 // usageErr is a mistake in how exlog was called; the message names the fix.
 func usageErr(format string, args ...any) error {
 	return &exitError{code: exitUsage, err: fmt.Errorf(format, args...)}
+}
+
+// failOnLevel reads --fail-on; SevNone when it is not given.
+func failOnLevel(flag string) (detect.Severity, error) {
+	if flag == "" {
+		return detect.SevNone, nil
+	}
+	s, err := detect.ParseSeverity(flag)
+	if err != nil {
+		return detect.SevNone, usageErr("--fail-on: %v", err)
+	}
+	return s, nil
+}
+
+// failedOn is the exit of a run whose most severe finding reaches the
+// --fail-on level; nil when it does not or no level was given.
+func failedOn(highest, level detect.Severity) error {
+	if level != detect.SevNone && highest >= level {
+		return &exitError{code: exitFindings, err: fmt.Errorf("findings at %s or above", level)}
+	}
+	return nil
+}
+
+// nothingRead is the exit of a run in which no file of the bundles held
+// events exlog recognises.
+func nothingRead(bundles []string) error {
+	return &exitError{code: exitNothing, err: fmt.Errorf("nothing in %s could be read: no file held events exlog recognises", strings.Join(bundles, ", "))}
 }
 
 // command is one subcommand: its flags go into its own FlagSet.

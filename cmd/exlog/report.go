@@ -82,13 +82,9 @@ func (o *reportOptions) run(ctx context.Context, e *env, args []string) error {
 	default:
 		format = render.Markdown
 	}
-	var failOn detect.Severity
-	if o.failOn != "" {
-		s, err := detect.ParseSeverity(o.failOn)
-		if err != nil {
-			return usageErr("--fail-on: %v", err)
-		}
-		failOn = s
+	failOn, err := failOnLevel(o.failOn)
+	if err != nil {
+		return err
 	}
 	if len(args) == 0 && o.index == "" {
 		return usageErr("name a bundle to read or an index written by exlog triage (--index DIR)")
@@ -136,12 +132,9 @@ func (o *reportOptions) run(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if len(args) > 0 && !readAnything(res.Files) {
-		return &exitError{code: exitNothing, err: fmt.Errorf("nothing in %s could be read: no file held events exlog recognises", strings.Join(args, ", "))}
+		return nothingRead(args)
 	}
-	if failOn != detect.SevNone && detect.Highest(res.Findings) >= failOn {
-		return &exitError{code: exitFindings, err: fmt.Errorf("findings at %s or above", failOn)}
-	}
-	return nil
+	return failedOn(detect.Highest(res.Findings), failOn)
 }
 
 // readTriage reads the triage result stored in an index.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -28,17 +27,8 @@ func shown(s string) string {
 	return strings.Join(lines, "\n")
 }
 
-// plural writes a count with its noun in the right number: "1 file",
-// "2 files". many is the plural when it is not one + "s".
-func plural(n int, one string, many ...string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	if len(many) > 0 {
-		return strconv.Itoa(n) + " " + many[0]
-	}
-	return strconv.Itoa(n) + " " + one + "s"
-}
+// plural is render.Plural: the text views and the reports count alike.
+var plural = render.Plural
 
 // pluralWord is the noun alone: "piece" for 1, "pieces" otherwise.
 func pluralWord(n int, one, many string) string {

@@ -92,13 +92,9 @@ func (o *triageOptions) run(ctx context.Context, e *env, args []string) error {
 	if err := checkFormat(o.format, "table", "json"); err != nil {
 		return err
 	}
-	var failOn detect.Severity
-	if o.failOn != "" {
-		s, err := detect.ParseSeverity(o.failOn)
-		if err != nil {
-			return usageErr("--fail-on: %v", err)
-		}
-		failOn = s
+	failOn, err := failOnLevel(o.failOn)
+	if err != nil {
+		return err
 	}
 	if err := checkDetectors(o.detectors); err != nil {
 		return err
@@ -175,12 +171,9 @@ func (o *triageOptions) run(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	if !readSome {
-		return &exitError{code: exitNothing, err: fmt.Errorf("nothing in %s could be read: no file held events exlog recognises", strings.Join(args, ", "))}
+		return nothingRead(args)
 	}
-	if failOn != detect.SevNone && highest >= failOn {
-		return &exitError{code: exitFindings, err: fmt.Errorf("findings at %s or above", failOn)}
-	}
-	return nil
+	return failedOn(highest, failOn)
 }
 
 // cases splits the arguments into cases: one per bundle, or all in one

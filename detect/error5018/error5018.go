@@ -136,23 +136,6 @@ type sign struct {
 	groupGuessed bool
 }
 
-// lastMove returns the group's latest owner change at or before t, if it
-// is within moveWindow.
-func lastMove(f *detect.Facts, group string, t time.Time) (detect.OwnerChange, bool) {
-	var best detect.OwnerChange
-	found := false
-	for _, oc := range f.Owners[group] {
-		if oc.Time.After(t) {
-			break
-		}
-		best, found = oc, true
-	}
-	if !found || t.Sub(best.Time) > moveWindow {
-		return detect.OwnerChange{}, false
-	}
-	return best, true
-}
-
 type episode struct {
 	signs []sign
 }
@@ -182,7 +165,7 @@ func run(p *detect.Pass) error {
 		// The failure is on the node the group was moved to, whichever
 		// node's log holds the line.
 		if s.group != "" && !e.Time.IsZero() {
-			if m, ok := lastMove(f, s.group, e.Time); ok && m.To != "" && !strings.HasPrefix(m.To, "#") {
+			if m, ok := f.LastMove(s.group, e.Time, moveWindow); ok && m.To != "" && !strings.HasPrefix(m.To, "#") {
 				s.node, s.byMove = m.To, true
 			}
 		}

@@ -293,38 +293,42 @@ func groupStorms(f *detect.Facts, g string, evs []groupLine) []*storm {
 	}
 	sort.SliceStable(items, func(i, j int) bool { return items[i].t.Before(items[j].t) })
 	var out []*storm
-	cur := &storm{group: g, policy: pol}
-	flush := func() {
-		if len(cur.items) > 0 {
-			cur.start, cur.end = cur.items[0].t, cur.items[len(cur.items)-1].t
-			for _, e := range evs {
-				switch {
-				case isGroupOnline(e) && !e.e.Time.Before(cur.start) && !e.e.Time.After(cur.end):
-					cur.online = append(cur.online, e)
-				case e.e.Time.After(cur.end) && (isGroupOnline(e) || isGroupFailed(e)):
-					cur.after = append(cur.after, e)
-				}
-			}
-			for _, oc := range list {
-				if oc.Time.After(cur.end) {
-					cur.laterUp = true
-				}
-			}
-			if cur.severity() > detect.SevNone {
-				out = append(out, cur)
+	for _, b := range bursts(items, func(it item) time.Time { return it.t }, pol.Period) {
+		cur := &storm{group: g, policy: pol, items: b, start: b[0].t, end: b[len(b)-1].t}
+		for _, e := range evs {
+			switch {
+			case isGroupOnline(e) && !e.e.Time.Before(cur.start) && !e.e.Time.After(cur.end):
+				cur.online = append(cur.online, e)
+			case e.e.Time.After(cur.end) && (isGroupOnline(e) || isGroupFailed(e)):
+				cur.after = append(cur.after, e)
 			}
 		}
-	}
-	for _, it := range items {
-		if n := len(cur.items); n > 0 && it.t.Sub(cur.items[n-1].t) > pol.Period {
-			flush()
-			cur = &storm{group: g, policy: pol}
+		for _, oc := range list {
+			if oc.Time.After(cur.end) {
+				cur.laterUp = true
+			}
 		}
-		cur.items = append(cur.items, it)
+		if cur.severity() > detect.SevNone {
+			out = append(out, cur)
+		}
 	}
-	flush()
 	return out
 }
+
+// bursts splits a time-ordered list where the gap between neighbours is
+// longer than gap; every burst holds at least one element.
+func bursts[T any](list []T, at func(T) time.Time, gap time.Duration) [][]T {
+	var out [][]T
+	for i, x := range list {
+		if i == 0 || at(x).Sub(at(list[i-1])) > gap {
+			out = append(out, nil)
+		}
+		out[len(out)-1] = append(out[len(out)-1], x)
+	}
+	return out
+}
+
+func nodeEventTime(e detect.NodeEvent) time.Time { return e.Time }
 
 // maxIn returns the most times that fall within any window of length w.
 func maxIn(ts []time.Time, w time.Duration) int {
@@ -751,28 +755,22 @@ func restartStorms(f *detect.Facts, evs []resFailure) []*restartStorm {
 		list := failures[k]
 		res := list[0][0].resource
 		pol := f.Cluster.RestartPolicy(res)
-		var cur *restartStorm
-		var ts []time.Time
-		flush := func() {
-			if cur != nil && maxIn(ts, pol.Period) > pol.Threshold {
+		failTime := func(fail []resFailure) time.Time { return fail[0].e.Time }
+		for _, b := range bursts(list, failTime, pol.Period) {
+			var ts []time.Time
+			cur := &restartStorm{node: k.node, resource: res, group: groupOf(f, b[0]), policy: pol,
+				start: failTime(b[0]), end: failTime(b[len(b)-1])}
+			for _, fail := range b {
+				ts = append(ts, failTime(fail))
+				for _, rf := range fail {
+					cur.events = append(cur.events, rf.e)
+				}
+			}
+			if maxIn(ts, pol.Period) > pol.Threshold {
 				cur.count = len(ts)
 				out = append(out, cur)
 			}
 		}
-		for _, fail := range list {
-			t := fail[0].e.Time
-			if cur == nil || t.Sub(cur.end) > pol.Period {
-				flush()
-				cur = &restartStorm{node: k.node, resource: res, group: groupOf(f, fail), policy: pol, start: t}
-				ts = nil
-			}
-			cur.end = t
-			ts = append(ts, t)
-			for _, rf := range fail {
-				cur.events = append(cur.events, rf.e)
-			}
-		}
-		flush()
 	}
 	return out
 }
@@ -838,28 +836,15 @@ func flapping(f *detect.Facts) []*flap {
 	}
 	var out []*flap
 	for _, n := range names {
-		rs := byNode[n]
-		var cur *flap
-		flush := func() {
-			if cur != nil {
-				var ts []time.Time
-				for _, r := range cur.removals {
-					ts = append(ts, r.Time)
-				}
-				if maxIn(ts, flapWindow) >= flapCount {
-					out = append(out, cur)
-				}
+		for _, b := range bursts(byNode[n], nodeEventTime, flapWindow) {
+			var ts []time.Time
+			for _, r := range b {
+				ts = append(ts, r.Time)
+			}
+			if maxIn(ts, flapWindow) >= flapCount {
+				out = append(out, &flap{node: n, removals: b, start: b[0].Time, end: b[len(b)-1].Time})
 			}
 		}
-		for _, r := range rs {
-			if cur == nil || r.Time.Sub(cur.end) > flapWindow {
-				flush()
-				cur = &flap{node: n, start: r.Time}
-			}
-			cur.removals = append(cur.removals, r)
-			cur.end = r.Time
-		}
-		flush()
 	}
 	return out
 }
@@ -898,21 +883,11 @@ type quorumStorm struct {
 
 func quorumStorms(f *detect.Facts) []*quorumStorm {
 	var out []*quorumStorm
-	var cur *quorumStorm
-	flush := func() {
-		if cur != nil && len(cur.losses) >= quorumCount {
-			out = append(out, cur)
+	for _, b := range bursts(f.Cluster.QuorumLosses, nodeEventTime, quorumWindow) {
+		if len(b) >= quorumCount {
+			out = append(out, &quorumStorm{losses: b, start: b[0].Time, end: b[len(b)-1].Time})
 		}
 	}
-	for _, q := range f.Cluster.QuorumLosses {
-		if cur == nil || q.Time.Sub(cur.end) > quorumWindow {
-			flush()
-			cur = &quorumStorm{start: q.Time}
-		}
-		cur.losses = append(cur.losses, q)
-		cur.end = q.Time
-	}
-	flush()
 	return out
 }
 

@@ -203,16 +203,6 @@ func firstLine(s string) string {
 	return strings.TrimSpace(s)
 }
 
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n] + "…"
-}
-
 // cmsName names the clustered mailbox server of a run on node n at t.
 func (b *bundle) cmsName(r *parse.Event) string {
 	if v := r.Field(parse.KeyParamCMSName); v != "" && v != "true" {
@@ -301,7 +291,7 @@ func (b *bundle) failedFinding(n string, runs []*parse.Event, used map[*parse.Ev
 	errText := ""
 	if errRec != nil {
 		errText = strings.TrimSpace(strings.TrimPrefix(firstLine(errRec.Message), "[ERROR]"))
-		d["first_error"] = clip(errText, 500)
+		d["first_error"] = parse.Clip(errText, 500, "…")
 		d["first_error_line"] = strconv.Itoa(errRec.Line)
 		ev = append(ev, detect.EvidenceOf(errRec))
 		texts = append(texts, errRec.Message)
@@ -360,11 +350,11 @@ func (b *bundle) failedFinding(n string, runs []*parse.Event, used map[*parse.Ev
 	var s strings.Builder
 	fmt.Fprintf(&s, "setup /upgradeCMS ran on %s %s and did not complete (%s", n, attemptsText(len(runs)), last.Field(parse.KeyResult))
 	if t := last.Field(parse.KeyResultText); t != "" {
-		s.WriteString(": \"" + clip(t, 200) + "\"")
+		s.WriteString(": \"" + parse.Clip(t, 200, "…") + "\"")
 	}
 	s.WriteString("), and no later /upgradeCMS in the bundle succeeded. ")
 	if errText != "" {
-		s.WriteString("Its first error was: \"" + clip(errText, 600) + "\". ")
+		s.WriteString("Its first error was: \"" + parse.Clip(errText, 600, "…") + "\". ")
 	}
 	if resLines > 0 {
 		fmt.Fprintf(&s, "While it ran, %s logged %d cluster resource failure(s)", n, resLines)
@@ -406,7 +396,7 @@ func (b *bundle) failedFinding(n string, runs []*parse.Event, used map[*parse.Ev
 	case kind != "":
 		summary += fmt.Sprintf(": a %s resource could not come online", kind)
 	case errText != "":
-		summary += ": " + clip(errText, 160)
+		summary += ": " + parse.Clip(errText, 160, "…")
 	}
 	refs := []string{refUpgradeCMS, refExBPACMS}
 	if kind != "" {
@@ -420,7 +410,7 @@ func (b *bundle) failedFinding(n string, runs []*parse.Event, used map[*parse.Ev
 		Severity: detect.Error, Cause: "upgradecms-failed",
 		Nodes: []string{n}, Groups: groups, Start: start, End: end,
 		Summary: summary, Explanation: s.String(), Remediation: rem,
-		References: refs, Evidence: dedupe(ev), Details: d,
+		References: refs, Evidence: detect.DedupeEvidence(ev), Details: d,
 	}
 }
 
@@ -429,21 +419,6 @@ func attemptsText(n int) string {
 		return "once"
 	}
 	return strconv.Itoa(n) + " times"
-}
-
-// dedupe drops repeated evidence, keeping the first of each.
-func dedupe(ev []detect.Evidence) []detect.Evidence {
-	seen := map[string]bool{}
-	out := ev[:0:0]
-	for _, e := range ev {
-		k := e.DocID + "|" + e.Text
-		if seen[k] {
-			continue
-		}
-		seen[k] = true
-		out = append(out, e)
-	}
-	return out
 }
 
 // installWatermarks reports 2013+ setup runs that found a watermark of an
@@ -518,7 +493,7 @@ func (b *bundle) installWatermarks(used map[*parse.Event]bool) []detect.Finding 
 			Nodes: []string{n}, Groups: []string{}, Start: r.Time, End: runEnd(r),
 			Summary:     fmt.Sprintf("setup on %s stopped on a watermark left by an unfinished setup of %s", n, roleText),
 			Explanation: expl, Remediation: rem, References: []string{refWatermarks, refSetupAssist},
-			Evidence: dedupe(ev), Details: d,
+			Evidence: detect.DedupeEvidence(ev), Details: d,
 		})
 	}
 	return out
@@ -622,7 +597,7 @@ func (b *bundle) registryWatermarks(used map[*parse.Event]bool) []detect.Finding
 			Severity: detect.Error, Cause: "watermark",
 			Nodes: []string{k.node}, Groups: []string{},
 			Summary: summary, Explanation: expl, Remediation: rem, References: refs,
-			Evidence: dedupe(ev), Details: d,
+			Evidence: detect.DedupeEvidence(ev), Details: d,
 		})
 	}
 	return out
@@ -740,7 +715,7 @@ func (b *bundle) cmsNotUpgraded() []detect.Finding {
 			Nodes: behind, Groups: groups, Start: start, End: end,
 			Summary: summary, Explanation: expl, Remediation: rem,
 			References: []string{refUpgradeCMS, refStandby},
-			Evidence:   dedupe(ev), Details: d,
+			Evidence:   detect.DedupeEvidence(ev), Details: d,
 		})
 	}
 	return out

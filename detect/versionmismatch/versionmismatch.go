@@ -140,7 +140,7 @@ type episode struct {
 func targetNode(f *detect.Facts, e *parse.Event, server, named string) (node, why string) {
 	logged := parse.ShortNode(e.Node)
 	if server != "" && !e.Time.IsZero() {
-		if oc, ok := lastMoveBefore(f, server, e.Time); ok && !strings.HasPrefix(oc.To, "#") {
+		if oc, ok := f.LastMove(server, e.Time, lookBack); ok && !strings.HasPrefix(oc.To, "#") {
 			why = fmt.Sprintf("%s is the target of the move of %s at %s (move timeline)", oc.To, server, clock(oc.Time, oc.Evidence.TimeQuality))
 			if oc.To != logged {
 				why += "; the line itself was logged on " + logged
@@ -159,23 +159,6 @@ func targetNode(f *detect.Facts, e *parse.Event, server, named string) (node, wh
 		return "", ""
 	}
 	return logged, logged + " is the node whose log holds the line; no move of the server shortly before it was found"
-}
-
-// lastMoveBefore returns the server's latest move at or before t within
-// lookBack.
-func lastMoveBefore(f *detect.Facts, server string, t time.Time) (detect.OwnerChange, bool) {
-	var best detect.OwnerChange
-	found := false
-	for _, oc := range f.Owners[server] {
-		if oc.Time.After(t) {
-			break
-		}
-		best, found = oc, true
-	}
-	if !found || t.Sub(best.Time) > lookBack {
-		return detect.OwnerChange{}, false
-	}
-	return best, true
 }
 
 func (ep *episode) add(t time.Time) {
@@ -355,7 +338,7 @@ func serverOf(f *detect.Facts, e *parse.Event, named string) string {
 		if g == "" {
 			continue
 		}
-		if oc, ok := lastMoveBefore(f, g, e.Time); ok && oc.Time.After(bestT) {
+		if oc, ok := f.LastMove(g, e.Time, lookBack); ok && oc.Time.After(bestT) {
 			best, bestT = g, oc.Time
 		}
 	}
@@ -583,7 +566,7 @@ func (ep *episode) finding(f *detect.Facts) detect.Finding {
 		Severity: detect.Error, Cause: "moved-to-older-node",
 		Nodes: []string{ep.node}, Groups: groups, Start: ep.start, End: ep.end,
 		Summary: summary, Explanation: expl, Remediation: rem, References: refs,
-		Evidence: dedupe(ev), Details: d,
+		Evidence: detect.DedupeEvidence(ev), Details: d,
 	}
 }
 
@@ -601,46 +584,27 @@ func nodeShort(nb *detect.BuildObs) string {
 	return "the older " + describe(nb.Build)
 }
 
-// sourceText says where a build observation came from.
+// sourceTexts say where a build observation came from, by its kind.
+var sourceTexts = map[string]string{
+	detect.BuildSetupSucceeded:      "setup completed",
+	detect.BuildPrevious:            "the build a later setup run started from",
+	detect.BuildInstalled:           "setup's locally installed version",
+	detect.BuildRegistry:            "registry ConfiguredVersion",
+	detect.BuildEvent:               "engine version in an event",
+	detect.BuildBanner:              "version banner",
+	detect.BuildSetupEventSucceeded: "MSExchangeSetup 1001",
+}
+
+// sourceText says where a build observation came from, and when.
 func sourceText(b detect.BuildObs) string {
-	var s string
-	switch b.Kind {
-	case detect.BuildSetupSucceeded:
-		s = "setup completed"
-	case detect.BuildPrevious:
-		s = "the build a later setup run started from"
-	case detect.BuildInstalled:
-		s = "setup's locally installed version"
-	case detect.BuildRegistry:
-		s = "registry ConfiguredVersion"
-	case detect.BuildEvent:
-		s = "engine version in an event"
-	case detect.BuildBanner:
-		s = "version banner"
-	case detect.BuildSetupEventSucceeded:
-		s = "MSExchangeSetup 1001"
-	default:
+	s, ok := sourceTexts[b.Kind]
+	if !ok {
 		s = b.Kind
 	}
 	if !b.Time.IsZero() {
 		s += ", " + clock(b.Time, b.TimeQuality)
 	}
 	return s
-}
-
-// dedupe drops repeated evidence, keeping the first of each.
-func dedupe(ev []detect.Evidence) []detect.Evidence {
-	seen := map[string]bool{}
-	out := ev[:0:0]
-	for _, e := range ev {
-		k := e.DocID + "|" + e.Text
-		if seen[k] {
-			continue
-		}
-		seen[k] = true
-		out = append(out, e)
-	}
-	return out
 }
 
 // endDifferences reports clusters whose nodes are on different Exchange
@@ -723,7 +687,7 @@ func endDifferences(f *detect.Facts) []detect.Finding {
 			Nodes: nodes, Groups: []string{}, Start: start, End: end,
 			Summary: fmt.Sprintf("Cluster nodes end on different Exchange builds: %s behind %s (%s)",
 				strings.Join(behind, ", "), strings.Join(ahead, ", "), describe(newest)),
-			Explanation: expl, Remediation: rem, Evidence: dedupe(ev), Details: d,
+			Explanation: expl, Remediation: rem, Evidence: detect.DedupeEvidence(ev), Details: d,
 			References: []string{refRollingUpgrade, refCCRUpgrade},
 		})
 	}
@@ -843,7 +807,7 @@ func windowsDifferences(p *detect.Pass) []detect.Finding {
 			Confidence: detect.ConfidenceHigh,
 			Severity:   detect.Warning, Cause: "windows-builds-differ",
 			Nodes: nodes, Groups: []string{}, Start: start, End: end,
-			Summary: summary, Explanation: expl, Remediation: rem, Evidence: dedupe(ev), Details: d,
+			Summary: summary, Explanation: expl, Remediation: rem, Evidence: detect.DedupeEvidence(ev), Details: d,
 			References: []string{refOSMismatch},
 		})
 	}

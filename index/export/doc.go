@@ -15,7 +15,8 @@ package export
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -371,16 +372,6 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// sortedKeys returns m's keys in order, for deterministic output.
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // textBytes is the length of the document's texts, the part that can grow.
 func textBytes(d *Document) int {
 	n := len(d.Message) + len(d.ID)*2 + len(d.Event.Provider) + len(d.Exlog.Case) + len(d.Exlog.Bundle)
@@ -432,7 +423,7 @@ func Fit(d *Document, limit int) bool {
 			return cut
 		}
 		name, text := "message", d.Message
-		for _, k := range sortedKeys(d.Exlog.Fields) {
+		for _, k := range slices.Sorted(maps.Keys(d.Exlog.Fields)) {
 			if v := d.Exlog.Fields[k]; len(v) > len(text) {
 				name, text = "exlog.fields."+k, v
 			}

@@ -156,32 +156,21 @@ func ParseSize(s string) (int64, error) { return parse.ParseSize(s) }
 
 func (o Options) withDefaults() Options {
 	o, _ = o.FromEnv()
-	if o.Workers <= 0 {
-		o.Workers = runtime.GOMAXPROCS(0)
-	}
-	if o.MaxEntryBytes <= 0 {
-		o.MaxEntryBytes = DefaultMaxEntryBytes
-	}
-	if o.MaxTotalBytes <= 0 {
-		o.MaxTotalBytes = DefaultMaxTotalBytes
-	}
-	if o.MaxRatio <= 0 {
-		o.MaxRatio = DefaultMaxRatio
-	}
-	if o.RatioMinBytes <= 0 {
-		o.RatioMinBytes = DefaultRatioMinBytes
-	}
-	if o.MaxNestedBytes <= 0 {
-		o.MaxNestedBytes = DefaultMaxNestedBytes
-	}
-	if o.MaxDepth <= 0 {
-		o.MaxDepth = DefaultMaxDepth
-	}
-	if o.MaxEntries <= 0 {
-		o.MaxEntries = DefaultMaxEntries
-	}
-	if o.MaxBufferedBytes <= 0 {
-		o.MaxBufferedBytes = DefaultMaxBufferedBytes
-	}
+	orDefault(&o.Workers, runtime.GOMAXPROCS(0))
+	orDefault(&o.MaxEntryBytes, DefaultMaxEntryBytes)
+	orDefault(&o.MaxTotalBytes, DefaultMaxTotalBytes)
+	orDefault(&o.MaxRatio, DefaultMaxRatio)
+	orDefault(&o.RatioMinBytes, DefaultRatioMinBytes)
+	orDefault(&o.MaxNestedBytes, DefaultMaxNestedBytes)
+	orDefault(&o.MaxDepth, DefaultMaxDepth)
+	orDefault(&o.MaxEntries, DefaultMaxEntries)
+	orDefault(&o.MaxBufferedBytes, DefaultMaxBufferedBytes)
 	return o
+}
+
+// orDefault puts def in a limit left at zero or below (unset).
+func orDefault[T int | int64](limit *T, def T) {
+	if *limit <= 0 {
+		*limit = def
+	}
 }

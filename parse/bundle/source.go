@@ -192,20 +192,6 @@ func (c *crcReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// countReader counts the compressed bytes a decompressor consumes.
-type countReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
-}
-
-func (c *countReader) consumed() int64 { return c.n }
-
 // budget is an allowance of decompressed bytes: the bundle-wide one
 // (Options.MaxTotalBytes) or one archive file's (Options.MaxRatio times
 // its size on disk).

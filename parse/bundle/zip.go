@@ -417,6 +417,8 @@ func (w *walker) deflateLen(ra io.ReaderAt, off, n int64, path string, allow *bu
 	}
 }
 
+// byteCounter counts the compressed bytes a decompressor consumes; as a
+// ByteReader it keeps flate from reading past the stream's end.
 type byteCounter struct {
 	r *bufio.Reader
 	n int64

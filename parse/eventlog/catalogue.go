@@ -571,7 +571,7 @@ func addExchangeEvents() {
 			describe: func(d desc) string {
 				s := "Exchange Setup component " + d.q(parse.KeyComponent) + " failed" + d.code()
 				if msg := d.a.pos(2); msg != "" {
-					s += ": " + clip(oneLine(msg), 300)
+					s += ": " + parse.Clip(oneLine(msg), 300, "…")
 				}
 				return s
 			}},

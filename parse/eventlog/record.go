@@ -204,42 +204,33 @@ func genericMessage(r *Record) string {
 	if r.Rendered != "" {
 		b.WriteString(": ")
 		b.WriteString(oneLine(r.Rendered))
-		return clip(b.String(), maxMessage)
+		return parse.Clip(b.String(), maxMessage, "…")
 	}
 	sep := ": "
-	for _, in := range r.Inserts {
-		v := oneLine(in.Value)
-		if v == "" {
-			continue
-		}
-		b.WriteString(sep)
-		sep = "; "
-		if in.Name != "" {
-			b.WriteString(in.Name)
-			b.WriteString("=")
-		}
-		b.WriteString(v)
-		if b.Len() > maxMessage {
+	// UserData's values stand in only when no insertion string was
+	// written; their names (XML element paths) are never empty.
+	for _, list := range [][]Insert{r.Inserts, r.User} {
+		if sep != ": " {
 			break
 		}
-	}
-	if sep == ": " {
-		for _, u := range r.User {
-			v := oneLine(u.Value)
+		for _, in := range list {
+			v := oneLine(in.Value)
 			if v == "" {
 				continue
 			}
 			b.WriteString(sep)
 			sep = "; "
-			b.WriteString(u.Name)
-			b.WriteString("=")
+			if in.Name != "" {
+				b.WriteString(in.Name)
+				b.WriteString("=")
+			}
 			b.WriteString(v)
 			if b.Len() > maxMessage {
 				break
 			}
 		}
 	}
-	return clip(b.String(), maxMessage)
+	return parse.Clip(b.String(), maxMessage, "…")
 }
 
 // oneLine folds runs of whitespace (including line breaks inside inserts)
@@ -250,16 +241,3 @@ func oneLine(s string) string {
 	}
 	return strings.Join(strings.Fields(s), " ")
 }
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n
-	for cut > 0 && !isRuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
-}
-
-func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }

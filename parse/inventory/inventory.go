@@ -158,11 +158,7 @@ func (p Parser) Parse(ctx context.Context, in *parse.Input, rep *parse.Report, e
 		src:  &peekLines{l: parse.NewLines(rc), rep: rep},
 		node: parse.ShortNode(in.Node),
 	}
-	defer func() {
-		if v := recover(); v != nil {
-			err = &parse.PanicError{Parser: "cluster inventory parser", Line: r.src.num, Value: v}
-		}
-	}()
+	defer parse.RecoverPanic(&err, "cluster inventory parser", &r.src.num)
 	return r.run()
 }
 

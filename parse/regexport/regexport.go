@@ -89,11 +89,7 @@ func (p Parser) Parse(ctx context.Context, in *parse.Input, rep *parse.Report, e
 		src:  &lineSrc{l: parse.NewLines(rc), rep: rep},
 		node: in.Node,
 	}
-	defer func() {
-		if v := recover(); v != nil {
-			err = &parse.PanicError{Parser: "registry export parser", Line: r.src.num, Value: v}
-		}
-	}()
+	defer parse.RecoverPanic(&err, "registry export parser", &r.src.num)
 	if n := contentNode(ctx, in); n != "" {
 		r.node = n
 	}

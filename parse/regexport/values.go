@@ -74,16 +74,12 @@ func decodeData(t uint64, data []byte, unicode bool) decoded {
 	case regMultiSZ:
 		d.list = splitMulti(bytesToText(data, unicode))
 		d.value = strings.Join(d.list, "; ")
-	case regDword:
+	case regDword, regDwordBigEndian:
 		if len(data) == 4 {
 			v := binary.LittleEndian.Uint32(data)
-			d.value, d.hex = strconv.FormatUint(uint64(v), 10), fmt.Sprintf("0x%08x", v)
-		} else {
-			d.value = hex.EncodeToString(data)
-		}
-	case regDwordBigEndian:
-		if len(data) == 4 {
-			v := binary.BigEndian.Uint32(data)
+			if t == regDwordBigEndian {
+				v = binary.BigEndian.Uint32(data)
+			}
 			d.value, d.hex = strconv.FormatUint(uint64(v), 10), fmt.Sprintf("0x%08x", v)
 		} else {
 			d.value = hex.EncodeToString(data)

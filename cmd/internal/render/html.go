@@ -27,7 +27,7 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"sevclass":   func(s detect.Severity) string { return "sev-" + s.String() },
 	"evtime":     func(ev detect.Evidence) string { return EvidenceTime(ev, "") },
 	"when":       findingWhen,
-	"plural":     func(n int, one, many string) string { return plural(n, one, many) },
+	"plural":     func(n int, one, many string) string { return Plural(n, one, many) },
 	"msg":        func(s string) string { t, _ := MessageText(s); return t },
 	"entrytime":  entryTime,
 	"where":      detect.Evidence.Where,

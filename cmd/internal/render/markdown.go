@@ -191,7 +191,7 @@ func mdHeader(m *mdw, r *Report) {
 		m.p("- **Nodes:** %s\n", md(strings.Join(names, ", ")))
 	}
 	f := r.Files
-	m.p("- **Files:** %d, of which %d held events (%s)\n\n", f.Total, f.Read, plural(f.Events, "event"))
+	m.p("- **Files:** %d, of which %d held events (%s)\n\n", f.Total, f.Read, Plural(f.Events, "event"))
 
 	m.p("### Where the times come from\n\n")
 	if len(r.Times) == 0 {
@@ -369,12 +369,12 @@ func mdFiles(m *mdw, r *Report) {
 	f := r.Files
 	m.p("## Files\n\n")
 	m.p("%s: %d ok, %d partial, %d failed, %d in no format exlog reads, %d rejected; %s",
-		plural(f.Total, "file"), f.OK, f.Partial, f.Failed, f.Unknown, f.Rejected, plural(f.Events, "event"))
+		Plural(f.Total, "file"), f.OK, f.Partial, f.Failed, f.Unknown, f.Rejected, Plural(f.Events, "event"))
 	if f.Recovered > 0 {
 		m.p(", %d recovered from damaged regions", f.Recovered)
 	}
 	if f.Skipped > 0 {
-		m.p(", %s skipped", plural(f.Skipped, "record or region", "records or regions"))
+		m.p(", %s skipped", Plural(f.Skipped, "record or region", "records or regions"))
 	}
 	m.p(".\n\n")
 	if len(f.List) == 0 {

@@ -306,38 +306,27 @@ func verdictOf(fs []Finding) Verdict {
 	return v
 }
 
-// qualityLabel and qualityNote explain a time quality to a reader.
+// qualityTexts explain each time quality to a reader: a short label and
+// a note on how far its times can be trusted.
+var qualityTexts = map[parse.TimeQuality]struct{ label, note string }{
+	parse.TimeUTC: {"UTC", "recorded in UTC or with an offset: exact"},
+	parse.TimeLocalKnownOffset: {"local time, known offset",
+		"written in local time with the offset stated in the log; converted to UTC"},
+	parse.TimeLocalUnknownOffset: {"local time, unknown offset",
+		"written in the server's local time without an offset and shown as if UTC: may be off by the server's UTC offset"},
+	parse.TimeOfDayOnly: {"time of day only",
+		"only a time of day was written; the date comes from the file's modification time"},
+	parse.TimeNone: {"no time", "records without a time (registry values, inventories); not on the timeline"},
+}
+
 func qualityLabel(q parse.TimeQuality) string {
-	switch q {
-	case parse.TimeUTC:
-		return "UTC"
-	case parse.TimeLocalKnownOffset:
-		return "local time, known offset"
-	case parse.TimeLocalUnknownOffset:
-		return "local time, unknown offset"
-	case parse.TimeOfDayOnly:
-		return "time of day only"
-	case parse.TimeNone:
-		return "no time"
+	if t, ok := qualityTexts[q]; ok {
+		return t.label
 	}
 	return string(q)
 }
 
-func qualityNote(q parse.TimeQuality) string {
-	switch q {
-	case parse.TimeUTC:
-		return "recorded in UTC or with an offset: exact"
-	case parse.TimeLocalKnownOffset:
-		return "written in local time with the offset stated in the log; converted to UTC"
-	case parse.TimeLocalUnknownOffset:
-		return "written in the server's local time without an offset and shown as if UTC: may be off by the server's UTC offset"
-	case parse.TimeOfDayOnly:
-		return "only a time of day was written; the date comes from the file's modification time"
-	case parse.TimeNone:
-		return "records without a time (registry values, inventories); not on the timeline"
-	}
-	return ""
-}
+func qualityNote(q parse.TimeQuality) string { return qualityTexts[q].note }
 
 func timeSummaries(ts []triage.TimeSource) []TimeSummary {
 	by := map[parse.TimeQuality]*TimeSummary{}

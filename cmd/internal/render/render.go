@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -204,14 +205,7 @@ func uncertain(e triage.Entry) bool {
 func sevName(s detect.Severity) string { return strings.ToUpper(s.String()) }
 
 // detailKeys returns a finding's detail keys, sorted.
-func detailKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
+func detailKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
 
 // clusterNames lists the named clusters with their nodes.
 func clusterNames(c *triage.ClusterSummary) string {

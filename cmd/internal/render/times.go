@@ -122,9 +122,9 @@ func entryTime(e triage.Entry) string {
 	return timeText(e.Time)
 }
 
-// plural writes a count with its noun in the right number: "1 file",
+// Plural writes a count with its noun in the right number: "1 file",
 // "2 files"; many is the plural when it is not one + "s".
-func plural(n int, one string, many ...string) string {
+func Plural(n int, one string, many ...string) string {
 	if n == 1 {
 		return "1 " + one
 	}

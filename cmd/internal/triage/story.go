@@ -11,14 +11,7 @@ import (
 // step, with the departures from the documented procedure marked (see
 // detect/story.go).
 type Story struct {
-	Cluster    string           `json:"cluster,omitempty"`
-	Generation string           `json:"generation"`
-	Procedure  string           `json:"procedure"`
-	Nodes      []string         `json:"nodes"`
-	Servers    []string         `json:"servers,omitempty"`
-	From       string           `json:"from,omitempty"`
-	To         string           `json:"to"`
-	ToRelease  string           `json:"to_release,omitempty"`
+	detect.StoryHead
 	Steps      []StoryStep      `json:"steps"`
 	Departures []StoryDeparture `json:"departures"`
 	// NotEvidenced lists the checks the bundle cannot decide, and why.
@@ -77,8 +70,7 @@ const MaxStorySteps = 400
 func storiesOf(f *detect.Facts) []Story {
 	var out []Story
 	for _, s := range f.Stories {
-		st := Story{Cluster: s.Cluster, Generation: s.Generation, Procedure: s.Procedure, Nodes: s.Nodes, Servers: s.Servers,
-			From: s.From, To: s.To, ToRelease: s.ToRelease, NotEvidenced: s.NotEvidenced, Notes: s.Notes,
+		st := Story{StoryHead: s.StoryHead, NotEvidenced: s.NotEvidenced, Notes: s.Notes,
 			Steps: []StoryStep{}, Departures: []StoryDeparture{}}
 		keep := map[int]int{} // step index -> index in st.Steps
 		marked := 0

@@ -93,9 +93,9 @@ func firstErrorRecord(r *Run, first int) *Diagnosis {
 			}
 		}
 	}
-	d.set("error_text", clip(text, 500))
+	d.set("error_text", parse.Clip(text, 500, " …"))
 	d.set("component", comp)
-	d.Explanation = "None of the known setup failures matches this run. The first error it logged is: " + clip(text, 500)
+	d.Explanation = "None of the known setup failures matches this run. The first error it logged is: " + parse.Clip(text, 500, " …")
 	if comp != "" {
 		d.Explanation += " It happened while setup was processing the component '" + comp + "'."
 	}
@@ -131,9 +131,9 @@ func firstRequired(r *Run) *Diagnosis {
 		text := strings.TrimSpace(strings.TrimPrefix(firstLine(e), "[REQUIRED]"))
 		d := &Diagnosis{Cause: "first-error", Title: "a prerequisite without a known remedy failed"}
 		d.quote(e)
-		d.set("error_text", clip(text, 500))
+		d.set("error_text", parse.Clip(text, 500, " …"))
 		d.set("help_url", url)
-		d.Explanation = "The prerequisite check stopped setup with: " + clip(text, 500)
+		d.Explanation = "The prerequisite check stopped setup with: " + parse.Clip(text, 500, " …")
 		d.Remediation = "Meet the prerequisite the message names (the help link in the log names the rule), then run setup again."
 		return d
 	}
@@ -181,7 +181,7 @@ func firstFrames(r *Run) *Diagnosis {
 	d.set("error_text", msg)
 	d.set("native_function", fn)
 	what := strings.TrimSpace(firstLine(r.recs[anchor]))
-	d.Explanation = "The run failed at: " + clip(what, 400) + "."
+	d.Explanation = "The run failed at: " + parse.Clip(what, 400, " …") + "."
 	if code != "" {
 		d.Explanation += fmt.Sprintf(" The first error frame of that chain is %s, with error code %s (%s): %s.", orUnknown(fn), code, dec, strings.TrimSuffix(msg, "."))
 	}

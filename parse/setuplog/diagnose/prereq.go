@@ -111,6 +111,20 @@ func (r *Run) withRule(d *Diagnosis, recs []*parse.Event) {
 	}
 }
 
+// plainRules are the failed prerequisite rules whose explanation needs
+// nothing more from the log than the rule's own records.
+var plainRules = []struct{ rule, cause, title, explanation, remediation string }{
+	{"RemoteRegException", "remote-registry", "setup could not open this computer's registry remotely",
+		"Setup reads this server's registry through the remote registry interface, addressing the machine by its own DNS host name, and that call threw an exception.",
+		"Make sure the Remote Registry service is running, that the server's fully qualified name resolves to its own address (DNS and hosts file), and that no policy or firewall rule blocks remote registry access to itself; then run setup again."},
+	{"MSDTCStopped", "msdtc-stopped", "the MSDTC service is stopped",
+		"The Distributed Transaction Coordinator (MSDTC) service was not running when the prerequisites were checked, and setup needs it.",
+		"Set the Distributed Transaction Coordinator service to start automatically, start it, and run setup again."},
+	{"IisUrlRewriteNotInstalled", "iis-url-rewrite-missing", "the IIS URL Rewrite module is not installed",
+		"The IIS URL Rewrite module is a prerequisite of recent Exchange cumulative updates and it is missing on this server.",
+		"Install the IIS URL Rewrite module (version 2.1, from Microsoft's IIS downloads) and run setup again."},
+}
+
 // prerequisites returns one Diagnosis per failed prerequisite, and apart
 // from them the weak "not an organization admin" case that SetupLogReviewer
 // reports when the Organization Management SID is missing: that one only
@@ -191,28 +205,12 @@ func prerequisites(r *Run) (found []*Diagnosis, weak *Diagnosis) {
 		found = append(found, d)
 	}
 
-	if recs, _, ok := r.ruleFailed("RemoteRegException"); ok {
-		d := &Diagnosis{Cause: "remote-registry", Title: "setup could not open this computer's registry remotely"}
-		r.withRule(d, recs)
-		d.Explanation = "Setup reads this server's registry through the remote registry interface, addressing the machine by its own DNS host name, and that call threw an exception."
-		d.Remediation = "Make sure the Remote Registry service is running, that the server's fully qualified name resolves to its own address (DNS and hosts file), and that no policy or firewall rule blocks remote registry access to itself; then run setup again."
-		found = append(found, d)
-	}
-
-	if recs, _, ok := r.ruleFailed("MSDTCStopped"); ok {
-		d := &Diagnosis{Cause: "msdtc-stopped", Title: "the MSDTC service is stopped"}
-		r.withRule(d, recs)
-		d.Explanation = "The Distributed Transaction Coordinator (MSDTC) service was not running when the prerequisites were checked, and setup needs it."
-		d.Remediation = "Set the Distributed Transaction Coordinator service to start automatically, start it, and run setup again."
-		found = append(found, d)
-	}
-
-	if recs, _, ok := r.ruleFailed("IisUrlRewriteNotInstalled"); ok {
-		d := &Diagnosis{Cause: "iis-url-rewrite-missing", Title: "the IIS URL Rewrite module is not installed"}
-		r.withRule(d, recs)
-		d.Explanation = "The IIS URL Rewrite module is a prerequisite of recent Exchange cumulative updates and it is missing on this server."
-		d.Remediation = "Install the IIS URL Rewrite module (version 2.1, from Microsoft's IIS downloads) and run setup again."
-		found = append(found, d)
+	for _, p := range plainRules {
+		if recs, _, ok := r.ruleFailed(p.rule); ok {
+			d := &Diagnosis{Cause: p.cause, Title: p.title, Explanation: p.explanation, Remediation: p.remediation}
+			r.withRule(d, recs)
+			found = append(found, d)
+		}
 	}
 
 	if prepped, ok := r.evalIs("Setting", "LocalDomainIsPrepped", "False"); ok {

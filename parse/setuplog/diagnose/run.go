@@ -186,7 +186,7 @@ func (h hit) quote() Quote {
 	q := Quote{Rec: h.rec, Line: h.rec.Line}
 	if h.line != h.rec.Line {
 		q.Line = h.line
-		q.Text = clip(strings.TrimSpace(h.text), 2000)
+		q.Text = parse.Clip(strings.TrimSpace(h.text), 2000, " …")
 	}
 	return q
 }
@@ -266,17 +266,6 @@ func (r *Run) recordsUpTo(from, last int) []*parse.Event {
 		to++
 	}
 	return r.recs[from : to+1]
-}
-
-// clip shortens s to at most n bytes without splitting a UTF-8 character.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n] + " …"
 }
 
 // lastLine returns the last physical line of the run that contains needle
