@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/blevesearch/bleve/v2"
@@ -63,6 +64,22 @@ func (r *Reader) Meta(v any) error {
 		return fmt.Errorf("%s holds no bundle metadata", r.Path)
 	}
 	return json.Unmarshal(b, v)
+}
+
+// bundleName is the name of the bundle the index was built from: stored
+// apart by this version, read from the whole metadata in older indexes,
+// and the folder's name when neither says.
+func (r *Reader) bundleName() string {
+	if b, err := r.GetInternal([]byte(bundleKey)); err == nil && len(b) > 0 {
+		return string(b)
+	}
+	var meta struct {
+		Bundle string `json:"bundle"`
+	}
+	if err := r.Meta(&meta); err == nil && meta.Bundle != "" {
+		return meta.Bundle
+	}
+	return strings.TrimSuffix(filepath.Base(r.Path), Suffix)
 }
 
 // EventFromHit rebuilds an event from a hit's stored copy (request

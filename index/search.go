@@ -68,13 +68,7 @@ func OpenSet(paths ...string) (*Set, error) {
 		}
 		s.readers = append(s.readers, r)
 		s.byName[abs] = r
-		var meta struct {
-			Bundle string `json:"bundle"`
-		}
-		if err := r.Meta(&meta); err != nil || meta.Bundle == "" {
-			meta.Bundle = strings.TrimSuffix(filepath.Base(abs), Suffix)
-		}
-		s.bundles[abs] = meta.Bundle
+		s.bundles[abs] = r.bundleName()
 	}
 	// Two indexes of bundles with the same name are told apart by path.
 	count := map[string]int{}

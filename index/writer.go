@@ -27,6 +27,10 @@ const Suffix = ".exlog"
 const (
 	markerKey = "exlog.index"
 	metaKey   = "exlog.meta"
+	// bundleKey holds the metadata's bundle name alone, so that a search
+	// learns it without decoding the whole metadata (megabytes for a big
+	// bundle: 18 ms of every search command on a 1M-line cluster log).
+	bundleKey = "exlog.bundle"
 	// FormatVersion changes when the mapping or document shape changes.
 	// 2: slim documents, one stored copy per event, fields.<name> folded
 	// into one keyword field.
@@ -279,6 +283,14 @@ func (w *Writer) SetMeta(v any) error {
 	if err != nil {
 		return err
 	}
+	var named struct {
+		Bundle string `json:"bundle"`
+	}
+	if json.Unmarshal(b, &named) == nil && named.Bundle != "" {
+		if err := w.setInternal(bundleKey, []byte(named.Bundle)); err != nil {
+			return err
+		}
+	}
 	return w.setInternal(metaKey, b)
 }
 
@@ -331,6 +343,12 @@ func (w *Writer) Close() error {
 		}
 	}
 	w.closeIndex()
+	// A spool not read back (the index pass failed before it) must not
+	// move into place with the index.
+	spools, _ := filepath.Glob(filepath.Join(w.tmp, "spool-*.tmp"))
+	for _, f := range spools {
+		os.Remove(f)
+	}
 	if err := w.Err(); err != nil {
 		os.RemoveAll(w.tmp)
 		if isDiskError(err) {

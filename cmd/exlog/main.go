@@ -18,6 +18,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 
@@ -298,5 +299,28 @@ var version = "dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	os.Exit(run(ctx, os.Args[1:], newEnv()))
+	code := profiled(func() int { return run(ctx, os.Args[1:], newEnv()) })
+	os.Exit(code)
+}
+
+// profiled runs f with a CPU profile written to $EXLOG_CPUPROFILE when that
+// is set: how the project's benchmarks find where the time goes in a whole
+// command (see README, Performance).
+func profiled(f func() int) int {
+	path := os.Getenv("EXLOG_CPUPROFILE")
+	if path == "" {
+		return f()
+	}
+	out, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "exlog: EXLOG_CPUPROFILE:", err)
+		return f()
+	}
+	defer out.Close()
+	if err := pprof.StartCPUProfile(out); err != nil {
+		fmt.Fprintln(os.Stderr, "exlog: EXLOG_CPUPROFILE:", err)
+		return f()
+	}
+	defer pprof.StopCPUProfile()
+	return f()
 }

@@ -294,6 +294,10 @@ func triageCase(ctx context.Context, e *env, o *triageOptions, name string, bund
 			}
 			return nil, &exitError{code: code, err: err}
 		}
+		if opt.Spool, err = w.Spool(); err != nil {
+			w.Abort()
+			return nil, &exitError{code: exitIncomplete, err: err}
+		}
 	}
 	res, err := triage.Run(ctx, opt)
 	prog.done()

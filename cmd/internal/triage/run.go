@@ -32,6 +32,9 @@ type Options struct {
 	Now time.Time
 	// Progress, when set, sees every event as it is read.
 	Progress pipeline.Sink
+	// Spool, when set, keeps the findings pass's events for Index, which
+	// then reads them back instead of parsing the bundles again.
+	Spool *index.Spool
 }
 
 // Run reads the case once and returns its findings, inventory and
@@ -51,6 +54,9 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	}
 	if opt.Progress != nil {
 		sinks = append(sinks, opt.Progress)
+	}
+	if opt.Spool != nil {
+		sinks = append(sinks, opt.Spool)
 	}
 	reps, err := pipeline.Run(ctx, opt.Bundles, opt.pipeline(nil, nil), sinks...)
 	if err != nil {
@@ -108,7 +114,13 @@ func duplicates(reps []*parse.Report) map[string]string {
 // another are not indexed twice. On error w is
 // aborted, leaving no half index.
 func Index(ctx context.Context, opt Options, res *Result, w *index.Writer) error {
-	err := Replay(ctx, opt, res, pipeline.SinkFunc(func(e *parse.Event) error { w.Add(e); return nil }))
+	add := pipeline.SinkFunc(func(e *parse.Event) error { w.Add(e); return nil })
+	var err error
+	if opt.Spool != nil {
+		err = replaySpool(ctx, opt, res, add)
+	} else {
+		err = Replay(ctx, opt, res, add)
+	}
 	if err == nil {
 		err = w.AddFindings(res.Findings)
 	}
@@ -136,6 +148,29 @@ func Replay(ctx context.Context, opt Options, res *Result, sinks ...pipeline.Sin
 		err = fmt.Errorf("the bundle changed while it was read: %d files, then %d", len(res.Files), len(reps))
 	}
 	return err
+}
+
+// replaySpool is Replay from the events the findings pass spooled: the
+// same events, settled the same way, without parsing the bundles again.
+func replaySpool(ctx context.Context, opt Options, res *Result, sinks ...pipeline.Sink) error {
+	if opt.Progress != nil {
+		sinks = append(sinks, opt.Progress)
+	}
+	nodes, skip := pipeline.Nodes(res.Files), duplicates(res.Files)
+	return opt.Spool.Replay(ctx, func(e *parse.Event) error {
+		if _, ok := skip[e.File]; ok {
+			return nil
+		}
+		if fn, ok := nodes[e.File]; ok {
+			pipeline.Renode(e, fn)
+		}
+		for _, s := range sinks {
+			if err := s.Add(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // SummarizeNodes folds each node's build observations into inventory rows.

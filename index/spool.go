@@ -1,0 +1,148 @@
+package index
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+
+	"github.com/exlog/exlog/parse"
+)
+
+// A Spool keeps the events of the findings pass on disk, in the index's
+// build directory, so that the index pass reads them back instead of
+// parsing the bundle a second time: decoding a spooled event costs a
+// fraction of parsing it again (EVTX above all), and memory stays flat
+// whatever the bundle's size. The file goes with the build directory:
+// Close and Abort of the Writer remove it, and so does the clean-up of a
+// killed run's leftovers.
+//
+// A record is its length, the event's NodeFrom (which the index pass
+// needs to settle nodes as a re-parse would), then the event's stored
+// form (encodeEvent).
+type Spool struct {
+	mu   sync.Mutex
+	f    *os.File
+	w    *bufio.Writer
+	buf  []byte
+	n    int
+	err  error
+	done bool
+}
+
+// Spool starts a spool inside the Writer's build directory.
+func (w *Writer) Spool() (*Spool, error) {
+	f, err := os.CreateTemp(w.tmp, "spool-*.tmp")
+	if err != nil {
+		return nil, destError(w.final, err)
+	}
+	return &Spool{f: f, w: bufio.NewWriterSize(f, 1<<20)}, nil
+}
+
+// Add writes one event. It is safe for concurrent use; an error (a full
+// disk) is returned at once and by every later call.
+func (s *Spool) Add(e *parse.Event) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return s.err
+	}
+	if s.done {
+		return errors.New("index: spool: Add after Replay")
+	}
+	rec := encodeEvent(appendString(s.buf[:0], e.NodeFrom), e)
+	s.buf = rec
+	var n [binary.MaxVarintLen64]byte
+	if _, err := s.w.Write(n[:binary.PutUvarint(n[:], uint64(len(rec)))]); err != nil {
+		s.err = fmt.Errorf("index: spool: %w", err)
+		return s.err
+	}
+	if _, err := s.w.Write(rec); err != nil {
+		s.err = fmt.Errorf("index: spool: %w", err)
+		return s.err
+	}
+	s.n++
+	return nil
+}
+
+// Len is the number of events added.
+func (s *Spool) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.n
+}
+
+// Replay hands every spooled event, in the order added, to fn, then
+// removes the file. It stops at fn's first error or when ctx ends.
+func (s *Spool) Replay(ctx context.Context, fn func(*parse.Event) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	defer s.remove()
+	if s.err != nil {
+		return s.err
+	}
+	s.done = true
+	if err := s.w.Flush(); err != nil {
+		return fmt.Errorf("index: spool: %w", err)
+	}
+	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("index: spool: %w", err)
+	}
+	r := bufio.NewReaderSize(s.f, 1<<20)
+	var rec []byte
+	for i := 0; i < s.n; i++ {
+		if i%1024 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		size, err := binary.ReadUvarint(r)
+		if err != nil {
+			return fmt.Errorf("index: spool: record %d: %w", i, err)
+		}
+		if size > uint64(len(rec)) {
+			rec = make([]byte, size)
+		}
+		if _, err := io.ReadFull(r, rec[:size]); err != nil {
+			return fmt.Errorf("index: spool: record %d: %w", i, err)
+		}
+		e, err := decodeSpooled(rec[:size])
+		if err != nil {
+			return fmt.Errorf("index: spool: record %d: %w", i, err)
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// decodeSpooled splits a record into its NodeFrom and the stored event.
+func decodeSpooled(rec []byte) (*parse.Event, error) {
+	d := &evDecoder{b: rec}
+	from := d.str()
+	if d.err != nil {
+		return nil, d.err
+	}
+	e, err := decodeEvent(d.b)
+	if err != nil {
+		return nil, err
+	}
+	e.NodeFrom = from
+	return e, nil
+}
+
+func (s *Spool) remove() {
+	s.f.Close()
+	os.Remove(s.f.Name())
+}
+
+// Discard removes the spool without reading it.
+func (s *Spool) Discard() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.done = true
+	s.remove()
+}
