@@ -51,15 +51,19 @@ func (b *docBuilder) keyword(d *document.Document, name, value string, opts bind
 }
 
 func (b *docBuilder) number(d *document.Document, name string, v float64, opts bindex.FieldIndexingOptions) {
-	d.AddField(newNumberField(name, v, opts))
+	for _, f := range newNumberFields(name, v, opts) {
+		d.AddField(f)
+	}
 }
 
 func (b *docBuilder) time(d *document.Document, t time.Time) {
 	if t.IsZero() {
 		return
 	}
-	if f := newTimeField(t, optKeywordDV); f != nil { // else kept in the stored copy only
-		d.AddField(f)
+	if fs, ok := newTimeFields(t, optKeywordDV); ok { // else kept in the stored copy only
+		for _, f := range fs {
+			d.AddField(f)
+		}
 	}
 }
 

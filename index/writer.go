@@ -33,8 +33,9 @@ const (
 	bundleKey = "exlog.bundle"
 	// FormatVersion changes when the mapping or document shape changes.
 	// 2: slim documents, one stored copy per event, fields.<name> folded
-	// into one keyword field.
-	FormatVersion = "2"
+	// into one keyword field. 3: the coarse terms of numbers and times in
+	// fields of their own (see coarseName).
+	FormatVersion = "3"
 )
 
 // batchSize, writers and maxInflight follow measurements on a 2-core
