@@ -13,6 +13,7 @@ import (
 	"github.com/exlog/exlog/index"
 	"github.com/exlog/exlog/parse"
 	"github.com/exlog/exlog/parse/formats"
+	"github.com/exlog/exlog/parse/parsetest"
 )
 
 // The index pass reads the findings pass's events back from a spool
@@ -21,15 +22,15 @@ import (
 // (here a folder of meaningless name whose content names the node) and
 // no event of a file that copies another (a .bak copy).
 func TestSpoolIndexesWhatReparseIndexes(t *testing.T) {
-	src := filepath.Join(fixtures.Dir(), "scenarios", "ex2003-rolling-upgrade-4node")
-	files := readTree(t, src)
+	src := fixtures.Scenario("ex2003-rolling-upgrade-4node")
+	files := parsetest.ReadTree(t, src)
 	for _, f := range files {
-		if filepath.Ext(f.rel) == ".log" {
-			files = append(files, file{rel: f.rel + ".bak", data: f.data, mod: f.mod})
+		if filepath.Ext(f.Rel) == ".log" {
+			files = append(files, parsetest.TreeFile{Rel: f.Rel + ".bak", Data: f.Data, Mod: f.Mod})
 			break
 		}
 	}
-	dir := writeTree(t, filepath.Join(t.TempDir(), "case"), files)
+	dir := parsetest.WriteTree(t, filepath.Join(t.TempDir(), "case"), files)
 	indexed := func(spool bool) map[string]*parse.Event {
 		opt := triage.Options{Name: "case", Bundles: []string{dir}, Parsers: formats.All(),
 			Detectors: all.Detectors(), Now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
