@@ -43,30 +43,47 @@ func (w *Writer) Spool() (*Spool, error) {
 	return &Spool{f: f, w: bufio.NewWriterSize(f, 1<<20)}, nil
 }
 
-// Add writes one event. It is safe for concurrent use; an error (a full
-// disk) is returned at once and by every later call.
+// Add writes one event. It is safe for concurrent use. It never fails
+// the pass that feeds it: the findings must not wait on the index's disk.
+// A write error (a full disk) stops the spool, and Err reports it, so
+// that the index pass parses the bundle again instead.
 func (s *Spool) Add(e *parse.Event) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.err != nil {
-		return s.err
+		return nil
 	}
 	if s.done {
-		return errors.New("index: spool: Add after Replay")
+		s.err = errors.New("index: spool: Add after Replay")
+		return nil
 	}
 	rec := encodeEvent(appendString(s.buf[:0], e.NodeFrom), e)
 	s.buf = rec
 	var n [binary.MaxVarintLen64]byte
 	if _, err := s.w.Write(n[:binary.PutUvarint(n[:], uint64(len(rec)))]); err != nil {
-		s.err = fmt.Errorf("index: spool: %w", err)
-		return s.err
+		s.fail(err)
+		return nil
 	}
 	if _, err := s.w.Write(rec); err != nil {
-		s.err = fmt.Errorf("index: spool: %w", err)
-		return s.err
+		s.fail(err)
+		return nil
 	}
 	s.n++
 	return nil
+}
+
+// fail stops the spool after a write error and frees its disk space.
+func (s *Spool) fail(err error) {
+	s.err = fmt.Errorf("index: spool: %w", err)
+	s.remove()
+}
+
+// Err is the error that stopped the spool, or nil while every event
+// added so far can be replayed.
+func (s *Spool) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
 }
 
 // Len is the number of events added.

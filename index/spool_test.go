@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -73,8 +74,8 @@ func TestSpoolRoundTrip(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(w.tmp, "spool-*")); len(left) != 0 {
 		t.Errorf("spool file left after Replay: %v", left)
 	}
-	if err := sp.Add(evs[0]); err == nil {
-		t.Error("Add after Replay succeeded")
+	if sp.Add(evs[0]); sp.Err() == nil {
+		t.Error("Add after Replay went unnoticed")
 	}
 }
 
@@ -135,5 +136,33 @@ func TestBundleNameOfOlderIndex(t *testing.T) {
 	defer s.Close()
 	if got := s.bundles[path]; got != "CASE-OLD" {
 		t.Errorf("bundle = %q, want CASE-OLD", got)
+	}
+}
+
+// A spool that cannot write (a full disk) never fails the pass feeding
+// it; it stops, says why, and leaves no file behind.
+func TestSpoolWriteErrorStopsQuietly(t *testing.T) {
+	w, err := Create(filepath.Join(t.TempDir(), "s.exlog"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Abort()
+	sp, err := w.Spool()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp.f.Close() // every write from now on fails
+	e := sampleEvents(1)[0]
+	e.Message = strings.Repeat("x", 64<<10)
+	for range 40 { // more than the write buffer holds
+		if err := sp.Add(e); err != nil {
+			t.Fatalf("Add returned %v; it must not fail the findings pass", err)
+		}
+	}
+	if sp.Err() == nil {
+		t.Fatal("Err is nil after writes failed")
+	}
+	if left, _ := filepath.Glob(filepath.Join(w.tmp, "spool-*")); len(left) != 0 {
+		t.Errorf("spool file left after the failure: %v", left)
 	}
 }

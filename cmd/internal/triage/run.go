@@ -116,9 +116,14 @@ func duplicates(reps []*parse.Report) map[string]string {
 func Index(ctx context.Context, opt Options, res *Result, w *index.Writer) error {
 	add := pipeline.SinkFunc(func(e *parse.Event) error { w.Add(e); return nil })
 	var err error
-	if opt.Spool != nil {
+	if opt.Spool != nil && opt.Spool.Err() == nil {
 		err = replaySpool(ctx, opt, res, add)
 	} else {
+		// No spool, or it could not be written (a full disk): the
+		// bundle is parsed again.
+		if opt.Spool != nil {
+			opt.Spool.Discard()
+		}
 		err = Replay(ctx, opt, res, add)
 	}
 	if err == nil {
