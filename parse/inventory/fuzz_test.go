@@ -29,7 +29,7 @@ func FuzzParse(f *testing.F) {
 	fuzzopt.QuickMinimize()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, e := range parsetest.FuzzLines(t, Parser{}, input("fuzz.txt", data, "N"), data) {
-			if e.Field(FieldInventory) == "" {
+			if e.Field(parse.KeyInventory) == "" {
 				t.Fatalf("event without inventory: %+v", e)
 			}
 		}

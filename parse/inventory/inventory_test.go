@@ -27,7 +27,7 @@ func parseBytes(t testing.TB, path string, data []byte, node string) ([]*parse.E
 	t.Helper()
 	evs, rep, err := parsetest.CollectLines(t, Parser{}, input(path, data, node), data)
 	for _, e := range evs {
-		if e.Source != parse.SourceInventory || e.TimeQuality != parse.TimeNone || e.Field(FieldInventory) == "" || e.Message == "" {
+		if e.Source != parse.SourceInventory || e.TimeQuality != parse.TimeNone || e.Field(parse.KeyInventory) == "" || e.Message == "" {
 			t.Fatalf("bad event: %+v", e)
 		}
 	}

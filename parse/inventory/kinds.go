@@ -19,21 +19,6 @@ const (
 	KindParameter = "parameter"
 )
 
-// Field keys other code relies on.
-const (
-	FieldInventory    = parse.KeyInventory
-	FieldName         = parse.KeyName
-	FieldState        = parse.KeyState
-	FieldOwnerNode    = parse.KeyOwnerNode
-	FieldGroup        = parse.KeyGroup
-	FieldResourceType = parse.KeyResourceType
-	FieldNodeID       = parse.KeyNodeID
-	FieldNode         = parse.KeyNode
-	// FieldTruncated lists the fields whose text PowerShell cut short
-	// with "..." to fit the console width.
-	FieldTruncated = parse.KeyTruncated
-)
-
 func has(set map[string]bool, keys ...string) bool {
 	for _, k := range keys {
 		if set[k] {
@@ -116,21 +101,21 @@ func listKind(props map[string]bool) (kind string, sure bool) {
 func fieldFor(kind, label string, first bool) string {
 	switch n := normLabel(label); n {
 	case "name":
-		return FieldName
+		return parse.KeyName
 	case "state", "status":
-		return FieldState
+		return parse.KeyState
 	case "ownernode":
-		return FieldOwnerNode
+		return parse.KeyOwnerNode
 	case "ownergroup":
-		return FieldGroup
+		return parse.KeyGroup
 	case "resourcetype":
-		return FieldResourceType
+		return parse.KeyResourceType
 	case "nodeid":
-		return FieldNodeID
+		return parse.KeyNodeID
 	case "id":
 		switch kind {
 		case KindNode:
-			return FieldNodeID
+			return parse.KeyNodeID
 		case KindGroup:
 			return "group_id"
 		case KindResource:
@@ -140,19 +125,19 @@ func fieldFor(kind, label string, first bool) string {
 	case "node":
 		switch {
 		case kind == KindNode && first:
-			return FieldName
+			return parse.KeyName
 		case kind == KindGroup || kind == KindResource:
-			return FieldOwnerNode
+			return parse.KeyOwnerNode
 		}
-		return FieldNode
+		return parse.KeyNode
 	case "group":
 		if kind == KindGroup && first {
-			return FieldName
+			return parse.KeyName
 		}
-		return FieldGroup
+		return parse.KeyGroup
 	case "resource":
 		if kind == KindResource && first {
-			return FieldName
+			return parse.KeyName
 		}
 		return "resource"
 	}
@@ -171,7 +156,7 @@ func (r *run) event(kind string, line int, pairs []pair) *parse.Event {
 		File:        r.in.Path,
 		Line:        line,
 	}
-	ev.SetField(FieldInventory, kind)
+	ev.SetField(parse.KeyInventory, kind)
 	var cut []string
 	for i, p := range pairs {
 		v := strings.TrimSpace(p.value)
@@ -182,22 +167,22 @@ func (r *run) event(kind string, line int, pairs []pair) *parse.Event {
 		if strings.HasSuffix(v, "...") || strings.HasSuffix(v, "…") {
 			cut = append(cut, k)
 		}
-		if k == FieldOwnerNode || k == FieldNode {
+		if k == parse.KeyOwnerNode || k == parse.KeyNode {
 			v = parse.ShortNode(v)
 		}
 		if ev.Fields[k] == "" {
 			ev.SetField(k, v)
 		}
 	}
-	if kind == KindNode && ev.Fields[FieldName] == "" {
-		ev.SetField(FieldName, ev.Fields[parse.KeyNodeName])
+	if kind == KindNode && ev.Fields[parse.KeyName] == "" {
+		ev.SetField(parse.KeyName, ev.Fields[parse.KeyNodeName])
 	}
 	if kind == KindNode {
-		ev.SetField(FieldNode, parse.ShortNode(ev.Fields[FieldName]))
+		ev.SetField(parse.KeyNode, parse.ShortNode(ev.Fields[parse.KeyName]))
 	}
 	if len(cut) > 0 {
 		sort.Strings(cut)
-		ev.SetField(FieldTruncated, strings.Join(cut, ","))
+		ev.SetField(parse.KeyTruncated, strings.Join(cut, ","))
 	}
 	ev.Message = message(kind, ev.Fields)
 	return ev
@@ -207,23 +192,23 @@ func (r *run) event(kind string, line int, pairs []pair) *parse.Event {
 func message(kind string, f map[string]string) string {
 	var b strings.Builder
 	b.WriteString(kind)
-	if n := f[FieldName]; n != "" {
+	if n := f[parse.KeyName]; n != "" {
 		b.WriteString(" " + quoteIfSpaced(n))
 	}
 	switch kind {
 	case KindNode:
-		if id := f[FieldNodeID]; id != "" {
+		if id := f[parse.KeyNodeID]; id != "" {
 			b.WriteString(" (id " + id + ")")
 		}
 	case KindResource:
-		if t := f[FieldResourceType]; t != "" {
+		if t := f[parse.KeyResourceType]; t != "" {
 			b.WriteString(" (" + t + ")")
 		}
-		if g := f[FieldGroup]; g != "" {
+		if g := f[parse.KeyGroup]; g != "" {
 			b.WriteString(" in group " + quoteIfSpaced(g))
 		}
 	case KindInterface:
-		if n := f[FieldNode]; n != "" {
+		if n := f[parse.KeyNode]; n != "" {
 			b.WriteString(" on " + n)
 		}
 		if n := f["network"]; n != "" {
@@ -237,10 +222,10 @@ func message(kind string, f map[string]string) string {
 			b.WriteString(" = " + v)
 		}
 	}
-	if o := f[FieldOwnerNode]; o != "" {
+	if o := f[parse.KeyOwnerNode]; o != "" {
 		b.WriteString(" on " + o)
 	}
-	if s := f[FieldState]; s != "" {
+	if s := f[parse.KeyState]; s != "" {
 		b.WriteString(": " + s)
 	}
 	return b.String()

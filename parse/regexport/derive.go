@@ -9,20 +9,6 @@ import (
 	"github.com/exlog/exlog/parse"
 )
 
-// Derived field names, for the detectors that read registry events; the
-// keys themselves are declared in package parse.
-const (
-	FieldExchangeRole        = parse.KeyExchangeRole
-	FieldExchangeVersionKey  = parse.KeyExchangeVersionKey
-	FieldClusterNodeID       = parse.KeyClusterNodeID
-	FieldClusterNode         = parse.KeyClusterNode
-	FieldClusterGroup        = parse.KeyClusterGroup
-	FieldClusterGroupID      = parse.KeyClusterGroupID
-	FieldClusterResource     = parse.KeyClusterResource
-	FieldClusterResourceID   = parse.KeyClusterResourceID
-	FieldClusterResourceType = parse.KeyClusterResourceType
-)
-
 // Exchange setup role keys: 2007 keeps them under Exchange\v8.0, 2010 and
 // later under ExchangeServer\v14 or v15.
 var (
@@ -129,8 +115,8 @@ func (d *deriver) value(ev *parse.Event, name string, v decoded) {
 	if d.exVer != "" {
 		for _, n := range exchangeSetupValues {
 			if strings.EqualFold(name, n) {
-				ev.SetField(FieldExchangeRole, d.exRole)
-				ev.SetField(FieldExchangeVersionKey, d.exVer)
+				ev.SetField(parse.KeyExchangeRole, d.exRole)
+				ev.SetField(parse.KeyExchangeVersionKey, d.exVer)
 				break
 			}
 		}
@@ -214,20 +200,20 @@ func (d *deriver) decorate(ev *parse.Event) {
 	id := d.lid
 	switch d.ck {
 	case ckNode:
-		ev.SetField(FieldClusterNodeID, d.id)
+		ev.SetField(parse.KeyClusterNodeID, d.id)
 		if n := d.names["n:"+id]; n != "" {
-			ev.SetField(FieldClusterNode, parse.ShortNode(n))
+			ev.SetField(parse.KeyClusterNode, parse.ShortNode(n))
 		}
 	case ckGroup:
-		ev.SetField(FieldClusterGroupID, d.id)
-		ev.SetField(FieldClusterGroup, or(d.names["g:"+id], d.id))
+		ev.SetField(parse.KeyClusterGroupID, d.id)
+		ev.SetField(parse.KeyClusterGroup, or(d.names["g:"+id], d.id))
 	case ckResource:
-		ev.SetField(FieldClusterResourceID, d.id)
-		ev.SetField(FieldClusterResource, or(d.names["r:"+id], d.id))
-		ev.SetField(FieldClusterResourceType, d.types[id])
+		ev.SetField(parse.KeyClusterResourceID, d.id)
+		ev.SetField(parse.KeyClusterResource, or(d.names["r:"+id], d.id))
+		ev.SetField(parse.KeyClusterResourceType, d.types[id])
 		if g := d.groupOf[id]; g != "" {
-			ev.SetField(FieldClusterGroupID, g)
-			ev.SetField(FieldClusterGroup, or(d.names["g:"+g], g))
+			ev.SetField(parse.KeyClusterGroupID, g)
+			ev.SetField(parse.KeyClusterGroup, or(d.names["g:"+g], g))
 		}
 	}
 }

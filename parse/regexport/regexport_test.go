@@ -130,24 +130,24 @@ func TestClusterHive(t *testing.T) {
 		fields map[string]string
 	}{
 		{23, map[string]string{"value_name": "FailoverThreshold", "value": "4294967295", "value_hex": "0xffffffff",
-			FieldClusterGroup: "Cluster Group", FieldClusterGroupID: "0905e2d1-7530-4217-bada-64c9fb1342ba"}},
+			parse.KeyClusterGroup: "Cluster Group", parse.KeyClusterGroupID: "0905e2d1-7530-4217-bada-64c9fb1342ba"}},
 		// The CMS group writes its policy before its Name.
-		{27, map[string]string{"value_name": "FailoverThreshold", "value": "3", FieldClusterGroup: "EXCMS1", FieldClusterGroupID: cmsGroup}},
-		{28, map[string]string{"value_name": "FailoverPeriod", "value": "2", FieldClusterGroup: "EXCMS1"}},
-		{50, map[string]string{"value_name": "NodeName", "value": "NODE1", FieldClusterNodeID: "1", FieldClusterNode: "NODE1"}},
-		{53, map[string]string{"value_name": "BuildNumber", "value": "6002", FieldClusterNodeID: "1", FieldClusterNode: "NODE1"}},
+		{27, map[string]string{"value_name": "FailoverThreshold", "value": "3", parse.KeyClusterGroup: "EXCMS1", parse.KeyClusterGroupID: cmsGroup}},
+		{28, map[string]string{"value_name": "FailoverPeriod", "value": "2", parse.KeyClusterGroup: "EXCMS1"}},
+		{50, map[string]string{"value_name": "NodeName", "value": "NODE1", parse.KeyClusterNodeID: "1", parse.KeyClusterNode: "NODE1"}},
+		{53, map[string]string{"value_name": "BuildNumber", "value": "6002", parse.KeyClusterNodeID: "1", parse.KeyClusterNode: "NODE1"}},
 		// Node 2 lists BuildNumber before NodeName, and an FQDN.
-		{59, map[string]string{"value_name": "BuildNumber", "value": "6001", FieldClusterNodeID: "2", FieldClusterNode: "NODE2"}},
-		{84, map[string]string{"value_name": "Name", FieldClusterResource: "Exchange Information Store Instance (EXCMS1)",
-			FieldClusterResourceID: store, FieldClusterResourceType: "Exchange Information Store Instance",
-			FieldClusterGroup: "EXCMS1", FieldClusterGroupID: cmsGroup}},
-		{87, map[string]string{"value_name": "RestartThreshold", "value": "3", FieldClusterResource: "Exchange Information Store Instance (EXCMS1)"}},
-		{88, map[string]string{"value_name": "RestartPeriod", "value": "900000", "value_hex": "0x000dbba0", FieldClusterGroup: "EXCMS1"}},
+		{59, map[string]string{"value_name": "BuildNumber", "value": "6001", parse.KeyClusterNodeID: "2", parse.KeyClusterNode: "NODE2"}},
+		{84, map[string]string{"value_name": "Name", parse.KeyClusterResource: "Exchange Information Store Instance (EXCMS1)",
+			parse.KeyClusterResourceID: store, parse.KeyClusterResourceType: "Exchange Information Store Instance",
+			parse.KeyClusterGroup: "EXCMS1", parse.KeyClusterGroupID: cmsGroup}},
+		{87, map[string]string{"value_name": "RestartThreshold", "value": "3", parse.KeyClusterResource: "Exchange Information Store Instance (EXCMS1)"}},
+		{88, map[string]string{"value_name": "RestartPeriod", "value": "900000", "value_hex": "0x000dbba0", parse.KeyClusterGroup: "EXCMS1"}},
 		{86, map[string]string{"value_name": "PossibleOwners", "value_type": "REG_MULTI_SZ", "value": "1; 2"}},
 		// A subkey of a resource inherits the resource's names.
 		{111, map[string]string{"key": `HKEY_LOCAL_MACHINE\Cluster\Resources\` + netName + `\Parameters`, "value": "EXCMS1",
-			FieldClusterResource: "Network Name (EXCMS1)", FieldClusterResourceID: netName, FieldClusterGroup: "EXCMS1"}},
-		{4, map[string]string{"value_name": "ClusterName", "value": "EXCLU1", FieldClusterGroup: "", FieldClusterNode: ""}},
+			parse.KeyClusterResource: "Network Name (EXCMS1)", parse.KeyClusterResourceID: netName, parse.KeyClusterGroup: "EXCMS1"}},
+		{4, map[string]string{"value_name": "ClusterName", "value": "EXCLU1", parse.KeyClusterGroup: "", parse.KeyClusterNode: ""}},
 	}
 	got := byLine(evs)
 	for _, c := range cases {
@@ -192,7 +192,7 @@ func TestExchangeV8REGEDIT4(t *testing.T) {
 			continue
 		}
 		if e.Field("value_name") != c.name || e.Field("value") != c.value ||
-			e.Field(FieldExchangeRole) != c.role || e.Field(FieldExchangeVersionKey) != c.vkey {
+			e.Field(parse.KeyExchangeRole) != c.role || e.Field(parse.KeyExchangeVersionKey) != c.vkey {
 			t.Errorf("line %d: got %v", c.line, e.Fields)
 		}
 		// The ComputerName value at the end of the file names the server.
@@ -356,7 +356,7 @@ func TestClusterHiveUnderOtherNames(t *testing.T) {
 			t.Fatal(err)
 		}
 		last := evs[len(evs)-1]
-		if last.Field("value_name") != "FailoverThreshold" || last.Field(FieldClusterGroup) != c.want {
+		if last.Field("value_name") != "FailoverThreshold" || last.Field(parse.KeyClusterGroup) != c.want {
 			t.Errorf("%s: %v", c.name, last.Fields)
 		}
 	}
@@ -378,10 +378,10 @@ func TestOversizedClusterKey(t *testing.T) {
 	if len(evs) != maxHeld+12 {
 		t.Fatalf("%d events", len(evs))
 	}
-	if g := evs[0].Field(FieldClusterGroup); g != "g1" {
+	if g := evs[0].Field(parse.KeyClusterGroup); g != "g1" {
 		t.Errorf("first value group %q", g)
 	}
-	if g := evs[len(evs)-1].Field(FieldClusterGroup); g != "Late" {
+	if g := evs[len(evs)-1].Field(parse.KeyClusterGroup); g != "Late" {
 		t.Errorf("last value group %q", g)
 	}
 }
