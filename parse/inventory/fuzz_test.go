@@ -13,7 +13,7 @@ import (
 )
 
 func FuzzParse(f *testing.F) {
-	files, _ := filepath.Glob(fixture("*.txt"))
+	files, _ := filepath.Glob(fx.Path("*.txt"))
 	parsetest.AddSeeds(f, 0, files...)
 	for _, s := range []string{
 		"Name  Id State\n----  -- -----\nA  12345678 Up\n   9\n",
@@ -28,7 +28,7 @@ func FuzzParse(f *testing.F) {
 	parsetest.AddSeeds(f, 16<<10, parsetest.CorpusFiles("setuplogs", "*.log", 3)...)
 	fuzzopt.QuickMinimize()
 	f.Fuzz(func(t *testing.T, data []byte) {
-		for _, e := range parsetest.FuzzLines(t, Parser{}, input("fuzz.txt", data, "N"), data) {
+		for _, e := range parsetest.FuzzLines(t, Parser{}, parsetest.NodeBytes("fuzz.txt", data, "N"), data) {
 			if e.Field(parse.KeyInventory) == "" {
 				t.Fatalf("event without inventory: %+v", e)
 			}
@@ -59,7 +59,7 @@ func BenchmarkParse(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
 		n := 0
-		err := Parser{}.Parse(context.Background(), input("bench.txt", data, ""), &parse.Report{}, func(*parse.Event) error {
+		err := Parser{}.Parse(context.Background(), parsetest.Bytes("bench.txt", data), &parse.Report{}, func(*parse.Event) error {
 			n++
 			return nil
 		})

@@ -11,28 +11,12 @@ import (
 	"github.com/exlog/exlog/parse/parsetest"
 )
 
-func fixture(name string) string { return filepath.Join(fixtures.Dir(), "inventory", name) }
-
-func readFixture(t testing.TB, name string) []byte { return parsetest.ReadFile(t, fixture(name)) }
-
-func input(path string, data []byte, node string) *parse.Input {
-	in := parsetest.Bytes(path, data)
-	in.Node = node
-	return in
-}
-
-// parseBytes runs the parser and checks what every parse must keep:
-// events in file order with a line, a kind and a message, all counted.
-func parseBytes(t testing.TB, path string, data []byte, node string) ([]*parse.Event, *parse.Report, error) {
-	t.Helper()
-	evs, rep, err := parsetest.CollectLines(t, Parser{}, input(path, data, node), data)
-	for _, e := range evs {
-		if e.Source != parse.SourceInventory || e.TimeQuality != parse.TimeNone || e.Field(parse.KeyInventory) == "" || e.Message == "" {
-			t.Fatalf("bad event: %+v", e)
-		}
-	}
-	return evs, rep, err
-}
+// fx reads the inventory fixtures and parses bytes, checking what every
+// parse must keep: events in file order with a line, a kind and a
+// message, all counted.
+var fx = parsetest.LineFixtures{Parser: Parser{}, Dir: "inventory", Valid: func(_ string, e *parse.Event) bool {
+	return e.Source == parse.SourceInventory && e.TimeQuality == parse.TimeNone && e.Field(parse.KeyInventory) != "" && e.Message != ""
+}}
 
 type want struct {
 	line   int
@@ -95,7 +79,7 @@ func TestFixtures(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
-			evs, rep, err := parseBytes(t, "NODE1/"+c.file, readFixture(t, c.file), "NODE1")
+			evs, rep, err := fx.Parse(t, "NODE1/"+c.file, fx.Read(t, c.file), "NODE1")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -120,7 +104,7 @@ func TestFixtures(t *testing.T) {
 }
 
 func TestMessages(t *testing.T) {
-	evs, _, err := parseBytes(t, "x", readFixture(t, "clusterexe-2003-transcript.txt"), "")
+	evs, _, err := fx.Parse(t, "x", fx.Read(t, "clusterexe-2003-transcript.txt"), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +139,7 @@ func TestMixedTranscript(t *testing.T) {
 		"EX1   Up",
 		"",
 	}, "\r\n")
-	evs, rep, err := parseBytes(t, "x", []byte(text), "EX1")
+	evs, rep, err := fx.Parse(t, "x", []byte(text), "EX1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +181,7 @@ func TestWrappedTableAndLists(t *testing.T) {
 		"State       : Online",
 		"",
 	}, "\n")
-	evs, rep, err := parseBytes(t, "x", []byte(text), "")
+	evs, rep, err := fx.Parse(t, "x", []byte(text), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +210,7 @@ func TestWrappedTableAndLists(t *testing.T) {
 func TestListsBackToBack(t *testing.T) {
 	text := "OwnerGroup   : Cluster Group\nResourceType : IP Address\nName         : Cluster IP Address\n" +
 		"OwnerGroup   : EXCMS1\nResourceType : Network Name\nName         : EXCMS1\n"
-	evs, _, err := parseBytes(t, "x", []byte(text), "")
+	evs, _, err := fx.Parse(t, "x", []byte(text), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,12 +257,12 @@ func TestSnake(t *testing.T) {
 
 func TestSniff(t *testing.T) {
 	var p Parser
-	files, _ := filepath.Glob(fixture("*.txt"))
+	files, _ := filepath.Glob(fx.Path("*.txt"))
 	if len(files) != 7 {
 		t.Fatalf("%d inventory fixtures", len(files))
 	}
 	for _, f := range files {
-		if !p.Sniff(readFixture(t, filepath.Base(f))) {
+		if !p.Sniff(fx.Read(t, filepath.Base(f))) {
 			t.Errorf("Sniff rejects %s", filepath.Base(f))
 		}
 	}
@@ -318,7 +302,7 @@ func TestSniffRejectsOtherFormats(t *testing.T) {
 
 func TestEmitErrorIsReturned(t *testing.T) {
 	for _, name := range []string{"NODE1_GetClusterNode.txt", "clusterexe-2003-transcript.txt"} {
-		parsetest.CheckEmitError(t, Parser{}, input(name, readFixture(t, name), ""), 1)
+		parsetest.CheckEmitError(t, Parser{}, parsetest.Bytes(name, fx.Read(t, name)), 1)
 	}
 }
 
@@ -335,7 +319,7 @@ func TestBounds(t *testing.T) {
 	b.WriteString("\nResource             Group                Node            Status\n")
 	b.WriteString("-------------------- -------------------- --------------- ------\n")
 	b.WriteString(strings.Repeat("x ", 100000) + "\n")
-	evs, rep, err := parseBytes(t, "x", []byte(b.String()), "")
+	evs, rep, err := fx.Parse(t, "x", []byte(b.String()), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,5 +342,5 @@ func TestBounds(t *testing.T) {
 }
 
 func TestCancel(t *testing.T) {
-	parsetest.CheckCancel(t, Parser{}, input("x", []byte(bigInventory(1<<20)), ""), 1024)
+	parsetest.CheckCancel(t, Parser{}, parsetest.Bytes("x", []byte(bigInventory(1<<20))), 1024)
 }

@@ -327,6 +327,43 @@ func CollectLines(t testing.TB, p parse.Parser, in *parse.Input, data []byte) ([
 	return evs, rep, err
 }
 
+// NodeBytes is Bytes for a file collected from node.
+func NodeBytes(path string, data []byte, node string) *parse.Input {
+	in := Bytes(path, data)
+	in.Node = node
+	return in
+}
+
+// LineFixtures serves the unit tests of a line parser whose fixtures lie
+// in one folder under fixtures.Dir().
+type LineFixtures struct {
+	Parser parse.Parser
+	Dir    string // the fixture folder, relative to fixtures.Dir()
+	// Valid says whether an event of a file named path holds what every
+	// event of the format must.
+	Valid func(path string, e *parse.Event) bool
+}
+
+// Path is the fixture file name (or glob pattern) in the folder.
+func (f LineFixtures) Path(name string) string { return filepath.Join(fixtures.Dir(), f.Dir, name) }
+
+// Read returns the fixture file name or fails the test.
+func (f LineFixtures) Read(t testing.TB, name string) []byte { return ReadFile(t, f.Path(name)) }
+
+// Parse runs the parser over data, a file named path collected from
+// node, with CollectLines, and fails the test at the first event that is
+// not Valid.
+func (f LineFixtures) Parse(t testing.TB, path string, data []byte, node string) ([]*parse.Event, *parse.Report, error) {
+	t.Helper()
+	evs, rep, err := CollectLines(t, f.Parser, NodeBytes(path, data, node), data)
+	for _, e := range evs {
+		if !f.Valid(path, e) {
+			t.Fatalf("%s: bad event: %+v", f.Dir, e)
+		}
+	}
+	return evs, rep, err
+}
+
 // FuzzLines is the body of a line parser's fuzz target: it sniffs the
 // head of data, parses all of data as in with CollectLines and returns
 // the events for the target's own checks.

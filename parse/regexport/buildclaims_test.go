@@ -18,7 +18,7 @@ func TestBuildClaims(t *testing.T) {
 		"\"ConfiguredVersion\"=\"8.0.0685.024\"\r\n\r\n" +
 		"[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Exchange\\Setup]\r\n" +
 		"\"ConfiguredVersion\"=\"8.0.0685.024\"\r\n"
-	evs, _, err := parseBytes(t, "N1/exchange.reg", []byte(reg), "N1")
+	evs, _, err := fx.Parse(t, "N1/exchange.reg", []byte(reg), "N1")
 	if err != nil {
 		t.Fatal(err)
 	}

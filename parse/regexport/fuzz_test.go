@@ -33,7 +33,7 @@ func corpusSeeds(f *testing.F) {
 
 func FuzzParse(f *testing.F) {
 	for _, name := range []string{"node1-cluster-hive.reg", "node1-exchange-v8.reg", "all-value-types.reg"} {
-		b := parsetest.ReadFile(f, fixture(name))
+		b := fx.Read(f, name)
 		f.Add(b)
 	}
 	for _, s := range []string{
@@ -46,7 +46,7 @@ func FuzzParse(f *testing.F) {
 	corpusSeeds(f)
 	fuzzopt.QuickMinimize()
 	f.Fuzz(func(t *testing.T, data []byte) {
-		for _, e := range parsetest.FuzzLines(t, Parser{}, input("fuzz.reg", data, "N"), data) {
+		for _, e := range parsetest.FuzzLines(t, Parser{}, parsetest.NodeBytes("fuzz.reg", data, "N"), data) {
 			if e.Field("key") == "" {
 				t.Fatalf("event without key: %+v", e)
 			}
@@ -81,7 +81,7 @@ func BenchmarkParse(b *testing.B) {
 			b.SetBytes(int64(len(c.data)))
 			for b.Loop() {
 				n := 0
-				err := Parser{}.Parse(context.Background(), input("bench.reg", c.data, ""), &parse.Report{}, func(*parse.Event) error {
+				err := Parser{}.Parse(context.Background(), parsetest.Bytes("bench.reg", c.data), &parse.Report{}, func(*parse.Event) error {
 					n++
 					return nil
 				})

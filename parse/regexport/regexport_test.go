@@ -14,28 +14,12 @@ import (
 	"github.com/exlog/exlog/parse/parsetest"
 )
 
-func fixture(name string) string { return filepath.Join(fixtures.Dir(), "registry", name) }
-
-func readFixture(t testing.TB, name string) []byte { return parsetest.ReadFile(t, fixture(name)) }
-
-func input(path string, data []byte, node string) *parse.Input {
-	in := parsetest.Bytes(path, data)
-	in.Node = node
-	return in
-}
-
-// parseBytes runs the parser and checks the invariants every parse must
-// keep: events in file order, each with a line, counted in the report.
-func parseBytes(t testing.TB, path string, data []byte, node string) ([]*parse.Event, *parse.Report, error) {
-	t.Helper()
-	evs, rep, err := parsetest.CollectLines(t, Parser{}, input(path, data, node), data)
-	for _, e := range evs {
-		if e.Source != parse.SourceRegistry || e.TimeQuality != parse.TimeNone || !e.Time.IsZero() || e.File != path {
-			t.Fatalf("bad event header: %+v", e)
-		}
-	}
-	return evs, rep, err
-}
+// fx reads the registry fixtures and parses bytes, checking the
+// invariants every parse must keep: events in file order, each with a
+// line, counted in the report.
+var fx = parsetest.LineFixtures{Parser: Parser{}, Dir: "registry", Valid: func(path string, e *parse.Event) bool {
+	return e.Source == parse.SourceRegistry && e.TimeQuality == parse.TimeNone && e.Time.IsZero() && e.File == path
+}}
 
 func byLine(evs []*parse.Event) map[int]*parse.Event {
 	m := make(map[int]*parse.Event, len(evs))
@@ -46,7 +30,7 @@ func byLine(evs []*parse.Event) map[int]*parse.Event {
 }
 
 func TestAllValueTypes(t *testing.T) {
-	evs, rep, err := parseBytes(t, "reg/all-value-types.reg", readFixture(t, "all-value-types.reg"), "NODE9")
+	evs, rep, err := fx.Parse(t, "reg/all-value-types.reg", fx.Read(t, "all-value-types.reg"), "NODE9")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +96,7 @@ func TestAllValueTypes(t *testing.T) {
 }
 
 func TestClusterHive(t *testing.T) {
-	evs, rep, err := parseBytes(t, "NODE1/Cluster_Hive.reg", readFixture(t, "node1-cluster-hive.reg"), "NODE1")
+	evs, rep, err := fx.Parse(t, "NODE1/Cluster_Hive.reg", fx.Read(t, "node1-cluster-hive.reg"), "NODE1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +145,7 @@ func TestClusterHive(t *testing.T) {
 }
 
 func TestExchangeV8REGEDIT4(t *testing.T) {
-	evs, rep, err := parseBytes(t, "NODE1/Exchange_Registry_Hive.reg", readFixture(t, "node1-exchange-v8.reg"), "FROMPATH")
+	evs, rep, err := fx.Parse(t, "NODE1/Exchange_Registry_Hive.reg", fx.Read(t, "node1-exchange-v8.reg"), "FROMPATH")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,12 +203,12 @@ func utf8Of(t *testing.T, b []byte) []byte {
 
 func TestEncodingsAgree(t *testing.T) {
 	for _, name := range []string{"node1-cluster-hive.reg", "all-value-types.reg"} {
-		raw := readFixture(t, name)
-		a, _, err := parseBytes(t, name, raw, "N")
+		raw := fx.Read(t, name)
+		a, _, err := fx.Parse(t, name, raw, "N")
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, _, err := parseBytes(t, name, utf8Of(t, raw), "N")
+		b, _, err := fx.Parse(t, name, utf8Of(t, raw), "N")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -306,7 +290,7 @@ func TestDamagedInput(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			evs, rep, err := parseBytes(t, "x.reg", []byte(c.text), "")
+			evs, rep, err := fx.Parse(t, "x.reg", []byte(c.text), "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -329,7 +313,7 @@ func TestDamagedInput(t *testing.T) {
 
 func TestNotAnExport(t *testing.T) {
 	for _, text := range []string{"", "\n\n", "[HKEY_LOCAL_MACHINE\\SOFTWARE]\n\"A\"=\"b\"\n", "REGEDIT5\n"} {
-		evs, _, err := parseBytes(t, "x.reg", []byte(text), "")
+		evs, _, err := fx.Parse(t, "x.reg", []byte(text), "")
 		if !errors.Is(err, parse.ErrNotFormat) || len(evs) != 0 {
 			t.Errorf("%q: err %v, %d events", text, err, len(evs))
 		}
@@ -337,7 +321,7 @@ func TestNotAnExport(t *testing.T) {
 }
 
 func TestEmitErrorIsReturned(t *testing.T) {
-	parsetest.CheckEmitError(t, Parser{}, input("x", readFixture(t, "node1-cluster-hive.reg"), ""), 5)
+	parsetest.CheckEmitError(t, Parser{}, parsetest.Bytes("x", fx.Read(t, "node1-cluster-hive.reg")), 5)
 }
 
 func TestClusterHiveUnderOtherNames(t *testing.T) {
@@ -351,7 +335,7 @@ func TestClusterHiveUnderOtherNames(t *testing.T) {
 		{"not a cluster hive", "REGEDIT4\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Groups\\g1]\n" + group, ""},
 	}
 	for _, c := range cases {
-		evs, _, err := parseBytes(t, "x.reg", []byte(c.text), "")
+		evs, _, err := fx.Parse(t, "x.reg", []byte(c.text), "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -371,7 +355,7 @@ func TestOversizedClusterKey(t *testing.T) {
 		fmt.Fprintf(&b, "\"V%d\"=dword:%08x\n", i, i)
 	}
 	b.WriteString("\"Name\"=\"Late\"\n\"After\"=\"x\"\n")
-	evs, _, err := parseBytes(t, "x.reg", []byte(b.String()), "")
+	evs, _, err := fx.Parse(t, "x.reg", []byte(b.String()), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -393,9 +377,9 @@ func TestSniff(t *testing.T) {
 		head []byte
 		want bool
 	}{
-		{"5.00 UTF-16LE fixture", readFixture(t, "node1-cluster-hive.reg"), true},
-		{"REGEDIT4 ANSI fixture", readFixture(t, "node1-exchange-v8.reg"), true},
-		{"5.00 as UTF-8", utf8Of(t, readFixture(t, "all-value-types.reg")), true},
+		{"5.00 UTF-16LE fixture", fx.Read(t, "node1-cluster-hive.reg"), true},
+		{"REGEDIT4 ANSI fixture", fx.Read(t, "node1-exchange-v8.reg"), true},
+		{"5.00 as UTF-8", utf8Of(t, fx.Read(t, "all-value-types.reg")), true},
 		{"leading blank lines", []byte("\r\n\r\nREGEDIT4\r\n"), true},
 		{"header only, no newline", []byte("Windows Registry Editor Version 5.00"), true},
 		{"header with more text", []byte("Windows Registry Editor Version 5.00 (copy)\n"), false},
@@ -434,7 +418,7 @@ func TestTypeName(t *testing.T) {
 
 func TestCancel(t *testing.T) {
 	// The first check comes at line 1024, so a few hundred values pass.
-	if n := parsetest.CheckCancel(t, Parser{}, input("x", []byte(bigExport(1<<20)), ""), 1024); n == 0 {
+	if n := parsetest.CheckCancel(t, Parser{}, parsetest.Bytes("x", []byte(bigExport(1<<20))), 1024); n == 0 {
 		t.Error("no value before the first check")
 	}
 }
