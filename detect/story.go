@@ -60,8 +60,9 @@ const (
 	versionMismatchOwner = "version-mismatch"
 )
 
-// Step is one thing that happened during an upgrade, on one node.
-type Step struct {
+// StepHead is what a step says, without its evidence and setup details;
+// the case model shows it as it is.
+type StepHead struct {
 	Time time.Time `json:"time,omitzero"`
 	// End is set for steps that last (setup runs).
 	End         time.Time         `json:"end,omitzero"`
@@ -70,10 +71,6 @@ type Step struct {
 	Kind        string            `json:"kind"`
 	// Group is the clustered server a step is about.
 	Group string `json:"group,omitempty"`
-	// Mode is a setup run's mode; Launcher "setup.com" or "setup.exe"
-	// where the log says which program ran setup.
-	Mode     string `json:"mode,omitempty"`
-	Launcher string `json:"launcher,omitempty"`
 	// From and To are builds for setup steps, nodes for moves.
 	From string `json:"from,omitempty"`
 	To   string `json:"to,omitempty"`
@@ -82,12 +79,22 @@ type Step struct {
 	Text    string `json:"text"`
 	// Departures lists the checks that depart from the procedure at this
 	// step.
-	Departures []string   `json:"departures,omitempty"`
-	Evidence   []Evidence `json:"evidence"`
+	Departures []string `json:"departures,omitempty"`
 }
 
-// Departure is one place where the upgrade left the documented path.
-type Departure struct {
+// Step is one thing that happened during an upgrade, on one node.
+type Step struct {
+	StepHead
+	// Mode is a setup run's mode; Launcher "setup.com" or "setup.exe"
+	// where the log says which program ran setup.
+	Mode     string     `json:"mode,omitempty"`
+	Launcher string     `json:"launcher,omitempty"`
+	Evidence []Evidence `json:"evidence"`
+}
+
+// DepartureHead is what a departure says, without why it matters and
+// its evidence; the case model shows it as it is.
+type DepartureHead struct {
 	Check string `json:"check"`
 	// Owner is the detector that reports it as a finding.
 	Owner    string    `json:"owner"`
@@ -100,6 +107,11 @@ type Departure struct {
 	// Expected is the documented step, Seen the step the bundle shows.
 	Expected string `json:"expected"`
 	Seen     string `json:"seen"`
+}
+
+// Departure is one place where the upgrade left the documented path.
+type Departure struct {
+	DepartureHead
 	// Why says what the departure risks.
 	Why              string     `json:"why"`
 	Confidence       string     `json:"confidence"`
@@ -200,8 +212,8 @@ func (b *storyBuilder) add(e *parse.Event) {
 		b.addRun(e, r)
 		return
 	case srcWatermark:
-		b.steps = append(b.steps, Step{Node: node, Kind: StepWatermark,
-			Text:     fmt.Sprintf("setup left %s=%s under %s", e.Field(parse.KeyValueName), e.Field(parse.KeyValue), e.Field(parse.KeyExchangeRole)),
+		b.steps = append(b.steps, Step{StepHead: StepHead{Node: node, Kind: StepWatermark,
+			Text: fmt.Sprintf("setup left %s=%s under %s", e.Field(parse.KeyValueName), e.Field(parse.KeyValue), e.Field(parse.KeyExchangeRole))},
 			Evidence: []Evidence{EvidenceOf(e)}})
 		return
 	}
@@ -221,7 +233,7 @@ func (b *storyBuilder) add(e *parse.Event) {
 	if src == srcSystemOther {
 		return // kept only for the coverage above
 	}
-	st := Step{Time: e.Time, TimeQuality: e.TimeQuality, Node: node, Evidence: []Evidence{EvidenceOf(e)}}
+	st := Step{StepHead: StepHead{Time: e.Time, TimeQuality: e.TimeQuality, Node: node}, Evidence: []Evidence{EvidenceOf(e)}}
 	switch src {
 	case srcBoot, srcDirty:
 		st.Kind, st.Text = StepBoot, node+" started (boot)"
@@ -289,8 +301,8 @@ func (b *storyBuilder) addRun(e *parse.Event, r SetupRun) {
 	if IsUpgradeCMS(e) {
 		mode = "upgradecms"
 	}
-	st := Step{Time: r.Start, End: r.End, TimeQuality: e.TimeQuality, Node: r.Node, Mode: r.Mode, From: r.From, To: r.To,
-		Outcome: outcomeWord(r), Evidence: []Evidence{r.Evidence}, Launcher: r.Launcher}
+	st := Step{StepHead: StepHead{Time: r.Start, End: r.End, TimeQuality: e.TimeQuality, Node: r.Node, From: r.From, To: r.To,
+		Outcome: outcomeWord(r)}, Mode: r.Mode, Launcher: r.Launcher, Evidence: []Evidence{r.Evidence}}
 	if r.LauncherEvidence != nil {
 		st.Evidence = append(st.Evidence, *r.LauncherEvidence)
 	}
@@ -359,8 +371,8 @@ func (b *storyBuilder) addServerUpgrades() {
 				if sb.Time.IsZero() {
 					continue
 				}
-				b.steps = append(b.steps, Step{Time: sb.Time, TimeQuality: ev.TimeQuality, Node: sb.Node, Kind: StepVirtualServer,
-					Mode: "upgrade-evs", Group: sb.Server, To: sb.Build, Outcome: "succeeded", Evidence: sb.Evidence})
+				b.steps = append(b.steps, Step{StepHead: StepHead{Time: sb.Time, TimeQuality: ev.TimeQuality, Node: sb.Node, Kind: StepVirtualServer,
+					Group: sb.Server, To: sb.Build, Outcome: "succeeded"}, Mode: "upgrade-evs", Evidence: sb.Evidence})
 			}
 		}
 	}
@@ -374,8 +386,8 @@ func (b *storyBuilder) addMoves() {
 			continue
 		}
 		for _, oc := range b.f.Owners[g] {
-			st := Step{Time: oc.Time, TimeQuality: oc.Evidence.TimeQuality, Node: oc.To, Kind: StepMove, Group: g,
-				From: oc.From, To: oc.To, Evidence: oc.AllEvidence()}
+			st := Step{StepHead: StepHead{Time: oc.Time, TimeQuality: oc.Evidence.TimeQuality, Node: oc.To, Kind: StepMove, Group: g,
+				From: oc.From, To: oc.To}, Evidence: oc.AllEvidence()}
 			verb := "moved"
 			if oc.Kind == MoveUnplanned {
 				verb = "failed over"

@@ -151,7 +151,7 @@ func (c *checker) activeNode() {
 		if isFirst {
 			seen = "the active node was upgraded first: " + seen
 		}
-		d := Departure{Check: CheckActiveNode, Severity: Warning, Group: hosted[0], Expected: exp, Seen: seen,
+		d := Departure{DepartureHead: DepartureHead{Check: CheckActiveNode, Severity: Warning, Group: hosted[0], Expected: exp, Seen: seen},
 			Why: "setup stops the Exchange services of the node it runs on, so the clustered server it hosts goes down " +
 				"for the whole run instead of for one planned move, and it is left on a node whose binaries change under it"}
 		if viaState {
@@ -223,9 +223,9 @@ func (c *checker) virtualServerOrder() {
 			}
 			if later >= 0 {
 				o := c.s.Steps[later]
-				c.depart(i, Departure{Check: CheckBeforeBinaries, Severity: Error,
+				c.depart(i, Departure{DepartureHead: DepartureHead{Check: CheckBeforeBinaries, Severity: Error,
 					Expected: "upgrade " + st.Node + "'s binaries first (" + stepShort(o) + "), reboot, then " + what + " on it",
-					Seen:     fmt.Sprintf("%s at %s, before %s's own binaries were upgraded at %s", stepText(st), st.When(), st.Node, o.When()),
+					Seen:     fmt.Sprintf("%s at %s, before %s's own binaries were upgraded at %s", stepText(st), st.When(), st.Node, o.When())},
 					Why: "the clustered server is raised to a build its node does not run yet; its resources cannot come online " +
 						"until the node's binaries match",
 					Evidence: o.Evidence[:1]})
@@ -240,10 +240,10 @@ func (c *checker) virtualServerOrder() {
 			case !ok:
 				c.notEvidenced("which build %s ran when %s ran on it (%s): no build evidence from %s", st.Node, what, st.When(), st.Node)
 			case newer(target, b.Build):
-				c.depart(i, Departure{Check: CheckOldBuild, Severity: Error,
+				c.depart(i, Departure{DepartureHead: DepartureHead{Check: CheckOldBuild, Severity: Error,
 					Expected: what + " only on a node already running " + target + " (setup.com /mode:upgrade there first, then reboot)",
 					Seen: fmt.Sprintf("%s at %s while %s still ran %s (%s)", stepText(st), st.When(), st.Node, b.Build,
-						orUnknown(b.Release)),
+						orUnknown(b.Release))},
 					Why: "the clustered server is upgraded from a node whose binaries are older than the build it is raised to; " +
 						"setup fails or leaves the clustered server on a build no node can run",
 					Evidence: []Evidence{b.Evidence}})
@@ -270,10 +270,10 @@ func (c *checker) virtualServerOrder() {
 				st.Node, When(end, bin.TimeQuality), what, st.When(), st.Node)
 			continue
 		}
-		c.depart(i, Departure{Check: CheckNoReboot, Severity: Warning,
+		c.depart(i, Departure{DepartureHead: DepartureHead{Check: CheckNoReboot, Severity: Warning,
 			Expected: "reboot " + st.Node + " after " + stepShort(bin) + ", then " + what,
 			Seen: fmt.Sprintf("%s at %s with no boot of %s since its setup ended at %s", stepText(st), st.When(), st.Node,
-				When(end, bin.TimeQuality)),
+				When(end, bin.TimeQuality))},
 			Why: "files and services replaced by the service pack are only in use after the restart the procedure requires; " +
 				"the virtual-server upgrade then runs against a half-updated node",
 			Confidence: ConfidenceMedium,
@@ -305,9 +305,9 @@ func (c *checker) setupExe() {
 		if st.Kind == StepVirtualServer {
 			cmd = "setup.com /upgradeCMS"
 		}
-		c.depart(i, Departure{Check: CheckSetupExe, Severity: Warning,
-			Expected:   "run " + cmd + " from a command prompt on " + st.Node + " (clustered mailbox servers are upgraded with setup.com only)",
-			Seen:       fmt.Sprintf("%s at %s was started with the graphical setup.exe (ExSetupUI)", stepText(st), st.When()),
+		c.depart(i, Departure{DepartureHead: DepartureHead{Check: CheckSetupExe, Severity: Warning,
+			Expected: "run " + cmd + " from a command prompt on " + st.Node + " (clustered mailbox servers are upgraded with setup.com only)",
+			Seen:     fmt.Sprintf("%s at %s was started with the graphical setup.exe (ExSetupUI)", stepText(st), st.When())},
 			Why:        "the graphical setup is not supported on clustered mailbox server nodes; it can leave the node or the clustered server half upgraded",
 			Confidence: ConfidenceMedium,
 			ConfidenceReason: "the launcher is read from setup's \"ExSetupUI was started\" line; no real Exchange 2007 log in the corpus " +
@@ -344,10 +344,10 @@ func (c *checker) parallel() {
 				continue
 			}
 			flagged[b.i] = true
-			c.depart(b.i, Departure{Check: CheckParallel, Severity: Error,
+			c.depart(b.i, Departure{DepartureHead: DepartureHead{Check: CheckParallel, Severity: Error,
 				Expected: "upgrade one virtual server at a time: let " + stepShort(sa) + " finish before the next starts",
 				Seen: fmt.Sprintf("%s started at %s while %s (%s to %s) was still running", stepText(sb), sb.When(), stepText(sa),
-					sa.When(), When(a.end, sa.TimeQuality)),
+					sa.When(), When(a.end, sa.TimeQuality))},
 				Why: "the upgrade keeps its list of virtual servers in one process-wide variable that only one upgrade may " +
 					"change at a time; parallel upgrades can hang setup (KB 822582)",
 				Evidence: sa.Evidence[:1]})
@@ -374,9 +374,9 @@ func (c *checker) movedToOlder() {
 		if !newer(sb, nb.Build) {
 			continue
 		}
-		c.depart(i, Departure{Check: CheckMovedToOlder, Owner: versionMismatchOwner, Severity: Error,
+		c.depart(i, Departure{DepartureHead: DepartureHead{Check: CheckMovedToOlder, Owner: versionMismatchOwner, Severity: Error,
 			Expected: "never move an upgraded clustered server to a node still on the older build; upgrade " + st.To + " first",
-			Seen:     fmt.Sprintf("%s at %s: %s runs %s, %s still %s", st.Text, st.When(), st.Group, sb, st.To, nb.Build),
+			Seen:     fmt.Sprintf("%s at %s: %s runs %s, %s still %s", st.Text, st.When(), st.Group, sb, st.To, nb.Build)},
 			Why:      "the clustered server's resources cannot come online on older binaries",
 			Evidence: []Evidence{nb.Evidence}})
 	}
@@ -430,10 +430,10 @@ func (c *checker) unfinished() {
 	if len(behind) == 0 {
 		return
 	}
-	d := Departure{Check: CheckUnfinished, Owner: versionMismatchOwner, Severity: Warning,
+	d := Departure{DepartureHead: DepartureHead{Check: CheckUnfinished, Owner: versionMismatchOwner, Severity: Warning,
 		Expected: "upgrade every node to " + newest + " to finish the rolling upgrade",
-		Seen:     "the bundle ends with " + strings.Join(behind, ", ") + " behind " + newest,
-		Why:      "an upgraded clustered server cannot fail over to the nodes left behind", Evidence: ev}
+		Seen:     "the bundle ends with " + strings.Join(behind, ", ") + " behind " + newest},
+		Why: "an upgraded clustered server cannot fail over to the nodes left behind", Evidence: ev}
 	for _, st := range c.s.Steps {
 		if !st.Time.IsZero() {
 			d.Time, d.TimeQuality = st.Time, st.TimeQuality

@@ -56,8 +56,8 @@ func TestParallelCheck(t *testing.T) {
 		return tm.AddDate(2008, 0, 0)
 	}
 	step := func(group, node, from, to string) Step {
-		return Step{Kind: StepVirtualServer, Mode: "upgrade-evs", Group: group, Node: node, Time: at(from), End: at(to),
-			TimeQuality: parse.TimeUTC, Outcome: "succeeded", Evidence: []Evidence{{File: node + ".log", Line: 1}}}
+		return Step{StepHead: StepHead{Kind: StepVirtualServer, Group: group, Node: node, Time: at(from), End: at(to),
+			TimeQuality: parse.TimeUTC, Outcome: "succeeded"}, Mode: "upgrade-evs", Evidence: []Evidence{{File: node + ".log", Line: 1}}}
 	}
 	for _, c := range []struct {
 		name  string

@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/exlog/exlog/detect"
-	"github.com/exlog/exlog/parse"
 )
 
 // Story is the "Upgrade story" of one cluster: its rolling upgrade step by
@@ -24,38 +23,17 @@ type Story struct {
 
 // StoryStep is one step of a story.
 type StoryStep struct {
-	Time        time.Time         `json:"time,omitzero"`
-	End         time.Time         `json:"end,omitzero"`
-	TimeQuality parse.TimeQuality `json:"time_quality,omitempty"`
-	Node        string            `json:"node"`
-	Kind        string            `json:"kind"`
-	Group       string            `json:"group,omitempty"`
-	// From and To are builds for setup steps, nodes for moves.
-	From    string `json:"from,omitempty"`
-	To      string `json:"to,omitempty"`
-	Outcome string `json:"outcome,omitempty"`
-	Text    string `json:"text"`
-	// Departures are the checks that depart from the procedure here.
-	Departures []string `json:"departures,omitempty"`
-	Where      string   `json:"where,omitempty"`
+	detect.StepHead
+	Where string `json:"where,omitempty"`
 	// DocIDs are the evidence's document IDs, to tie findings to steps.
 	DocIDs []string `json:"doc_ids,omitempty"`
 }
 
 // StoryDeparture is one departure from the procedure.
 type StoryDeparture struct {
-	Check string `json:"check"`
-	// Owner is the detector whose finding reports it.
-	Owner            string            `json:"owner"`
-	Severity         detect.Severity   `json:"severity"`
-	Node             string            `json:"node,omitempty"`
-	Group            string            `json:"group,omitempty"`
-	Time             time.Time         `json:"time,omitzero"`
-	TimeQuality      parse.TimeQuality `json:"time_quality,omitempty"`
-	Expected         string            `json:"expected"`
-	Seen             string            `json:"seen"`
-	Confidence       string            `json:"confidence"`
-	ConfidenceReason string            `json:"confidence_reason,omitempty"`
+	detect.DepartureHead
+	Confidence       string `json:"confidence"`
+	ConfidenceReason string `json:"confidence_reason,omitempty"`
 	// Step is the index of the step it shows at, -1 for the story's end.
 	Step   int      `json:"step"`
 	Where  []string `json:"where,omitempty"`
@@ -88,8 +66,8 @@ func storiesOf(f *detect.Facts) []Story {
 				}
 				room--
 			}
-			ss := StoryStep{Time: utcOf(step.Time), End: utcOf(step.End), TimeQuality: step.TimeQuality, Node: step.Node,
-				Kind: step.Kind, Group: step.Group, From: step.From, To: step.To, Outcome: step.Outcome, Text: step.Text, Departures: step.Departures}
+			ss := StoryStep{StepHead: step.StepHead}
+			ss.Time, ss.End = utcOf(step.Time), utcOf(step.End)
 			if len(step.Evidence) > 0 {
 				ss.Where = step.Evidence[0].Where()
 			}
@@ -100,9 +78,8 @@ func storiesOf(f *detect.Facts) []Story {
 			st.Steps = append(st.Steps, ss)
 		}
 		for _, d := range s.Departures {
-			sd := StoryDeparture{Check: d.Check, Owner: d.Owner, Severity: d.Severity, Node: d.Node, Group: d.Group,
-				Time: utcOf(d.Time), TimeQuality: d.TimeQuality, Expected: d.Expected, Seen: d.Seen,
-				Confidence: d.Confidence, ConfidenceReason: d.ConfidenceReason, Step: -1}
+			sd := StoryDeparture{DepartureHead: d.DepartureHead, Confidence: d.Confidence, ConfidenceReason: d.ConfidenceReason, Step: -1}
+			sd.Time = utcOf(d.Time)
 			if j, ok := keep[d.Step]; ok {
 				sd.Step = j
 			}
