@@ -55,6 +55,20 @@ func (oc *OwnerChange) AllEvidence() []Evidence {
 	return append([]Evidence{oc.Evidence}, oc.More...)
 }
 
+// Text says the move in words, as in "EVS1 failed over from NODE1 to
+// NODE2"; the story's steps and the case timeline both write it so.
+func (oc *OwnerChange) Text() string {
+	verb := "moved"
+	if oc.Kind == MoveUnplanned {
+		verb = "failed over"
+	}
+	s := oc.Group + " " + verb
+	if oc.From != "" {
+		s += " from " + oc.From
+	}
+	return s + " to " + oc.To
+}
+
 // GroupObs is a log line showing a group on a node without moving it: a
 // resource of the group failed there (1069), the group failed to come
 // online there (1205), or the node gave up failing it over (1254).

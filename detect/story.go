@@ -386,18 +386,8 @@ func (b *storyBuilder) addMoves() {
 			continue
 		}
 		for _, oc := range b.f.Owners[g] {
-			st := Step{StepHead: StepHead{Time: oc.Time, TimeQuality: oc.Evidence.TimeQuality, Node: oc.To, Kind: StepMove, Group: g,
-				From: oc.From, To: oc.To}, Evidence: oc.AllEvidence()}
-			verb := "moved"
-			if oc.Kind == MoveUnplanned {
-				verb = "failed over"
-			}
-			st.Text = g + " " + verb
-			if oc.From != "" {
-				st.Text += " from " + oc.From
-			}
-			st.Text += " to " + oc.To
-			b.steps = append(b.steps, st)
+			b.steps = append(b.steps, Step{StepHead: StepHead{Time: oc.Time, TimeQuality: oc.Evidence.TimeQuality, Node: oc.To,
+				Kind: StepMove, Group: g, From: oc.From, To: oc.To, Text: oc.Text()}, Evidence: oc.AllEvidence()})
 		}
 	}
 }

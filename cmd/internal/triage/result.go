@@ -577,24 +577,14 @@ func runSummary(e Entry) string {
 }
 
 func moveSummary(oc detect.OwnerChange) string {
-	var b strings.Builder
-	b.WriteString("Group " + oc.Group)
-	if oc.Kind == detect.MoveUnplanned {
-		b.WriteString(" failed over")
-	} else {
-		b.WriteString(" moved")
-	}
-	if oc.From != "" {
-		b.WriteString(" from " + oc.From)
-	}
-	b.WriteString(" to " + oc.To)
+	s := "Group " + oc.Text()
 	switch {
 	case oc.Why != "":
-		b.WriteString(" (" + oc.Why + ")")
+		s += " (" + oc.Why + ")"
 	case oc.MoveType != "":
-		b.WriteString(" (" + oc.MoveType + ")")
+		s += " (" + oc.MoveType + ")"
 	}
-	return b.String()
+	return s
 }
 
 // kindRank orders entries of the same time: what caused a thing before it.
