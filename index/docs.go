@@ -67,8 +67,9 @@ func (b *docBuilder) time(d *document.Document, t time.Time) {
 	}
 }
 
-// eventDoc builds the document of one event. The document ID is e.ID().
-func (b *docBuilder) eventDoc(e *parse.Event) *document.Document {
+// eventDoc builds the document of one event, whose stored copy is at ptr
+// in the event file. The document ID is e.ID().
+func (b *docBuilder) eventDoc(e *parse.Event, ptr []byte) *document.Document {
 	d := document.NewDocument(e.ID())
 	b.keyword(d, "type", TypeEvent, optKeyword, b.exact)
 	b.time(d, e.Time)
@@ -103,7 +104,7 @@ func (b *docBuilder) eventDoc(e *parse.Event) *document.Document {
 		}
 		d.AddField(document.NewTextFieldCustom(extraField, nil, []byte(b.extraTerm(k, v)), optKeyword, b.exact))
 	}
-	d.AddField(document.NewTextFieldCustom(storedField, nil, encodeEvent(make([]byte, 0, len(e.Message)+96), e), optStored, nil))
+	d.AddField(document.NewTextFieldCustom(pointerField, nil, ptr, optStored, nil))
 	return d
 }
 

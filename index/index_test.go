@@ -109,7 +109,7 @@ func TestWriteAndSearch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := EventFromHit(res.Hits[0])
+	got := r.EventOf(res.Hits[0])
 	want := evs[7]
 	if got.ID() != want.ID() || !got.Time.Equal(want.Time) || got.Field("group") != "EVS2" || got.EventID != 1069 || got.Node != "NODE2" {
 		t.Fatalf("rebuilt %+v, want %+v", got, want)

@@ -30,8 +30,9 @@ const lowerKeyword = "lowerkw"
 
 // Index fields that are not event attributes.
 const (
-	// storedField holds the compact stored copy of an event (eventcodec.go).
-	storedField = "ev"
+	// pointerField holds where an event's stored copy is in the index's
+	// event file (evstore.go).
+	pointerField = "at"
 	// extraField indexes every entry of an event's Fields map as one
 	// keyword term name + extraSep + lower-cased value. One field for all
 	// names instead of one dynamic field per name: the bundle's hundreds
@@ -131,7 +132,7 @@ func newMapping() (mapping.IndexMapping, error) {
 	dm.AddFieldMappingsAt("run", num(false))
 	dm.AddFieldMappingsAt("message", msg)
 	dm.AddFieldMappingsAt(extraField, kw(keyword.Name, false))
-	dm.AddFieldMappingsAt(storedField, stored())
+	dm.AddFieldMappingsAt(pointerField, stored())
 	// Findings.
 	dm.AddFieldMappingsAt("detector", kw(keyword.Name, true))
 	dm.AddFieldMappingsAt("severity", kw(lowerKeyword, true))

@@ -11,7 +11,6 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
-	bindex "github.com/blevesearch/bleve_index_api"
 
 	"github.com/exlog/exlog/detect"
 	"github.com/exlog/exlog/parse"
@@ -21,6 +20,7 @@ import (
 type Reader struct {
 	Path string
 	bleve.Index
+	store *storeReader
 }
 
 // lockWait bounds how long Open waits for another process's lock; an
@@ -51,7 +51,21 @@ func Open(path string) (*Reader, error) {
 		idx.Close()
 		return nil, fmt.Errorf("%s was written by another exlog version (index format %s, this exlog reads %s); run exlog triage again", path, v, FormatVersion)
 	}
-	return &Reader{Path: path, Index: idx}, nil
+	store, err := openStore(path)
+	if err != nil {
+		idx.Close()
+		return nil, fmt.Errorf("cannot open index %s: %w", path, err)
+	}
+	return &Reader{Path: path, Index: idx, store: store}, nil
+}
+
+// Close closes the index and its event file.
+func (r *Reader) Close() error {
+	err := r.Index.Close()
+	if cerr := r.store.close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // Meta reads the metadata stored with SetMeta into v.
@@ -82,11 +96,11 @@ func (r *Reader) bundleName() string {
 	return strings.TrimSuffix(filepath.Base(r.Path), Suffix)
 }
 
-// EventFromHit rebuilds an event from a hit's stored copy (request
-// Fields = ["ev"] or ["*"]). A damaged copy gives an event with only the
-// ID's position unknown and the message saying so; it never panics.
-func EventFromHit(h *search.DocumentMatch) *parse.Event {
-	e, err := decodeEvent([]byte(str(h.Fields[storedField])))
+// EventOf rebuilds the event of a hit of this index (request Fields =
+// ["at"] or ["*"]) from its stored copy. A damaged copy gives an event
+// with the message saying so; it never panics.
+func (r *Reader) EventOf(h *search.DocumentMatch) *parse.Event {
+	e, err := r.store.event([]byte(str(h.Fields[pointerField])))
 	if err != nil {
 		return &parse.Event{Message: fmt.Sprintf("(event %s: %v)", h.ID, err)}
 	}
@@ -98,61 +112,15 @@ func EventFromHit(h *search.DocumentMatch) *parse.Event {
 // copy. The order is the index's own, not time order. It stops at the
 // first error fn returns, or when ctx ends, and returns that error.
 func (r *Reader) Events(ctx context.Context, fn func(*parse.Event) error) error {
-	ir, err := r.Advanced()
-	if err != nil {
-		return err
+	var fnErr error
+	err := r.store.each(ctx, func(e *parse.Event) error {
+		fnErr = fn(e)
+		return fnErr
+	})
+	if err != nil && err != fnErr && err != ctx.Err() {
+		return fmt.Errorf("%s: %w", r.Path, err)
 	}
-	rd, err := ir.Reader()
-	if err != nil {
-		return err
-	}
-	defer rd.Close()
-	ids, err := rd.DocIDReaderAll()
-	if err != nil {
-		return err
-	}
-	defer ids.Close()
-	for i := 0; ; i++ {
-		if i%1024 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		iid, err := ids.Next()
-		if err != nil {
-			return err
-		}
-		if iid == nil {
-			return nil
-		}
-		ext, err := rd.ExternalID(iid)
-		if err != nil {
-			return err
-		}
-		doc, err := rd.Document(ext)
-		if err != nil {
-			return err
-		}
-		if doc == nil {
-			continue
-		}
-		var stored []byte
-		doc.VisitFields(func(f bindex.Field) {
-			if f.Name() == storedField {
-				stored = f.Value()
-			}
-		})
-		if stored == nil {
-			continue // a finding
-		}
-		e, err := decodeEvent(stored)
-		if err != nil {
-			return fmt.Errorf("%s: event %s: %w", r.Path, ext, err)
-		}
-		if err := fn(e); err != nil {
-			return err
-		}
-	}
+	return err
 }
 
 // FindingFromHit rebuilds a stored finding.

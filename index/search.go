@@ -511,7 +511,7 @@ func (s *Set) hit(dm *search.DocumentMatch, findings bool) (*Hit, string) {
 		}
 		h.Finding = &f
 	} else {
-		h.Event = EventFromHit(dm)
+		h.Event = s.byName[dm.Index].EventOf(dm)
 	}
 	limit := -1
 	if h.Finding != nil {
@@ -669,7 +669,7 @@ func (s *Set) displayValue(ctx context.Context, field, term string) string {
 		tq = t
 	}
 	req := bleve.NewSearchRequestOptions(tq, 1, 0, false)
-	req.Fields = []string{storedField, "json"}
+	req.Fields = []string{pointerField, "json"}
 	req.Score = "none"
 	sr, err := s.alias.SearchInContext(ctx, req)
 	if err != nil || len(sr.Hits) == 0 {
@@ -686,7 +686,11 @@ func (s *Set) displayValue(ctx context.Context, field, term string) string {
 		}
 		return term
 	}
-	e, err := decodeEvent([]byte(str(sr.Hits[0].Fields[storedField])))
+	r := s.byName[sr.Hits[0].Index]
+	if r == nil {
+		return term
+	}
+	e, err := r.store.event([]byte(str(sr.Hits[0].Fields[pointerField])))
 	if err != nil {
 		return term
 	}

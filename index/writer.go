@@ -34,8 +34,9 @@ const (
 	// FormatVersion changes when the mapping or document shape changes.
 	// 2: slim documents, one stored copy per event, fields.<name> folded
 	// into one keyword field. 3: the coarse terms of numbers and times in
-	// fields of their own (see coarseName).
-	FormatVersion = "3"
+	// fields of their own (see coarseName). 4: events stored in the event
+	// file, documents point into it (evstore.go).
+	FormatVersion = "4"
 )
 
 // batchSize, writers and maxInflight follow measurements on a 2-core
@@ -65,6 +66,7 @@ type Writer struct {
 	final, tmp string
 	idx        bleve.Index
 	build      *docBuilder
+	store      *storeWriter
 
 	docs    chan *document.Document
 	wg      sync.WaitGroup
@@ -128,6 +130,12 @@ func CreateContext(ctx context.Context, path string) (*Writer, error) {
 		return nil, destError(path, fmt.Errorf("cannot create index: %w", err))
 	}
 	w.idx = idx
+	if w.store, err = newStoreWriter(tmp); err != nil {
+		idx.Close()
+		errorTargets.Delete(filepath.Join(tmp, "store"))
+		os.RemoveAll(tmp)
+		return nil, destError(path, err)
+	}
 	// The marker goes in before any event, so that a run killed at any
 	// later point leaves a folder the next run can prove is its own.
 	if err := writeMarker(tmp); err != nil {
@@ -251,7 +259,12 @@ func (w *Writer) Add(e *parse.Event) {
 	if w.broken() {
 		return
 	}
-	w.docs <- w.build.eventDoc(e)
+	ptr, err := w.store.add(e)
+	if err != nil {
+		w.fail(err)
+		return
+	}
+	w.docs <- w.build.eventDoc(e, ptr)
 }
 
 // Count is the number of events added so far.
@@ -337,6 +350,9 @@ func (w *Writer) Close() error {
 	w.stop()
 	close(w.docs)
 	w.wg.Wait()
+	if err := w.store.close(); err != nil {
+		w.fail(err)
+	}
 	w.waitPersisted()
 	if w.Err() == nil {
 		if err := w.setInternal(markerKey, []byte(FormatVersion)); err != nil {
@@ -382,6 +398,7 @@ func (w *Writer) Abort() {
 	w.fail(errors.New("index: aborted"))
 	close(w.docs)
 	w.wg.Wait()
+	w.store.abort()
 	w.closeIndex()
 	os.RemoveAll(w.tmp)
 }

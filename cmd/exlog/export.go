@@ -424,7 +424,7 @@ const indexPage = 2000
 // first event; the findings are returned at the end.
 //
 // For the integrator: today's index keeps events only as stored fields,
-// so events are rebuilt from them (index.EventFromHit), paging by
+// so events are rebuilt from them (Reader.EventOf), paging by
 // document ID. Replace this with the reader iterator of the lossless
 // index when it lands.
 func indexEvents(ctx context.Context, path string, named func(*triage.Result), emit func(*parse.Event) error) ([]detect.Finding, error) {
@@ -463,7 +463,7 @@ func indexEvents(ctx context.Context, path string, named func(*triage.Result), e
 					fs = append(fs, f)
 					continue
 				}
-				if err := emit(index.EventFromHit(h)); err != nil {
+				if err := emit(r.EventOf(h)); err != nil {
 					return nil, err
 				}
 			}
