@@ -55,13 +55,7 @@ func TestDiskFullFailsFast(t *testing.T) {
 // Close returns the error at once and removes the partial index.
 func TestPersistErrorFailsWriter(t *testing.T) {
 	dir := t.TempDir()
-	w, err := Create(filepath.Join(dir, "x.exlog"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range sampleEvents(100) {
-		w.Add(e)
-	}
+	w := writerWith(t, dir, 100)
 	onAsyncError(fmt.Errorf("persist: %w", syscall.ENOSPC), filepath.Join(w.tmp, "store")) // as scorch reports it
 	done := make(chan error, 1)
 	go func() {
@@ -70,6 +64,7 @@ func TestPersistErrorFailsWriter(t *testing.T) {
 		}
 		done <- w.Close()
 	}()
+	var err error
 	select {
 	case err = <-done:
 	case <-time.After(60 * time.Second):

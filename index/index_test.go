@@ -151,15 +151,22 @@ func TestOpenRejectsOtherDirs(t *testing.T) {
 	}
 }
 
-func TestAbortLeavesNothing(t *testing.T) {
-	dir := t.TempDir()
+// writerWith starts an index in dir and adds n sample events to it.
+func writerWith(t *testing.T, dir string, n int) *Writer {
+	t.Helper()
 	w, err := Create(filepath.Join(dir, "x.exlog"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, e := range sampleEvents(100) {
+	for _, e := range sampleEvents(n) {
 		w.Add(e)
 	}
+	return w
+}
+
+func TestAbortLeavesNothing(t *testing.T) {
+	dir := t.TempDir()
+	w := writerWith(t, dir, 100)
 	w.Abort()
 	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
 		t.Fatalf("abort left %v", ents)

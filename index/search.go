@@ -378,11 +378,8 @@ func (s *Set) Search(ctx context.Context, r *Request) (*Result, error) {
 		// totals. Counting costs the same; only the reply is longer.
 		req.AddFacet(field, facetRequest(field))
 	}
-	sr, err := s.alias.SearchInContext(ctx, req)
+	sr, err := s.search(ctx, req)
 	if err != nil {
-		return nil, err
-	}
-	if err := statusError(sr); err != nil {
 		return nil, err
 	}
 	res.Total = sr.Total
@@ -467,11 +464,8 @@ func (s *Set) ties(ctx context.Context, c *compiled, so search.SortOrder, sortNa
 	if sortName != SortScore {
 		req.Score = "none"
 	}
-	sr, err := s.alias.SearchInContext(ctx, req)
+	sr, err := s.search(ctx, req)
 	if err != nil {
-		return nil, err
-	}
-	if err := statusError(sr); err != nil {
 		return nil, err
 	}
 	var out []*search.DocumentMatch
@@ -482,6 +476,19 @@ func (s *Set) ties(ctx context.Context, c *compiled, so search.SortOrder, sortNa
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Index < out[j].Index })
 	return out, nil
+}
+
+// search runs req over every index of the set; a failure of any one
+// index fails it (statusError).
+func (s *Set) search(ctx context.Context, req *bleve.SearchRequest) (*bleve.SearchResult, error) {
+	sr, err := s.alias.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if err := statusError(sr); err != nil {
+		return nil, err
+	}
+	return sr, nil
 }
 
 // statusError turns the per-index failures an alias reports in its
@@ -671,7 +678,7 @@ func (s *Set) displayValue(ctx context.Context, field, term string) string {
 	req := bleve.NewSearchRequestOptions(tq, 1, 0, false)
 	req.Fields = []string{pointerField, "json"}
 	req.Score = "none"
-	sr, err := s.alias.SearchInContext(ctx, req)
+	sr, err := s.search(ctx, req)
 	if err != nil || len(sr.Hits) == 0 {
 		return term
 	}

@@ -83,11 +83,7 @@ func (s *Set) Histogram(ctx context.Context, q *Query, step time.Duration) (*His
 	req := bleve.NewSearchRequestOptions(c.run, 0, 0, false)
 	req.SortByCustom(search.SortOrder{&search.SortField{Field: "time"}})
 	req.Score = "none"
-	sr, err := s.alias.SearchInContext(ctx, req)
-	if err != nil {
-		return nil, err
-	}
-	if err := statusError(sr); err != nil {
+	if _, err := s.search(ctx, req); err != nil {
 		return nil, err
 	}
 	keys := make([]int64, 0, len(counts))

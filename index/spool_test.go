@@ -14,21 +14,28 @@ import (
 	"github.com/exlog/exlog/parse"
 )
 
+// newSpool starts an index in a temporary folder (aborted when the test
+// ends) and a spool in it.
+func newSpool(t *testing.T) (*Writer, *Spool) {
+	t.Helper()
+	w, err := Create(filepath.Join(t.TempDir(), "s.exlog"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Abort)
+	sp, err := w.Spool()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w, sp
+}
+
 // The index pass reads the findings pass's events back from the spool:
 // every attribute the index uses, NodeFrom and Fields included, must come
 // back as it went in, in the order added, also when several parse workers
 // add at once.
 func TestSpoolRoundTrip(t *testing.T) {
-	dir := t.TempDir()
-	w, err := Create(filepath.Join(dir, "s.exlog"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Abort()
-	sp, err := w.Spool()
-	if err != nil {
-		t.Fatal(err)
-	}
+	w, sp := newSpool(t)
 	evs := sampleEvents(5000)
 	for i, e := range evs {
 		if i%3 == 0 {
@@ -59,7 +66,7 @@ func TestSpoolRoundTrip(t *testing.T) {
 		t.Fatalf("Len = %d, want %d", sp.Len(), len(evs))
 	}
 	n := 0
-	err = sp.Replay(context.Background(), func(e *parse.Event) error {
+	err := sp.Replay(context.Background(), func(e *parse.Event) error {
 		n++
 		want := *added[e.ID()]
 		want.Time = want.Time.UTC()
@@ -142,15 +149,7 @@ func TestBundleNameOfOlderIndex(t *testing.T) {
 // A spool that cannot write (a full disk) never fails the pass feeding
 // it; it stops, says why, and leaves no file behind.
 func TestSpoolWriteErrorStopsQuietly(t *testing.T) {
-	w, err := Create(filepath.Join(t.TempDir(), "s.exlog"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Abort()
-	sp, err := w.Spool()
-	if err != nil {
-		t.Fatal(err)
-	}
+	w, sp := newSpool(t)
 	sp.f.Close() // every write from now on fails
 	e := sampleEvents(1)[0]
 	e.Message = strings.Repeat("x", 64<<10)
