@@ -415,18 +415,14 @@ func caseEvents(ctx context.Context, e *env, prog *progress, c exportCase, worke
 	return res, triage.Replay(ctx, opt, res, pipeline.SinkFunc(emit))
 }
 
-// indexPage is how many stored events one search returns while reading an
-// index: memory stays at one page.
+// indexPage is how many stored findings one search returns while reading
+// an index: memory stays at one page.
 const indexPage = 2000
 
 // indexEvents reads every event and finding stored in an index written by
-// exlog triage. named is called with the index's metadata before the
-// first event; the findings are returned at the end.
-//
-// For the integrator: today's index keeps events only as stored fields,
-// so events are rebuilt from them (Reader.EventOf), paging by
-// document ID. Replace this with the reader iterator of the lossless
-// index when it lands.
+// exlog triage: the events in the order of the index's event file, then
+// the findings, which are returned sorted. named is called with the
+// index's metadata before the first event.
 func indexEvents(ctx context.Context, path string, named func(*triage.Result), emit func(*parse.Event) error) ([]detect.Finding, error) {
 	r, err := index.Open(path)
 	if err != nil {
@@ -438,40 +434,35 @@ func indexEvents(ctx context.Context, path string, named func(*triage.Result), e
 		return nil, fmt.Errorf("cannot read the bundle name stored in %s: %w", path, err)
 	}
 	named(&meta)
+	if err := r.Events(ctx, emit); err != nil {
+		return nil, err
+	}
 	var fs []detect.Finding
-	for _, typ := range []string{index.TypeEvent, index.TypeFinding} {
-		q := bleve.NewTermQuery(typ)
-		q.FieldVal = "type" // the index's document type field (index.TypeEvent...), not an event key
-		after := ""
-		for {
-			req := bleve.NewSearchRequestOptions(q, indexPage, 0, false)
-			req.Fields = []string{"*"}
-			req.SortBy([]string{"_id"})
-			if after != "" {
-				req.SearchAfter = []string{after}
-			}
-			res, err := r.SearchInContext(ctx, req)
-			if err != nil {
-				return nil, fmt.Errorf("reading %s: %w", path, err)
-			}
-			for _, h := range res.Hits {
-				if typ == index.TypeFinding {
-					f, err := index.FindingFromHit(h)
-					if err != nil {
-						return nil, fmt.Errorf("reading a finding of %s: %w", path, err)
-					}
-					fs = append(fs, f)
-					continue
-				}
-				if err := emit(r.EventOf(h)); err != nil {
-					return nil, err
-				}
-			}
-			if len(res.Hits) < indexPage {
-				break
-			}
-			after = res.Hits[len(res.Hits)-1].ID
+	q := bleve.NewTermQuery(index.TypeFinding)
+	q.FieldVal = "type" // the index's document type field (index.TypeEvent...), not an event key
+	after := ""
+	for {
+		req := bleve.NewSearchRequestOptions(q, indexPage, 0, false)
+		req.Fields = []string{"*"}
+		req.SortBy([]string{"_id"})
+		if after != "" {
+			req.SearchAfter = []string{after}
 		}
+		res, err := r.SearchInContext(ctx, req)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", path, err)
+		}
+		for _, h := range res.Hits {
+			f, err := index.FindingFromHit(h)
+			if err != nil {
+				return nil, fmt.Errorf("reading a finding of %s: %w", path, err)
+			}
+			fs = append(fs, f)
+		}
+		if len(res.Hits) < indexPage {
+			break
+		}
+		after = res.Hits[len(res.Hits)-1].ID
 	}
 	detect.SortFindings(fs)
 	return fs, nil
