@@ -22,11 +22,6 @@ import (
 const (
 	optKeyword   = bindex.IndexField
 	optKeywordDV = bindex.IndexField | bindex.DocValues
-	// optTime keeps each document's time in doc values of its own, neither
-	// chunked nor compressed: a search sorted by time reads the time of
-	// every match, and with bleve's chunks of 1024 documents each match in
-	// another chunk meant decoding a whole chunk.
-	optTime      = optKeywordDV | bindex.SkipDVChunking | bindex.SkipDVCompression
 	optText      = bindex.IndexField | bindex.IncludeTermVectors
 	optStored    = bindex.StoreField
 	optKeyStored = bindex.IndexField | bindex.DocValues | bindex.StoreField
@@ -65,7 +60,7 @@ func (b *docBuilder) time(d *document.Document, t time.Time) {
 	if t.IsZero() {
 		return
 	}
-	if fs, ok := newTimeFields(t, optTime); ok { // else kept in the stored copy only
+	if fs, ok := newTimeFields(t, optKeywordDV); ok { // else kept in the stored copy only
 		for _, f := range fs {
 			d.AddField(f)
 		}
