@@ -18,7 +18,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"runtime/pprof"
 	"strings"
 	"syscall"
@@ -300,20 +299,8 @@ var version = "dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	tuneGC()
 	code := profiled(func() int { return run(ctx, os.Args[1:], newEnv()) })
 	os.Exit(code)
-}
-
-// tuneGC lets the heap grow to three times the live data between
-// collections instead of twice, unless GOGC says otherwise: indexing
-// allocates and drops short-lived analysis data at a high rate, and on
-// the shared corpus this takes about a sixth of exlog triage's CPU time
-// for some 10% more peak memory (README, Performance).
-func tuneGC() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(200)
-	}
 }
 
 // profiled runs f with a CPU profile written to $EXLOG_CPUPROFILE when that
