@@ -9,11 +9,10 @@ import (
 	"github.com/exlog/exlog/parse"
 )
 
-// The stored copy of an event is one compact binary value per document
-// (field "ev"), not one stored field per event attribute: bleve stores
-// and compresses each stored field separately, and one value is both
-// smaller and faster to write. It is lossless: search hits, reports and
-// exports rebuild the whole event from it, Fields included.
+// The stored copy of an event is one compact binary value, written to the
+// index's event file (evstore.go) and to the spool between the two passes
+// of triage (spool.go). It is lossless: search hits, reports and exports
+// rebuild the whole event from it, Fields included.
 //
 // Layout: a version byte, the time as seconds and nanoseconds since 1970
 // (any year survives, unlike RFC 3339 text), the strings as

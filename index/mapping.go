@@ -67,8 +67,9 @@ var queriedFields = map[string]bool{
 //     reads the terms instead;
 //   - message is analysed text with term vectors (phrases, highlighting);
 //   - numbers (line, event_id, run) and time are numeric for ranges;
-//   - nothing is stored but one compact copy of the event ("ev"), and for
-//     findings their JSON, detector, cause and summary.
+//   - nothing is stored but where the event is in the event file ("at",
+//     evstore.go), and for findings their JSON, detector, cause and
+//     summary.
 func newMapping() (mapping.IndexMapping, error) {
 	im := bleve.NewIndexMapping()
 	if err := im.AddCustomAnalyzer(lowerKeyword, map[string]any{
