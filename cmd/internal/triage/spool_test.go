@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,6 +25,11 @@ import (
 func TestSpoolIndexesWhatReparseIndexes(t *testing.T) {
 	src := fixtures.Scenario("ex2003-rolling-upgrade-4node")
 	files := parsetest.ReadTree(t, src)
+	for i, f := range files {
+		if dir, rest, ok := strings.Cut(f.Rel, "/"); ok && strings.HasPrefix(dir, "NODE") {
+			files[i].Rel = "box-" + strings.ToLower(dir[4:]) + "/" + rest
+		}
+	}
 	for _, f := range files {
 		if filepath.Ext(f.Rel) == ".log" {
 			files = append(files, parsetest.TreeFile{Rel: f.Rel + ".bak", Data: f.Data, Mod: f.Mod})
@@ -76,6 +82,15 @@ func TestSpoolIndexesWhatReparseIndexes(t *testing.T) {
 		if !reflect.DeepEqual(e, spooled[id]) {
 			t.Fatalf("event %s differs:\nre-parsed %+v\nspooled   %+v", id, e, spooled[id])
 		}
+	}
+	settled := 0
+	for _, e := range spooled {
+		if strings.HasPrefix(e.File, "box-1/") && e.Node == "NODE1" {
+			settled++
+		}
+	}
+	if settled == 0 {
+		t.Error("no event of the folder box-1 carries the node its content names (NODE1)")
 	}
 	if len(spooled) != len(reparsed) {
 		t.Fatalf("spooled index holds %d events, re-parsed %d", len(spooled), len(reparsed))
