@@ -403,8 +403,18 @@ func (w *Writer) compact() {
 	}
 	mo := mergeplan.DefaultMergePlanOptions
 	mo.MaxSegmentsPerTier = finalTiers
-	if err := sc.ForceMerge(w.ctx, &mo); err != nil {
-		w.fail(fmt.Errorf("index: merging segments: %w", err))
+	// scorch retries a merge that failed (a full disk) until the index is
+	// closed, and ForceMerge waits until then: stop waiting as soon as
+	// the Writer has failed (the error callback, SIGINT); closing the
+	// index then ends the merge.
+	done := make(chan error, 1)
+	go func() { done <- sc.ForceMerge(w.ctx, &mo) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			w.fail(fmt.Errorf("index: merging segments: %w", err))
+		}
+	case <-w.failed:
 	}
 }
 
