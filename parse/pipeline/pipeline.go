@@ -58,12 +58,24 @@ func Run(ctx context.Context, roots []string, opt Options, sinks ...Sink) ([]*pa
 		now = time.Now()
 	}
 	chk := Checker{Latest: now.Add(24 * time.Hour)}
+	out := Settled(opt.Nodes, opt.Skip, sinks...)
 	emit := func(e *parse.Event) error {
-		if _, skip := opt.Skip[e.File]; skip {
+		chk.Check(e)
+		return out.Add(e)
+	}
+	return bundle.Parse(ctx, roots, opt.Parsers, opt.Bundle, emit)
+}
+
+// Settled hands events to the sinks as an earlier pass settled their
+// files: none of a file that copies another (skip), each with its
+// file's node (nodes). Run applies it to what it parses; an index pass
+// applies it to events read back from the first pass.
+func Settled(nodes map[string]FileNode, skip map[string]string, sinks ...Sink) Sink {
+	return SinkFunc(func(e *parse.Event) error {
+		if _, ok := skip[e.File]; ok {
 			return nil
 		}
-		chk.Check(e)
-		if fn, ok := opt.Nodes[e.File]; ok {
+		if fn, ok := nodes[e.File]; ok {
 			Renode(e, fn)
 		}
 		for _, s := range sinks {
@@ -72,8 +84,7 @@ func Run(ctx context.Context, roots []string, opt Options, sinks ...Sink) ([]*pa
 			}
 		}
 		return nil
-	}
-	return bundle.Parse(ctx, roots, opt.Parsers, opt.Bundle, emit)
+	})
 }
 
 // FileNode is the node one file belongs to and how that was decided.

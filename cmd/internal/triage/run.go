@@ -161,21 +161,8 @@ func replaySpool(ctx context.Context, opt Options, res *Result, sinks ...pipelin
 	if opt.Progress != nil {
 		sinks = append(sinks, opt.Progress)
 	}
-	nodes, skip := pipeline.Nodes(res.Files), duplicates(res.Files)
-	return opt.Spool.Replay(ctx, func(e *parse.Event) error {
-		if _, ok := skip[e.File]; ok {
-			return nil
-		}
-		if fn, ok := nodes[e.File]; ok {
-			pipeline.Renode(e, fn)
-		}
-		for _, s := range sinks {
-			if err := s.Add(e); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	out := pipeline.Settled(pipeline.Nodes(res.Files), duplicates(res.Files), sinks...)
+	return opt.Spool.Replay(ctx, out.Add)
 }
 
 // SummarizeNodes folds each node's build observations into inventory rows.
