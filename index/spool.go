@@ -32,6 +32,8 @@ type Spool struct {
 	n    int
 	err  error
 	done bool
+	// removed: the file is closed and gone (remove runs once).
+	removed bool
 }
 
 // Spool starts a spool inside the Writer's build directory.
@@ -40,7 +42,11 @@ func (w *Writer) Spool() (*Spool, error) {
 	if err != nil {
 		return nil, destError(w.final, err)
 	}
-	return &Spool{f: f, w: bufio.NewWriterSize(f, 1<<20)}, nil
+	sp := &Spool{f: f, w: bufio.NewWriterSize(f, 1<<20)}
+	w.mu.Lock()
+	w.spools = append(w.spools, sp)
+	w.mu.Unlock()
+	return sp, nil
 }
 
 // Add writes one event. It is safe for concurrent use. It never fails
@@ -152,6 +158,10 @@ func decodeSpooled(rec []byte) (*parse.Event, error) {
 }
 
 func (s *Spool) remove() {
+	if s.removed {
+		return
+	}
+	s.removed = true
 	s.f.Close()
 	os.Remove(s.f.Name())
 }

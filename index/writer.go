@@ -69,6 +69,7 @@ type Writer struct {
 	idx        bleve.Index
 	build      *docBuilder
 	store      *storeWriter
+	spools     []*Spool // removed by Close at the latest
 
 	docs    chan *document.Document
 	wg      sync.WaitGroup
@@ -366,11 +367,9 @@ func (w *Writer) Close() error {
 		}
 	}
 	w.closeIndex()
-	// A spool not read back (the index pass failed before it) must not
-	// move into place with the index.
-	spools, _ := filepath.Glob(filepath.Join(w.tmp, "spool-*.tmp"))
-	for _, f := range spools {
-		os.Remove(f)
+	// A spool not read back must not move into place with the index.
+	for _, sp := range w.spools {
+		sp.Discard()
 	}
 	if err := w.Err(); err != nil {
 		os.RemoveAll(w.tmp)
@@ -441,6 +440,9 @@ func (w *Writer) Abort() {
 	close(w.docs)
 	w.wg.Wait()
 	w.store.abort()
+	for _, sp := range w.spools {
+		sp.Discard()
+	}
 	w.closeIndex()
 	os.RemoveAll(w.tmp)
 }
