@@ -80,18 +80,12 @@ func (r *Reader) Meta(v any) error {
 	return json.Unmarshal(b, v)
 }
 
-// bundleName is the name of the bundle the index was built from: stored
-// apart by this version, read from the whole metadata in older indexes,
-// and the folder's name when neither says.
+// bundleName is the name of the bundle the index was built from (kept
+// apart from the metadata by SetMeta), or the folder's name when the
+// metadata named none.
 func (r *Reader) bundleName() string {
 	if b, err := r.GetInternal([]byte(bundleKey)); err == nil && len(b) > 0 {
 		return string(b)
-	}
-	var meta struct {
-		Bundle string `json:"bundle"`
-	}
-	if err := r.Meta(&meta); err == nil && meta.Bundle != "" {
-		return meta.Bundle
 	}
 	return strings.TrimSuffix(filepath.Base(r.Path), Suffix)
 }

@@ -120,29 +120,37 @@ func TestSpoolNotInIndex(t *testing.T) {
 	})
 }
 
-// An index written before the bundle name had a key of its own still
-// shows its bundle's name, read from the whole metadata.
-func TestBundleNameOfOlderIndex(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "old.exlog")
-	w, err := Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Add(sampleEvents(1)[0])
-	if err := w.setInternal(metaKey, []byte(`{"bundle":"CASE-OLD","files":[]}`)); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s, err := OpenSet(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if got := s.bundles[path]; got != "CASE-OLD" {
-		t.Errorf("bundle = %q, want CASE-OLD", got)
+// A search names each index by the bundle its metadata names, read from
+// a key of its own; an index whose metadata names none goes by its
+// folder's name.
+func TestBundleName(t *testing.T) {
+	for _, c := range []struct {
+		meta any
+		want string
+	}{
+		{map[string]any{"bundle": "CASE-7", "files": []string{"a"}}, "CASE-7"},
+		{map[string]any{"files": []string{"a"}}, "unnamed"},
+	} {
+		path := filepath.Join(t.TempDir(), "unnamed.exlog")
+		w, err := Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Add(sampleEvents(1)[0])
+		if err := w.SetMeta(c.meta); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		s, err := OpenSet(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.bundles[path]; got != c.want {
+			t.Errorf("metadata %v: bundle %q, want %q", c.meta, got, c.want)
+		}
+		s.Close()
 	}
 }
 
